@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import { firstLine } from '../core/connections/errors';
+import type { Logger } from '../core/log';
+
+/** An error whose message is already fit for the user: shown as is, without "failed:" noise. */
+export class UserFacingError extends Error {
+  override name = 'UserFacingError';
+}
+
+/** Thrown when the user dismisses a prompt: ends the command quietly. */
+export class Cancelled extends Error {
+  override name = 'Cancelled';
+}
+
+/**
+ * The one way commands are registered: every failure is logged in full and
+ * shown as one line; a dismissed prompt ends quietly. The handler's result is
+ * returned to the caller (tests and other commands use that).
+ */
+export function registerCommand(
+  context: vscode.ExtensionContext,
+  log: Logger,
+  id: string,
+  handler: (...args: never[]) => unknown,
+): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await (handler as (...a: unknown[]) => unknown)(...args);
+      } catch (err) {
+        if (err instanceof Cancelled) return undefined;
+        const message = err instanceof Error ? err.message : String(err);
+        log.error(`${id}: ${err instanceof Error && err.stack ? err.stack : message}`);
+        void vscode.window.showErrorMessage(err instanceof UserFacingError ? message : `Upkeep: ${firstLine(message)}`);
+        return undefined;
+      }
+    }),
+  );
+}

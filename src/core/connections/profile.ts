@@ -1,0 +1,149 @@
+/**
+ * A connection profile: everything needed to reach a server except its secret.
+ * Profiles are stored in settings (shareable with a team); the password lives
+ * in the editor's secret storage, keyed by `id`.
+ */
+export const ENGINES = ['postgres', 'neo4j', 'redis', 'docker'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export const ENGINE_LABELS: Record<Engine, string> = {
+  postgres: 'PostgreSQL',
+  neo4j: 'Neo4j',
+  redis: 'Redis',
+  docker: 'Docker',
+};
+
+/** `disable`: plain TCP; `require`: TLS without verifying the certificate; `verify`: TLS with a verified chain. */
+export type TlsMode = 'disable' | 'require' | 'verify';
+
+export interface ConnectionProfile {
+  id: string;
+  engine: Engine;
+  name: string;
+  /** Host name or address; absent for a Docker unix socket. */
+  host?: string;
+  port?: number;
+  /** PostgreSQL database, Neo4j database, or Redis database index (as text). */
+  database?: string;
+  user?: string;
+  /** Docker: path of the engine's unix socket. */
+  socketPath?: string;
+  /** Neo4j: `neo4j` (routing) or `bolt` (direct). */
+  scheme?: 'neo4j' | 'bolt';
+  tls: TlsMode;
+  readOnly: boolean;
+  production: boolean;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_PORTS: Record<Engine, number> = {
+  postgres: 5432,
+  neo4j: 7687,
+  redis: 6379,
+  docker: 2375,
+};
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** Engines whose profiles carry a password in secret storage. */
+export function usesPassword(engine: Engine): boolean {
+  return engine !== 'docker';
+}
+
+export function isEngine(value: unknown): value is Engine {
+  return typeof value === 'string' && (ENGINES as readonly string[]).includes(value);
+}
+
+export function newProfileId(): string {
+  // Random enough to key a secret; not a security boundary.
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A short "where is it" text: `user@host:port/db` or the socket path. Never contains a secret. */
+export function describeTarget(p: ConnectionProfile): string {
+  if (p.engine === 'docker') {
+    return p.socketPath ? `unix://${p.socketPath}` : `${p.tls === 'disable' ? 'tcp' : 'https'}://${p.host ?? ''}:${p.port ?? DEFAULT_PORTS.docker}`;
+  }
+  const user = p.user ? `${p.user}@` : '';
+  const db = p.database ? `/${p.database}` : '';
+  return `${user}${p.host ?? ''}:${p.port ?? DEFAULT_PORTS[p.engine]}${db}`;
+}
+
+/**
+ * Checks a profile read from settings or built by the wizard. Returns the
+ * problems in words a user can act on; an empty list means it is usable.
+ */
+export function validateProfile(p: Partial<ConnectionProfile>): string[] {
+  const problems: string[] = [];
+  if (!p.id) problems.push('The profile has no id.');
+  if (!isEngine(p.engine)) {
+    problems.push(`Unknown engine "${String(p.engine)}": use one of ${ENGINES.join(', ')}.`);
+    return problems;
+  }
+  if (!p.name || !p.name.trim()) problems.push('Give the connection a name.');
+  if (p.engine === 'docker' && p.socketPath) {
+    if (!p.socketPath.startsWith('/')) problems.push('The Docker socket path must be absolute.');
+  } else {
+    if (!p.host || !p.host.trim()) problems.push('Enter a host name or address.');
+    else if (/[\s/@]/.test(p.host)) problems.push(`"${p.host}" is not a valid host name.`);
+  }
+  if (p.port !== undefined && !(Number.isInteger(p.port) && p.port > 0 && p.port < 65536)) {
+    problems.push(`Port ${String(p.port)} is out of range: use 1–65535.`);
+  }
+  if (p.engine === 'redis' && p.database !== undefined && p.database !== '' && !/^\d+$/.test(p.database)) {
+    problems.push(`Redis database must be a number (got "${p.database}").`);
+  }
+  if (p.tls !== undefined && !['disable', 'require', 'verify'].includes(p.tls)) {
+    problems.push(`TLS mode "${String(p.tls)}" is not one of disable, require, verify.`);
+  }
+  if (p.connectTimeoutMs !== undefined && !(Number.isFinite(p.connectTimeoutMs) && p.connectTimeoutMs >= 500 && p.connectTimeoutMs <= 600_000)) {
+    problems.push('Connect timeout must be between 0.5 and 600 seconds.');
+  }
+  return problems;
+}
+
+/**
+ * Turns an untrusted settings entry into a profile, filling defaults.
+ * Unknown keys are dropped, so a stray `password` key in settings never
+ * travels further than this function.
+ */
+export function normalizeProfile(raw: unknown): { profile?: ConnectionProfile; problems: string[] } {
+  if (typeof raw !== 'object' || raw === null) return { problems: ['A connection entry is not an object.'] };
+  const r = raw as Record<string, unknown>;
+  const str = (k: string): string | undefined => {
+    const v = r[k];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const num = (k: string): number | undefined => {
+    const v = r[k];
+    return typeof v === 'number' ? v : undefined;
+  };
+  const engine = r['engine'];
+  const candidate: Partial<ConnectionProfile> = {
+    id: str('id'),
+    engine: isEngine(engine) ? engine : undefined,
+    name: str('name'),
+    host: str('host'),
+    port: num('port'),
+    database: typeof r['database'] === 'number' ? String(r['database']) : str('database'),
+    user: str('user'),
+    socketPath: str('socketPath'),
+    scheme: r['scheme'] === 'bolt' || r['scheme'] === 'neo4j' ? r['scheme'] : undefined,
+    tls: (str('tls') as TlsMode | undefined) ?? 'disable',
+    readOnly: r['readOnly'] === true,
+    production: r['production'] === true,
+    connectTimeoutMs: num('connectTimeoutMs') ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  };
+  if (!isEngine(engine)) return { problems: [`Unknown engine "${String(engine)}": use one of ${ENGINES.join(', ')}.`] };
+  const problems = validateProfile(candidate);
+  if (problems.length) return { problems };
+  return { profile: stripUndefined(candidate as ConnectionProfile), problems };
+}
+
+/** Settings JSON without `undefined` holes, in a stable key order. */
+export function stripUndefined<T extends object>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
+  return out as T;
+}

@@ -1,0 +1,25 @@
+import type Dockerode from 'dockerode';
+import { loadDockerode } from '../drivers';
+import { type ConnectionProfile, DEFAULT_PORTS } from '../connections/profile';
+
+export async function openDocker(profile: ConnectionProfile): Promise<Dockerode> {
+  const Docker = await loadDockerode();
+  if (profile.socketPath) return new Docker({ socketPath: profile.socketPath, timeout: profile.connectTimeoutMs });
+  return new Docker({
+    host: profile.host,
+    port: profile.port ?? DEFAULT_PORTS.docker,
+    protocol: profile.tls === 'disable' ? 'http' : 'https',
+    timeout: profile.connectTimeoutMs,
+  });
+}
+
+export interface DockerServerInfo {
+  version: string;
+  apiVersion: string;
+  os: string;
+}
+
+export async function dockerServerInfo(docker: Dockerode): Promise<DockerServerInfo> {
+  const v = await docker.version();
+  return { version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch}` };
+}

@@ -1,0 +1,45 @@
+/**
+ * Database drivers are loaded at first use, never at activation: opening the
+ * editor must not pay for pg, neo4j-driver, ioredis and dockerode.
+ *
+ * Plain `require` on purpose: the extension bundle rewrites these four names to
+ * their own files under dist/drivers/ (scripts/build.mjs), and CommonJS
+ * `require` behaves the same there, in tests and in every extension host.
+ */
+import type * as Pg from 'pg';
+import type * as Neo4j from 'neo4j-driver';
+import type IORedis from 'ioredis';
+import type Dockerode from 'dockerode';
+
+/** A module's main export whether it was compiled as CommonJS or from ES modules. */
+function mainExport<T>(mod: unknown): T {
+  const m = mod as { default?: T; __esModule?: boolean };
+  return (m.default ?? mod) as T;
+}
+
+function once<T>(load: () => T): () => Promise<T> {
+  let cached: T | undefined;
+  return () => {
+    try {
+      cached ??= load();
+      return Promise.resolve(cached);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this file */
+export const loadPg = once(() => mainExport<typeof Pg>(require('pg')));
+export const loadNeo4j = once(() => mainExport<typeof Neo4j>(require('neo4j-driver')));
+export const loadRedis = once(() => mainExport<typeof IORedis>(require('ioredis')));
+export const loadDockerode = once(() => mainExport<typeof Dockerode>(require('dockerode')));
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Which drivers have been loaded in this process (for the activation-cost test). */
+export function loadedDriverModules(): string[] {
+  const files = Object.keys(require.cache);
+  return ['pg', 'neo4j-driver', 'ioredis', 'dockerode'].filter((n) =>
+    files.some((f) => f.includes(`/node_modules/${n}/`) || f.endsWith(`/dist/drivers/${n}.js`)),
+  );
+}

@@ -1,0 +1,87 @@
+import type { PostgresConnection } from './connection';
+
+export interface PgDatabase {
+  name: string;
+  /** Bytes, or null when the role may not connect to it. */
+  sizeBytes: number | null;
+  allowConnections: boolean;
+}
+
+export interface PgSchema {
+  name: string;
+  tableCount: number;
+}
+
+export interface PgTable {
+  schema: string;
+  name: string;
+  kind: 'table' | 'partitioned' | 'materialized view';
+  /** Planner estimate from pg_class.reltuples; null when the table was never analyzed or vacuumed. */
+  estimatedRows: number | null;
+  totalBytes: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `after` to get the next page; absent on the last page. */
+  next?: string;
+}
+
+export async function listDatabases(conn: PostgresConnection): Promise<PgDatabase[]> {
+  const rows = await conn.query<{ datname: string; size: string | null; datallowconn: boolean }>(
+    conn.defaultDatabase,
+    `SELECT datname,
+            CASE WHEN datallowconn AND has_database_privilege(oid, 'CONNECT') THEN pg_database_size(oid) END AS size,
+            datallowconn
+       FROM pg_database
+      WHERE NOT datistemplate
+      ORDER BY datname`,
+  );
+  return rows.map((r) => ({ name: r.datname, sizeBytes: r.size === null ? null : Number(r.size), allowConnections: r.datallowconn }));
+}
+
+export async function listSchemas(conn: PostgresConnection, database: string): Promise<PgSchema[]> {
+  const rows = await conn.query<{ nspname: string; tables: string }>(
+    database,
+    `SELECT n.nspname,
+            (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'm')) AS tables
+       FROM pg_namespace n
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\\_toast%'
+        AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+      ORDER BY n.nspname`,
+  );
+  return rows.map((r) => ({ name: r.nspname, tableCount: Number(r.tables) }));
+}
+
+const KINDS: Record<string, PgTable['kind']> = { r: 'table', p: 'partitioned', m: 'materialized view' };
+
+/**
+ * Tables of one schema, in name order, a page at a time (keyset paging on the
+ * name), so a schema of 10,000 tables never arrives in one piece.
+ */
+export async function listTables(conn: PostgresConnection, database: string, schema: string, opts: { limit?: number; after?: string } = {}): Promise<Page<PgTable>> {
+  const limit = opts.limit ?? 500;
+  const rows = await conn.query<{ relname: string; relkind: string; reltuples: number; total: string }>(
+    database,
+    `SELECT c.relname, c.relkind, c.reltuples, pg_total_relation_size(c.oid) AS total
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1
+        AND c.relkind IN ('r', 'p', 'm')
+        AND ($2::text IS NULL OR c.relname COLLATE "C" > $2::text COLLATE "C")
+      ORDER BY c.relname COLLATE "C"
+      LIMIT $3`,
+    [schema, opts.after ?? null, limit + 1],
+  );
+  const items = rows.slice(0, limit).map((r) => ({
+    schema,
+    name: r.relname,
+    kind: KINDS[r.relkind] ?? 'table',
+    // reltuples is -1 (PG 14+) or 0 with relpages 0 (older) before the first ANALYZE/VACUUM.
+    estimatedRows: r.reltuples < 0 ? null : Math.round(r.reltuples),
+    totalBytes: Number(r.total),
+  }));
+  const last = items[items.length - 1];
+  return rows.length > limit && last ? { items, next: last.name } : { items };
+}

@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import { type Engine, ENGINES } from './core/connections/profile';
+import { loadedDriverModules } from './core/drivers';
+import { ProfileStore } from './connections/profileStore';
+import { SecretStore } from './connections/secretStore';
+import { ConnectionService } from './connections/connectionService';
+import { ConnectionCommands } from './commands/connectionCommands';
+import { registerCommand } from './commands/register';
+import { EngineTreeProvider } from './views/treeProvider';
+import { ConnectionDecorations } from './views/connectionNode';
+import { type PgLoadMoreNode, PgSchemaNode } from './views/postgresNodes';
+import type { UpkeepNode } from './views/node';
+
+/** What activate() returns: used by the extension-host tests, and by nothing else. */
+export interface UpkeepApi {
+  profiles: ProfileStore;
+  secrets: SecretStore;
+  connections: ConnectionService;
+  trees: Record<Engine, EngineTreeProvider>;
+  /** Everything the extension keeps in globalState/workspaceState, to prove no secret is there. */
+  storedState(): Record<string, unknown>;
+  loadedDrivers(): string[];
+}
+
+/** Composition root: build the services, register the contributions, nothing else. */
+export function activate(context: vscode.ExtensionContext): UpkeepApi {
+  const log = vscode.window.createOutputChannel('Upkeep', { log: true });
+  context.subscriptions.push(log);
+
+  const profiles = new ProfileStore(log);
+  const secrets = new SecretStore(context.secrets);
+  const connections = new ConnectionService(profiles, secrets, log);
+  context.subscriptions.push(profiles, connections);
+
+  const trees = {} as Record<Engine, EngineTreeProvider>;
+  for (const engine of ENGINES) {
+    const provider = new EngineTreeProvider(engine, profiles, connections);
+    trees[engine] = provider;
+    const view = vscode.window.createTreeView(`upkeep.${engine}`, { treeDataProvider: provider, showCollapseAll: engine === 'postgres' });
+    context.subscriptions.push(provider, view);
+  }
+
+  const decorations = new ConnectionDecorations((id) => profiles.get(id)?.profile);
+  context.subscriptions.push(vscode.window.registerFileDecorationProvider(decorations), profiles.onDidChange(() => decorations.refresh()));
+
+  const commands = new ConnectionCommands(profiles, secrets, connections);
+  const register = (id: string, handler: (...args: never[]) => unknown): void => registerCommand(context, log, id, handler);
+  register('upkeep.addConnection', (arg?: Engine | Parameters<ConnectionCommands['add']>[0]) => commands.add(arg));
+  for (const engine of ENGINES) {
+    register(`upkeep.${engine}.addConnection`, () => commands.add(engine));
+    register(`upkeep.${engine}.refresh`, () => refreshView(trees[engine]));
+  }
+  register('upkeep.editConnection', (target?: Parameters<ConnectionCommands['edit']>[0]) => commands.edit(target));
+  register('upkeep.removeConnection', (target?: Parameters<ConnectionCommands['remove']>[0], opts?: { confirm?: boolean }) => commands.remove(target, opts));
+  register('upkeep.testConnection', (target?: Parameters<ConnectionCommands['test']>[0]) => commands.test(target));
+  register('upkeep.setPassword', (target?: Parameters<ConnectionCommands['setPassword']>[0], password?: string) => commands.setPassword(target, password));
+  register('upkeep.refreshNode', (node?: UpkeepNode) => refreshNode(trees, node));
+  register('upkeep.loadMore', (node: PgLoadMoreNode) => node.schemaNode.loadMore());
+  register('upkeep.showLog', () => log.show());
+
+  log.info(`Upkeep activated in VS Code ${vscode.version} (${vscode.env.appHost}).`);
+  return {
+    profiles,
+    secrets,
+    connections,
+    trees,
+    storedState: () => {
+      const out: Record<string, unknown> = {};
+      for (const k of context.globalState.keys()) out[`global:${k}`] = context.globalState.get(k);
+      for (const k of context.workspaceState.keys()) out[`workspace:${k}`] = context.workspaceState.get(k);
+      return out;
+    },
+    loadedDrivers: loadedDriverModules,
+  };
+}
+
+function refreshView(provider: EngineTreeProvider): void {
+  provider.refresh();
+}
+
+function refreshNode(trees: Record<Engine, EngineTreeProvider>, node?: UpkeepNode): void {
+  if (node instanceof PgSchemaNode) node.invalidate();
+  for (const provider of Object.values(trees)) provider.refresh(node);
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

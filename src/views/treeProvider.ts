@@ -1,0 +1,71 @@
+import * as vscode from 'vscode';
+import type { Engine } from '../core/connections/profile';
+import type { ConnectionService } from '../connections/connectionService';
+import type { ProfileStore } from '../connections/profileStore';
+import { ConnectionNode } from './connectionNode';
+import { PgConnectionNode, type PgTreeContext } from './postgresNodes';
+import type { UpkeepNode } from './node';
+
+/**
+ * One engine's view. It maps nodes to items and nothing more; nodes load
+ * their own children. Status changes re-render only the affected connection.
+ */
+export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<UpkeepNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: ConnectionNode[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly engine: Engine,
+    private readonly profiles: ProfileStore,
+    private readonly connections: ConnectionService,
+  ) {
+    this.disposables.push(
+      profiles.onDidChange(() => this.refresh()),
+      connections.onDidChangeStatus((id) => {
+        const node = this.roots.find((r) => r.profile.id === id);
+        if (node) this.changed.fire(node);
+      }),
+    );
+  }
+
+  getTreeItem(element: UpkeepNode): vscode.TreeItem {
+    return element.toTreeItem();
+  }
+
+  getParent(element: UpkeepNode): UpkeepNode | undefined {
+    return element.parent;
+  }
+
+  async getChildren(element?: UpkeepNode): Promise<UpkeepNode[]> {
+    if (element) return element.getChildren();
+    this.roots = this.profiles.byEngine(this.engine).map(({ profile, scope }) =>
+      this.engine === 'postgres' ? new PgConnectionNode(profile, scope, this.pgContext()) : new ConnectionNode(profile, scope, this.connections, false),
+    );
+    this.roots.sort((a, b) => a.profile.name.localeCompare(b.profile.name));
+    return Promise.resolve(this.roots);
+  }
+
+  /** Connection nodes as last listed (for commands and tests). */
+  connectionNodes(): readonly ConnectionNode[] {
+    return this.roots;
+  }
+
+  refresh(node?: UpkeepNode): void {
+    this.changed.fire(node);
+  }
+
+  private pgContext(): PgTreeContext {
+    return {
+      connections: this.connections,
+      pageSize: () => vscode.workspace.getConfiguration('upkeep.tree').get<number>('pageSize', 500),
+      changed: (node) => this.changed.fire(node),
+    };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+}
