@@ -71,7 +71,7 @@ export function describeConnectionError(profile: ConnectionProfile, err: unknown
       ? problem('statement-timeout', `The query ran longer than its statement_timeout and was stopped by ${engine}.`)
       : problem('statement-timeout', 'The query was cancelled on the server.');
   }
-  if (code === '57P01' || code === '57P02' || code === '57P03' || m.includes('connection terminated') || m.includes('server closed the connection') || m.includes('connection ended unexpectedly')) {
+  if (code === '57P01' || code === '57P02' || code === '57P03' || (m.includes('connection terminated') && !m.includes('timeout')) || m.includes('server closed the connection') || m.includes('connection ended unexpectedly')) {
     return problem('connection-lost', `The connection to ${engine} at ${where} was lost (server shut down or restarted): refresh to reconnect.`);
   }
   // Refused sockets first: some drivers wrap them in text about encryption settings.

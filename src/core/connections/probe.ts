@@ -1,7 +1,12 @@
-import { type ConnectionProfile, ENGINE_LABELS } from './profile';
+import * as net from 'node:net';
+import { type ConnectionProfile, DEFAULT_PORTS, describeTarget, ENGINE_LABELS } from './profile';
 import { type ConnectionProblem, describeConnectionError } from './errors';
 import { type Logger, silentLogger } from '../log';
 import { redact } from './redact';
+import { PostgresConnection } from '../postgres/connection';
+import { neo4jServerInfo, openNeo4jDriver } from '../neo4j/connection';
+import { openRedis, redisServerInfo } from '../redis/connection';
+import { dockerServerInfo, openDocker } from '../docker/connection';
 
 export type ProbeResult =
   | { ok: true; summary: string; durationMs: number }
@@ -18,7 +23,12 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
     log.info(`Test connection ${profile.name} (${ENGINE_LABELS[profile.engine]}): ${summary}`);
     return { ok: true, summary, durationMs: Date.now() - started };
   } catch (err) {
-    const problem = describeConnectionError(profile, err, [password]);
+    let problem = describeConnectionError(profile, err, [password]);
+    if (problem.kind === 'timeout' && profile.tls !== 'disable' && profile.host && (await tcpAnswers(profile.host, profile.port ?? DEFAULT_PORTS[profile.engine]))) {
+      // The port takes TCP connections but the TLS handshake never finished: a plain-text
+      // server reading our ClientHello as a partial command (Redis does exactly this).
+      problem = { kind: 'tls-refused', message: `${ENGINE_LABELS[profile.engine]} at ${describeTarget(profile)} accepted the connection but never answered the TLS handshake: it probably does not speak TLS on this port. Set TLS to "disable", or enable TLS on the server.` };
+    }
     const detail = err instanceof Error ? `${err.name}: ${err.message}${err.stack ? `\n${err.stack}` : ''}` : String(err);
     log.error(`Test connection ${profile.name} failed (${problem.kind}): ${redact(detail, [password])}`);
     return { ok: false, problem, durationMs: Date.now() - started };
@@ -28,7 +38,6 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
 async function probeEngine(profile: ConnectionProfile, password: string | undefined): Promise<string> {
   switch (profile.engine) {
     case 'postgres': {
-      const { PostgresConnection } = await import('../postgres/connection');
       const conn = new PostgresConnection(profile, password);
       try {
         const info = await conn.serverInfo();
@@ -38,7 +47,6 @@ async function probeEngine(profile: ConnectionProfile, password: string | undefi
       }
     }
     case 'neo4j': {
-      const { openNeo4jDriver, neo4jServerInfo } = await import('../neo4j/connection');
       const driver = await openNeo4jDriver(profile, password);
       try {
         const info = await neo4jServerInfo(driver, profile.database);
@@ -48,7 +56,6 @@ async function probeEngine(profile: ConnectionProfile, password: string | undefi
       }
     }
     case 'redis': {
-      const { openRedis, redisServerInfo } = await import('../redis/connection');
       const client = await openRedis(profile, password);
       try {
         const info = await redisServerInfo(client);
@@ -58,7 +65,6 @@ async function probeEngine(profile: ConnectionProfile, password: string | undefi
       }
     }
     case 'docker': {
-      const { openDocker, dockerServerInfo } = await import('../docker/connection');
       const info = await dockerServerInfo(await openDocker(profile));
       return `Docker Engine ${info.version} (API ${info.apiVersion}, ${info.os})`;
     }
@@ -78,4 +84,18 @@ export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(Object.assign(new Error(`timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** True when a plain TCP connection to host:port opens within `ms`. */
+function tcpAnswers(host: string, port: number, ms = 1_500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(ms, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type IORedis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { loadRedis } from '../drivers';
@@ -19,21 +20,32 @@ export function redisOptions(profile: ConnectionProfile, password: string | unde
   };
   if (profile.user) options.username = profile.user;
   if (password) options.password = password;
-  if (profile.tls !== 'disable') options.tls = { rejectUnauthorized: profile.tls === 'verify', servername: profile.host };
+  if (profile.tls !== 'disable') {
+    // SNI carries host names only (RFC 6066); Node warns when given an address.
+    options.tls = { rejectUnauthorized: profile.tls === 'verify', ...(profile.host && !isIP(profile.host) ? { servername: profile.host } : {}) };
+  }
   return options;
 }
 
-/** Connects (and authenticates, and selects the database) or throws. */
+/**
+ * Connects, authenticates and selects the database, or throws the server's
+ * own reason. (ioredis rejects connect() with a bare "Connection is closed"
+ * and reports the cause — WRONGPASS, NOAUTH, a socket error — as an event, and
+ * it only logs a failed SELECT; both are made errors here.)
+ */
 export async function openRedis(profile: ConnectionProfile, password: string | undefined): Promise<IORedis> {
   const Redis = await loadRedis();
   const client = new Redis(redisOptions(profile, password));
-  // Errors surface through connect()'s rejection; this keeps ioredis from printing them unhandled.
-  client.on('error', () => undefined);
+  let lastError: Error | undefined;
+  client.on('error', (err: Error) => {
+    lastError = err;
+  });
   try {
     await client.connect();
+    if (profile.database) await client.select(Number(profile.database));
   } catch (err) {
     client.disconnect();
-    throw err;
+    throw lastError ?? err;
   }
   return client;
 }
