@@ -17,11 +17,14 @@ function mainExport<T>(mod: unknown): T {
   return (m.default ?? mod) as T;
 }
 
-function once<T>(load: () => T): () => Promise<T> {
+const loaded = new Set<string>();
+
+function once<T>(name: string, load: () => T): () => Promise<T> {
   let cached: T | undefined;
   return () => {
     try {
       cached ??= load();
+      loaded.add(name);
       return Promise.resolve(cached);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -30,16 +33,13 @@ function once<T>(load: () => T): () => Promise<T> {
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this file */
-export const loadPg = once(() => mainExport<typeof Pg>(require('pg')));
-export const loadNeo4j = once(() => mainExport<typeof Neo4j>(require('neo4j-driver')));
-export const loadRedis = once(() => mainExport<typeof IORedis>(require('ioredis')));
-export const loadDockerode = once(() => mainExport<typeof Dockerode>(require('dockerode')));
+export const loadPg = once('pg', () => mainExport<typeof Pg>(require('pg')));
+export const loadNeo4j = once('neo4j-driver', () => mainExport<typeof Neo4j>(require('neo4j-driver')));
+export const loadRedis = once('ioredis', () => mainExport<typeof IORedis>(require('ioredis')));
+export const loadDockerode = once('dockerode', () => mainExport<typeof Dockerode>(require('dockerode')));
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** Which drivers have been loaded in this process (for the activation-cost test). */
+/** Which drivers Upkeep has loaded in this process (for the activation-cost test). */
 export function loadedDriverModules(): string[] {
-  const files = Object.keys(require.cache);
-  return ['pg', 'neo4j-driver', 'ioredis', 'dockerode'].filter((n) =>
-    files.some((f) => f.includes(`/node_modules/${n}/`) || f.endsWith(`/dist/drivers/${n}.js`)),
-  );
+  return [...loaded].sort();
 }
