@@ -31,12 +31,12 @@ describe('PostgreSQL connection end to end', function () {
 
   it('adds a connection through the real command and tests it', async () => {
     const s = services().postgres;
-    result = (await vscode.commands.executeCommand('upkeep.addConnection', {
+    result = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', {
       url: `postgres://${s.user}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.database}`,
       name: 'Test PG',
       production: true,
       scope: 'user',
-    })) as AddConnectionResult;
+    });
     assert.ok(result.test?.ok, JSON.stringify(result.test));
     report(`Test connection: ${result.test.ok ? result.test.summary : ''}`);
   });
@@ -97,10 +97,10 @@ describe('PostgreSQL connection end to end', function () {
   it('a wrong password shows as an error status with the reason', async () => {
     const api = await upkeep();
     const s = services().postgres;
-    const bad = (await vscode.commands.executeCommand('upkeep.addConnection', {
+    const bad = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', {
       url: `postgres://${s.user}:wrong-password@${s.host}:${s.port}/${s.database}`,
       name: 'Bad PG',
-    })) as AddConnectionResult;
+    });
     assert.ok(bad.test && !bad.test.ok);
     assert.equal(bad.test.problem.kind, 'auth');
     const node = (await api.trees.postgres.getChildren()).find((r) => label(r) === 'Bad PG');
@@ -118,13 +118,13 @@ describe('PostgreSQL connection end to end', function () {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test host opens a folder');
     const s = services().postgres;
-    const shared = (await vscode.commands.executeCommand('upkeep.addConnection', {
+    const shared = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', {
       url: `postgres://${s.user}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.database}`,
       name: 'Team PG',
       scope: 'workspace',
       readOnly: true,
       test: false,
-    })) as AddConnectionResult;
+    });
     const file = path.join(folder.uri.fsPath, '.vscode', 'settings.json');
     const text = await eventually('workspace settings written', () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
     assert.ok(text.includes('Team PG'));

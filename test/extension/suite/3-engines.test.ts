@@ -17,10 +17,10 @@ describe('Test connection for every engine', function () {
   for (const [engine, url] of cases) {
     it(`${engine}: adds, tests and shows a connected node`, async () => {
       const api = await upkeep();
-      const added = (await vscode.commands.executeCommand('upkeep.addConnection', { url: url(), name: `It ${engine}` })) as AddConnectionResult;
+      const added = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { url: url(), name: `It ${engine}` });
       assert.ok(added.test?.ok, JSON.stringify(added.test));
       report(`${engine}: ${added.test.ok ? added.test.summary : ''}`);
-      const again = (await vscode.commands.executeCommand('upkeep.testConnection', added.profile.id)) as { ok: boolean };
+      const again = await vscode.commands.executeCommand<{ ok: boolean }>('upkeep.testConnection', added.profile.id);
       assert.ok(again.ok);
       const node = await eventually('node listed', async () => (await api.trees[engine].getChildren()).find((n) => n.id === `conn:${added.profile.id}`));
       assert.equal((node.toTreeItem().iconPath as vscode.ThemeIcon).id, 'database');
@@ -31,7 +31,7 @@ describe('Test connection for every engine', function () {
   it('redis with a wrong password shows an error status', async () => {
     const api = await upkeep();
     const s = services().redis;
-    const added = (await vscode.commands.executeCommand('upkeep.addConnection', { url: `redis://:nope@${s.host}:${s.port}`, name: 'Bad Redis' })) as AddConnectionResult;
+    const added = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { url: `redis://:nope@${s.host}:${s.port}`, name: 'Bad Redis' });
     assert.ok(added.test && !added.test.ok);
     assert.equal(added.test.problem.kind, 'auth');
     const node = (await api.trees.redis.getChildren()).find((n) => n.id === `conn:${added.profile.id}`);

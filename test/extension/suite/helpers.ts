@@ -30,7 +30,7 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${String(last)})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last instanceof Error ? ` (${last.message})` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
