@@ -45,7 +45,7 @@ export class ConnectionNode extends UpkeepNode {
 export function statusIcon(status: ConnectionStatus): vscode.ThemeIcon {
   switch (status.state) {
     case 'connected':
-      return new vscode.ThemeIcon('database', new vscode.ThemeColor('testing.iconPassed'));
+      return new vscode.ThemeIcon('server', new vscode.ThemeColor('testing.iconPassed'));
     case 'error':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     case 'checking':

@@ -75,7 +75,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, ...opts.settings }, null, 2),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false, 'workbench.tips.enabled': false, 'security.workspace.trust.enabled': false, 'git.openRepositoryInParentFolders': 'never', 'git.autoRepositoryDetection': false, ...opts.settings }, null, 2),
   );
   // code-server writes a config and logs under the XDG folders on every run: keep them in the state folder.
   const env = {

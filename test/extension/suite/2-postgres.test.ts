@@ -70,7 +70,7 @@ describe('PostgreSQL connection end to end', function () {
     assert.ok(node, 'listed');
     const item = await eventually('connected status', () => {
       const i = node.toTreeItem();
-      return (i.iconPath as vscode.ThemeIcon).id === 'database' ? i : undefined;
+      return (i.iconPath as vscode.ThemeIcon).id === 'server' ? i : undefined;
     });
     assert.match(String(item.description), /production/);
     assert.match(String(item.contextValue), /production/);

@@ -23,7 +23,7 @@ describe('Test connection for every engine', function () {
       const again = await vscode.commands.executeCommand<{ ok: boolean }>('upkeep.testConnection', added.profile.id);
       assert.ok(again.ok);
       const node = await eventually('node listed', async () => (await api.trees[engine].getChildren()).find((n) => n.id === `conn:${added.profile.id}`));
-      assert.equal((node.toTreeItem().iconPath as vscode.ThemeIcon).id, 'database');
+      assert.equal((node.toTreeItem().iconPath as vscode.ThemeIcon).id, 'server');
       await vscode.commands.executeCommand('upkeep.removeConnection', added.profile.id, { confirm: false });
     });
   }

@@ -1,0 +1,89 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT, startCodeServer, type CodeServer } from '../support/codeServer';
+import { launchChromium } from '../support/browser';
+
+export const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
+
+export interface Workbench {
+  server: CodeServer;
+  browser: Browser;
+  page: Page;
+  workspace: string;
+  close(): Promise<void>;
+}
+
+/** The packaged extension, as a user would install it. */
+export function packagedVsix(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const file = path.join(REPO_ROOT, `${pkg.name}-${pkg.version}.vsix`);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run package first`);
+  return file;
+}
+
+/**
+ * code-server with the .vsix installed (not the development folder), opened
+ * in Chromium on a workspace folder, in the given colour theme.
+ */
+export async function openWorkbench(name: string, opts: { theme?: string } = {}): Promise<Workbench> {
+  const stateDir = path.join(REPO_ROOT, 'test-results', `code-server-${name}`);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  const workspace = path.join(stateDir, 'workspace');
+  fs.mkdirSync(workspace, { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'maintenance.sql'), '-- weekly maintenance\nVACUUM (ANALYZE) public.orders;\n');
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const server = await startCodeServer({
+    folder: workspace,
+    stateDir,
+    vsix: packagedVsix(),
+    settings: { 'workbench.colorTheme': opts.theme ?? 'Default Dark Modern', 'window.commandCenter': false },
+  });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+  return {
+    server,
+    browser,
+    page,
+    workspace,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await server.stop();
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Types into the open quick input (InputBox or QuickPick) and accepts. */
+export async function answerQuickInput(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 20_000 });
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+}
+
+/** Waits for the quick input to show a prompt or placeholder containing `text`. */
+export async function waitForPrompt(page: Page, text: string): Promise<void> {
+  await page.locator('.quick-input-widget').filter({ hasText: text }).or(page.locator(`.quick-input-widget input[placeholder*="${text}"]`)).first().waitFor({ state: 'visible', timeout: 20_000 });
+}
+
+/** A tree row by its exact label (the accessible name also carries the description). */
+export function treeItem(page: Page, label: string): ReturnType<Page['locator']> {
+  return page.locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name').getByText(label, { exact: true }) });
+}
+
+/** Collapses the named views of the open container, to give the others room. */
+export async function collapseViews(page: Page, titles: string[]): Promise<void> {
+  for (const title of titles) {
+    const header = page.locator('.pane-header[aria-expanded="true"]').filter({ hasText: title });
+    if (await header.count()) await header.first().click();
+  }
+}
