@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ConnectionProfile } from '../core/connections/profile';
+import { type ConnectionProfile, usesPassword } from '../core/connections/profile';
 import { type ProbeResult, probeConnection } from '../core/connections/probe';
 import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError } from '../core/connections/errors';
 import { redact } from '../core/connections/redact';
@@ -70,7 +70,10 @@ export class ConnectionService implements vscode.Disposable {
     const run = (async () => {
       this.setStatus(profile.id, { state: 'checking' });
       const password = await this.secrets.getPassword(profile.id);
-      const result = await probeConnection(profile, password, this.log);
+      let result = await probeConnection(profile, password, this.log);
+      if (!result.ok && result.problem.kind === 'auth' && password === undefined && usesPassword(profile.engine)) {
+        result = { ...result, problem: { kind: 'auth', message: `${profile.name} needs a password: none is stored yet. Right-click → Set Password….` } };
+      }
       this.setStatus(
         profile.id,
         result.ok ? { state: 'connected', summary: result.summary, checkedAt: Date.now() } : { state: 'error', problem: result.problem, checkedAt: Date.now() },

@@ -1,0 +1,93 @@
+/**
+ * `npm run demo`: Upkeep against real local servers. Packages the extension,
+ * starts PostgreSQL, Neo4j, Redis and Docker with a little data, starts
+ * code-server with the .vsix installed and a workspace whose settings hold one
+ * connection per engine, and prints the URL to open. Ctrl-C stops everything.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { describeServices, startServices, type ServicesInfo } from '../test/services/index';
+import { REPO_ROOT, startCodeServer } from '../test/support/codeServer';
+import { packagedVsix } from '../test/e2e/workbench';
+
+async function seedPostgres(info: ServicesInfo['postgres']): Promise<void> {
+  const admin = new Client({ host: info.host, port: info.port, user: info.user, password: info.password, database: 'postgres' });
+  await admin.connect();
+  await admin.query('CREATE DATABASE shop');
+  await admin.end();
+  const c = new Client({ host: info.host, port: info.port, user: info.user, password: info.password, database: 'shop' });
+  await c.connect();
+  await c.query(`
+    CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text);
+    INSERT INTO customers SELECT g, 'customer ' || g, 'c' || g || '@example.com' FROM generate_series(1, 20000) g;
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers, total numeric(10,2), created timestamptz DEFAULT now());
+    INSERT INTO orders SELECT g, 1 + g % 20000, (g % 997) / 10.0, now() - (g || ' minutes')::interval FROM generate_series(1, 200000) g;
+    CREATE TABLE "Order Lines" (order_id bigint, line int, sku text);
+    INSERT INTO "Order Lines" SELECT g / 3, g % 3, 'SKU-' || (g % 500) FROM generate_series(1, 60000) g;
+    CREATE TABLE audit_log AS SELECT g AS id, md5(g::text) AS payload FROM generate_series(1, 100000) g;
+    DELETE FROM audit_log WHERE id % 2 = 0;
+    CREATE SCHEMA "Sales Ω";
+    CREATE TABLE "Sales Ω".targets (region text, amount numeric);
+    ANALYZE customers; ANALYZE orders; ANALYZE "Order Lines";
+  `);
+  await c.end();
+}
+
+function demoSettings(info: ServicesInfo): Record<string, unknown> {
+  return {
+    'upkeep.connections': [
+      { id: 'demo-pg', engine: 'postgres', name: 'Shop (demo)', host: info.postgres.host, port: info.postgres.port, user: info.postgres.user, database: 'shop', tls: 'disable', production: true },
+      { id: 'demo-neo4j', engine: 'neo4j', name: 'Graph (demo)', host: info.neo4j.host, port: info.neo4j.port, user: info.neo4j.user, scheme: 'bolt', tls: 'disable' },
+      { id: 'demo-redis', engine: 'redis', name: 'Cache (demo)', host: info.redis.host, port: info.redis.port, database: '0', tls: 'disable', readOnly: true },
+      { id: 'demo-docker', engine: 'docker', name: 'Local engine (demo)', socketPath: info.docker.socketPath, tls: 'disable' },
+    ],
+  };
+}
+
+async function main(): Promise<void> {
+  console.log('Packaging the extension…');
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { stdio: 'inherit', cwd: REPO_ROOT });
+  const services = await startServices(path.join(REPO_ROOT, '.upkeep-demo', 'services.json'));
+  let stopping = false;
+  const cleanups: (() => Promise<void>)[] = [() => services.stop()];
+  const stop = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping code-server and the services…');
+    void Promise.allSettled(cleanups.reverse().map((f) => f())).then(() => process.exit(code));
+  };
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+  try {
+    await seedPostgres(services.info.postgres);
+    const stateDir = path.join(REPO_ROOT, '.upkeep-demo');
+    const workspace = path.join(stateDir, 'workspace');
+    fs.rmSync(path.join(stateDir, 'user-data'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(demoSettings(services.info), null, 2));
+    fs.writeFileSync(path.join(workspace, 'maintenance.sql'), '-- Weekly routine for the shop database\nVACUUM (ANALYZE) public.audit_log;\nREINDEX TABLE CONCURRENTLY public.orders;\n');
+    const server = await startCodeServer({ folder: workspace, stateDir, vsix: packagedVsix(), settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+    cleanups.push(() => server.stop());
+    const info = services.info;
+    console.log(`
+Upkeep demo is running.
+
+  Open   ${server.url}/?folder=${encodeURIComponent(workspace)}
+         then click the Upkeep icon in the activity bar.
+
+The workspace settings hold four connections and no passwords. The first time
+a connection asks (“Click to enter the password”, or right-click → Set Password…),
+give it the password below; it goes to the editor's secret storage.
+
+${describeServices(info)}
+
+Press Ctrl-C to stop.`);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    stop(1);
+  }
+}
+
+void main();
