@@ -7,7 +7,7 @@ import type { RunningService, ServicesInfo } from './types';
 const PROJECT = path.resolve(__dirname, '../../../test/services/neo4j');
 
 /** Builds the harness launcher once (Maven fetches Neo4j from Maven Central on the first run). */
-export async function prepareNeo4j(): Promise<{ classpath: string; plugins: string }> {
+export async function prepareNeo4j(): Promise<{ classpath: string }> {
   const cpFile = path.join(PROJECT, 'target', 'classpath.txt');
   const classes = path.join(PROJECT, 'target', 'classes', 'upkeep', 'services', 'Neo4jLauncher.class');
   const apoc = path.join(PROJECT, 'target', 'plugins');
@@ -16,10 +16,9 @@ export async function prepareNeo4j(): Promise<{ classpath: string; plugins: stri
     if (!mvn) throw new MissingToolError('Maven (mvn)', 'apt-get install -y maven openjdk-17-jdk-headless');
     await run(mvn, ['-q', '-B', '-f', path.join(PROJECT, 'pom.xml'), 'package', 'dependency:build-classpath', '-DincludeScope=runtime', `-Dmdep.outputFile=${cpFile}`]);
   }
-  // APOC goes on the classpath as well as in the plugin folder, as Neo4j's own start
-  // script does: its extension factories are found on the classpath, its procedures
-  // in the plugin folder.
-  return { classpath: `${path.join(PROJECT, 'target', 'classes')}:${fs.readFileSync(cpFile, 'utf8').trim()}:${apoc}/*`, plugins: apoc };
+  // APOC core is on the classpath (its extension factories load from there); the launcher's
+  // --apoc flag also gives the server a plugin folder with it, which registers its procedures.
+  return { classpath: `${path.join(PROJECT, 'target', 'classes')}:${fs.readFileSync(cpFile, 'utf8').trim()}` };
 }
 
 /**
@@ -30,7 +29,7 @@ export async function prepareNeo4j(): Promise<{ classpath: string; plugins: stri
 export async function startNeo4j(root: string): Promise<{ info: ServicesInfo['neo4j']; service: RunningService }> {
   const java = which('java');
   if (!java) throw new MissingToolError('Java 17 (java)', 'apt-get install -y openjdk-17-jdk-headless');
-  const { classpath, plugins } = await prepareNeo4j();
+  const { classpath } = await prepareNeo4j();
   const dir = path.join(root, 'neo4j');
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -38,7 +37,7 @@ export async function startNeo4j(root: string): Promise<{ info: ServicesInfo['ne
   const log = fs.openSync(path.join(dir, 'launcher.log'), 'a');
   const child = spawn(
     java,
-    ['-Xms256m', '-Xmx1g', '-XX:+UseSerialGC', '-cp', classpath, 'upkeep.services.Neo4jLauncher', '--bolt-port', String(port), '--password', password, '--data-dir', path.join(dir, 'data'), '--apoc', '--plugins-dir', plugins],
+    ['-Xms256m', '-Xmx1g', '-XX:+UseSerialGC', '-cp', classpath, 'upkeep.services.Neo4jLauncher', '--bolt-port', String(port), '--password', password, '--data-dir', path.join(dir, 'data'), '--apoc'],
     { stdio: ['pipe', 'pipe', log] },
   );
   const { stdout, stdin } = child;
