@@ -39,6 +39,16 @@ export const loadRedis = once('ioredis', () => mainExport<typeof IORedis>(requir
 export const loadDockerode = once('dockerode', () => mainExport<typeof Dockerode>(require('dockerode')));
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+let pgModule: typeof Pg | undefined;
+
+/** pg, synchronously: for its pure helpers (escapeIdentifier) where a promise would be noise. */
+export function pgSync(): typeof Pg {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  pgModule ??= mainExport<typeof Pg>(require('pg'));
+  loaded.add('pg');
+  return pgModule;
+}
+
 /** Which drivers Upkeep has loaded in this process (for the activation-cost test). */
 export function loadedDriverModules(): string[] {
   return [...loaded].sort();

@@ -19,6 +19,14 @@ export interface PgTable {
   /** Planner estimate from pg_class.reltuples; null when the table was never analyzed or vacuumed. */
   estimatedRows: number | null;
   totalBytes: number;
+  /** From pg_stat_user_tables (null on a partitioned parent, which keeps no such counters). */
+  liveTuples: number | null;
+  deadTuples: number | null;
+  modifiedSinceAnalyze: number | null;
+  lastVacuum: Date | null;
+  lastAutovacuum: Date | null;
+  lastAnalyze: Date | null;
+  lastAutoanalyze: Date | null;
 }
 
 export interface Page<T> {
@@ -62,11 +70,14 @@ const KINDS: Record<string, PgTable['kind']> = { r: 'table', p: 'partitioned', m
  */
 export async function listTables(conn: PostgresConnection, database: string, schema: string, opts: { limit?: number; after?: string } = {}): Promise<Page<PgTable>> {
   const limit = opts.limit ?? 500;
-  const rows = await conn.query<{ relname: string; relkind: string; reltuples: number; total: string }>(
+  const rows = await conn.query<TableRow>(
     database,
-    `SELECT c.relname, c.relkind, c.reltuples, pg_total_relation_size(c.oid) AS total
+    `SELECT c.relname, c.relkind, c.reltuples, pg_total_relation_size(c.oid) AS total,
+            s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze,
+            s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
       WHERE n.nspname = $1
         AND c.relkind IN ('r', 'p', 'm')
         AND ($2::text IS NULL OR c.relname COLLATE "C" > $2::text COLLATE "C")
@@ -74,14 +85,70 @@ export async function listTables(conn: PostgresConnection, database: string, sch
       LIMIT $3`,
     [schema, opts.after ?? null, limit + 1],
   );
-  const items = rows.slice(0, limit).map((r) => ({
+  const items = rows.slice(0, limit).map((r) => toTable(schema, r));
+  const last = items[items.length - 1];
+  return rows.length > limit && last ? { items, next: last.name } : { items };
+}
+
+interface TableRow {
+  relname: string;
+  relkind: string;
+  reltuples: number;
+  total: string;
+  n_live_tup: string | null;
+  n_dead_tup: string | null;
+  n_mod_since_analyze: string | null;
+  last_vacuum: Date | null;
+  last_autovacuum: Date | null;
+  last_analyze: Date | null;
+  last_autoanalyze: Date | null;
+}
+
+const numOrNull = (v: string | null): number | null => (v === null ? null : Number(v));
+
+function toTable(schema: string, r: TableRow): PgTable {
+  return {
     schema,
     name: r.relname,
     kind: KINDS[r.relkind] ?? 'table',
     // reltuples is -1 (PG 14+) or 0 with relpages 0 (older) before the first ANALYZE/VACUUM.
     estimatedRows: r.reltuples < 0 ? null : Math.round(r.reltuples),
     totalBytes: Number(r.total),
-  }));
-  const last = items[items.length - 1];
-  return rows.length > limit && last ? { items, next: last.name } : { items };
+    liveTuples: numOrNull(r.n_live_tup),
+    deadTuples: numOrNull(r.n_dead_tup),
+    modifiedSinceAnalyze: numOrNull(r.n_mod_since_analyze),
+    lastVacuum: r.last_vacuum,
+    lastAutovacuum: r.last_autovacuum,
+    lastAnalyze: r.last_analyze,
+    lastAutoanalyze: r.last_autoanalyze,
+  };
+}
+
+/** One table, fresh (after an operation, or to show its size before one). */
+export async function getTable(conn: PostgresConnection, database: string, schema: string, name: string): Promise<PgTable | undefined> {
+  const rows = await conn.query<TableRow>(
+    database,
+    `SELECT c.relname, c.relkind, c.reltuples, pg_total_relation_size(c.oid) AS total,
+            s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze,
+            s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm')`,
+    [schema, name],
+  );
+  return rows[0] ? toTable(schema, rows[0]) : undefined;
+}
+
+/** Every table of a schema (all pages), for operations that run table by table. */
+export async function listAllTables(conn: PostgresConnection, database: string, schema: string, limit = 2000): Promise<PgTable[]> {
+  const out: PgTable[] = [];
+  let after: string | undefined;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const page = await listTables(conn, database, schema, { limit, after });
+    out.push(...page.items);
+    if (!page.next) break;
+    after = page.next;
+  }
+  return out;
 }

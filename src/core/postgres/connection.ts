@@ -94,6 +94,26 @@ export class PostgresConnection {
     }
   }
 
+  /**
+   * A connection of its own for one maintenance statement: autocommit (no
+   * BEGIN is ever sent), no statement_timeout (VACUUM FULL may take hours), a
+   * lock_timeout so it never queues forever behind someone's lock, with every
+   * session behind it queued too. The caller ends it.
+   */
+  async dedicatedClient(database: string, opts: { lockTimeoutMs: number; applicationName?: string }): Promise<Pg.Client> {
+    if (this.disposed) throw new Error('This connection was closed.');
+    const pg = await loadPg();
+    const client = new pg.Client({
+      ...pgClientConfig(this.profile, this.password, database),
+      application_name: opts.applicationName ?? `${APPLICATION_NAME} maintenance`,
+      lock_timeout: opts.lockTimeoutMs,
+      statement_timeout: 0,
+    });
+    client.on('error', (err) => this.log.warn(`PostgreSQL ${this.profile.name}/${database}: maintenance connection error: ${redact(err.message, [this.password])}`));
+    await client.connect();
+    return client;
+  }
+
   async serverInfo(database = this.defaultDatabase): Promise<PgServerInfo> {
     const rows = await this.query<{ version_num: string; version: string; db: string; usr: string; su: boolean; rec: boolean }>(
       database,

@@ -1,0 +1,311 @@
+/**
+ * Maintenance operations as data: the exact SQL, the lock it takes, how risky
+ * it is. The tree, the palette, report fixes and the CodeLens risk check all
+ * build these; one runner executes them (runner.ts).
+ */
+import type { PgFeatures } from './features';
+import { displayName, ident, qualified } from './identifiers';
+
+export type Risk = 'safe' | 'blocking' | 'destructive';
+
+/** What a statement locks, in PostgreSQL's words, and what that means for other sessions. */
+export interface LockInfo {
+  level: 'none' | 'ACCESS SHARE' | 'SHARE UPDATE EXCLUSIVE' | 'SHARE' | 'ACCESS EXCLUSIVE';
+  effect: string;
+}
+
+export type OpKind = 'vacuum' | 'analyze' | 'reindex' | 'cluster' | 'checkpoint' | 'create-index' | 'drop-index' | 'cancel-backend' | 'terminate-backend';
+export type ProgressView = 'vacuum' | 'analyze' | 'create_index' | 'cluster';
+
+export interface OpTarget {
+  kind: 'table' | 'index' | 'schema' | 'database' | 'server' | 'backend';
+  database: string;
+  schema?: string;
+  /** Table, index, or database name. */
+  name?: string;
+  /** For an index: its table. */
+  table?: string;
+  pid?: number;
+}
+
+export interface MaintenanceOp {
+  kind: OpKind;
+  /** Short, human: "VACUUM (ANALYZE) public.orders". */
+  title: string;
+  target: OpTarget;
+  sql: string;
+  /** Bound parameters ($1 …) for the few statements that take values. */
+  params?: unknown[];
+  lock: LockInfo;
+  risk: Risk;
+  /** Always true: these statements must run outside a transaction block. */
+  autocommit: true;
+  /** Which pg_stat_progress_* view reports on it, if any. */
+  progress?: ProgressView;
+  /** The name a production connection asks the user to type before a risky run. */
+  confirmName: string;
+}
+
+const LOCKS = {
+  none: { level: 'none', effect: 'takes no table lock' },
+  shareUpdateExclusive: { level: 'SHARE UPDATE EXCLUSIVE', effect: 'reads and writes continue; other VACUUM, ANALYZE, CREATE INDEX CONCURRENTLY and DDL on it wait' },
+  share: { level: 'SHARE', effect: 'blocks writes (INSERT, UPDATE, DELETE) to the table while it runs; reads continue' },
+  accessExclusive: { level: 'ACCESS EXCLUSIVE', effect: 'blocks all reads and writes of the table while it runs' },
+} as const satisfies Record<string, LockInfo>;
+
+export class UnsupportedOptionError extends Error {
+  override name = 'UnsupportedOptionError';
+}
+
+function tableTarget(t: OpTarget): string {
+  if (t.kind !== 'table' || !t.schema || !t.name) throw new Error(`expected a table target, got ${t.kind}`);
+  return qualified(t.schema, t.name);
+}
+
+function label(t: OpTarget): string {
+  switch (t.kind) {
+    case 'table':
+    case 'index':
+      return displayName(t.schema, t.name ?? '');
+    case 'schema':
+      return `schema ${displayName(undefined, t.schema ?? '')}`;
+    case 'database':
+      return `database ${displayName(undefined, t.database)}`;
+    case 'server':
+      return 'server';
+    case 'backend':
+      return `backend ${t.pid ?? '?'}`;
+  }
+}
+
+// ---------------------------------------------------------------- VACUUM
+
+export interface VacuumOptions {
+  full?: boolean;
+  freeze?: boolean;
+  analyze?: boolean;
+  verbose?: boolean;
+  skipLocked?: boolean;
+  indexCleanup?: 'auto' | 'on' | 'off';
+  truncate?: boolean;
+  parallel?: number;
+  disablePageSkipping?: boolean;
+}
+
+/** The VACUUM options this server understands, for the option picker. */
+export function vacuumOptionsSupported(f: PgFeatures): (keyof VacuumOptions)[] {
+  const out: (keyof VacuumOptions)[] = ['full', 'freeze', 'analyze', 'verbose'];
+  if (f.vacuum.skipLocked) out.push('skipLocked');
+  if (f.vacuum.indexCleanup) out.push('indexCleanup');
+  if (f.vacuum.truncate) out.push('truncate');
+  if (f.vacuum.parallel) out.push('parallel');
+  if (f.vacuum.disablePageSkipping) out.push('disablePageSkipping');
+  return out;
+}
+
+/** VACUUM of one table, or of the whole current database when the target is a database. */
+export function buildVacuum(target: OpTarget, options: VacuumOptions, f: PgFeatures): MaintenanceOp {
+  const supported = new Set(vacuumOptionsSupported(f));
+  const parts: string[] = [];
+  const want = (key: keyof VacuumOptions, text: string): void => {
+    if (!supported.has(key)) throw new UnsupportedOptionError(`PostgreSQL ${Math.floor(f.versionNum / 10000)} has no VACUUM option ${text.split(' ')[0] ?? text}.`);
+    parts.push(text);
+  };
+  if (options.full) want('full', 'FULL');
+  if (options.freeze) want('freeze', 'FREEZE');
+  if (options.verbose) want('verbose', 'VERBOSE');
+  if (options.analyze) want('analyze', 'ANALYZE');
+  if (options.disablePageSkipping) want('disablePageSkipping', 'DISABLE_PAGE_SKIPPING');
+  if (options.skipLocked) want('skipLocked', 'SKIP_LOCKED');
+  if (options.indexCleanup) {
+    if (options.indexCleanup === 'auto' && !f.vacuum.indexCleanupAuto) throw new UnsupportedOptionError('INDEX_CLEANUP AUTO needs PostgreSQL 14.');
+    want('indexCleanup', `INDEX_CLEANUP ${options.indexCleanup.toUpperCase()}`);
+  }
+  if (options.truncate !== undefined) want('truncate', `TRUNCATE ${options.truncate ? 'TRUE' : 'FALSE'}`);
+  if (options.parallel !== undefined) {
+    if (options.full) throw new UnsupportedOptionError('VACUUM FULL cannot run in parallel.');
+    if (!Number.isInteger(options.parallel) || options.parallel < 0 || options.parallel > 1024) throw new UnsupportedOptionError('PARALLEL takes 0 to 1024 workers.');
+    want('parallel', `PARALLEL ${options.parallel}`);
+  }
+  const opts = parts.length ? ` (${parts.join(', ')})` : '';
+  const on = target.kind === 'table' ? ` ${tableTarget(target)}` : '';
+  if (target.kind !== 'table' && target.kind !== 'database') throw new Error('VACUUM runs on a table or a database; a schema is vacuumed table by table.');
+  return {
+    kind: 'vacuum',
+    title: `VACUUM${opts} ${label(target)}`,
+    target,
+    sql: `VACUUM${opts}${on}`,
+    lock: options.full ? LOCKS.accessExclusive : LOCKS.shareUpdateExclusive,
+    // FULL rewrites the table under ACCESS EXCLUSIVE: everything waits for it.
+    risk: options.full ? 'blocking' : 'safe',
+    autocommit: true,
+    progress: options.full ? 'cluster' : 'vacuum',
+    confirmName: target.kind === 'table' ? target.name ?? '' : target.database,
+  };
+}
+
+// ---------------------------------------------------------------- ANALYZE
+
+export function buildAnalyze(target: OpTarget, options: { verbose?: boolean; skipLocked?: boolean } = {}, f?: PgFeatures): MaintenanceOp {
+  if (target.kind !== 'table' && target.kind !== 'database') throw new Error('ANALYZE runs on a table or a database; a schema is analyzed table by table.');
+  const parts: string[] = [];
+  if (options.verbose) parts.push('VERBOSE');
+  if (options.skipLocked) {
+    if (f && !f.vacuum.skipLocked) throw new UnsupportedOptionError('ANALYZE (SKIP_LOCKED) needs PostgreSQL 12.');
+    parts.push('SKIP_LOCKED');
+  }
+  const opts = parts.length ? ` (${parts.join(', ')})` : '';
+  return {
+    kind: 'analyze',
+    title: `ANALYZE${opts} ${label(target)}`,
+    target,
+    sql: `ANALYZE${opts}${target.kind === 'table' ? ` ${tableTarget(target)}` : ''}`,
+    lock: LOCKS.shareUpdateExclusive,
+    risk: 'safe',
+    autocommit: true,
+    progress: 'analyze',
+    confirmName: target.kind === 'table' ? target.name ?? '' : target.database,
+  };
+}
+
+// ---------------------------------------------------------------- REINDEX
+
+export function buildReindex(target: OpTarget, options: { concurrently?: boolean; verbose?: boolean }, f: PgFeatures): MaintenanceOp {
+  if (options.concurrently && !f.reindexConcurrently) throw new UnsupportedOptionError('REINDEX CONCURRENTLY needs PostgreSQL 12.');
+  const verbose = options.verbose ? ' (VERBOSE)' : '';
+  const conc = options.concurrently ? ' CONCURRENTLY' : '';
+  let what: string;
+  switch (target.kind) {
+    case 'index':
+      what = `INDEX${conc} ${qualified(target.schema ?? '', target.name ?? '')}`;
+      break;
+    case 'table':
+      what = `TABLE${conc} ${tableTarget(target)}`;
+      break;
+    case 'schema':
+      what = `SCHEMA${conc} ${ident(target.schema ?? '')}`;
+      break;
+    case 'database':
+      // REINDEX DATABASE names the database it is connected to.
+      what = `DATABASE${conc} ${ident(target.database)}`;
+      break;
+    default:
+      throw new Error(`REINDEX does not apply to a ${target.kind}.`);
+  }
+  return {
+    kind: 'reindex',
+    title: `REINDEX${conc} ${label(target)}`,
+    target,
+    sql: `REINDEX${verbose} ${what}`,
+    // Plain REINDEX locks the index exclusively and the table in SHARE mode (writes wait).
+    lock: options.concurrently ? LOCKS.shareUpdateExclusive : LOCKS.share,
+    risk: options.concurrently ? 'safe' : 'blocking',
+    autocommit: true,
+    progress: 'create_index',
+    confirmName: target.kind === 'schema' ? target.schema ?? '' : target.kind === 'database' ? target.database : target.name ?? '',
+  };
+}
+
+// ---------------------------------------------------------------- CLUSTER
+
+export function buildCluster(target: OpTarget, index: string, options: { verbose?: boolean } = {}): MaintenanceOp {
+  const verbose = options.verbose ? ' (VERBOSE)' : '';
+  return {
+    kind: 'cluster',
+    title: `CLUSTER ${label(target)} USING ${displayName(undefined, index)}`,
+    target,
+    sql: `CLUSTER${verbose} ${tableTarget(target)} USING ${ident(index)}`,
+    lock: LOCKS.accessExclusive,
+    risk: 'blocking',
+    autocommit: true,
+    progress: 'cluster',
+    confirmName: target.name ?? '',
+  };
+}
+
+// ---------------------------------------------------------------- CHECKPOINT
+
+export function buildCheckpoint(database: string): MaintenanceOp {
+  return {
+    kind: 'checkpoint',
+    title: 'CHECKPOINT',
+    target: { kind: 'server', database },
+    sql: 'CHECKPOINT',
+    lock: { level: 'none', effect: 'takes no table lock, but writes every dirty buffer to disk at once: expect an I/O burst' },
+    risk: 'safe',
+    autocommit: true,
+    confirmName: 'CHECKPOINT',
+  };
+}
+
+// ---------------------------------------------------------------- indexes
+
+export interface NewIndex {
+  schema: string;
+  table: string;
+  name: string;
+  columns: string[];
+  unique?: boolean;
+  method?: string;
+}
+
+export function buildCreateIndexConcurrently(database: string, ix: NewIndex): MaintenanceOp {
+  if (!ix.columns.length) throw new Error('An index needs at least one column.');
+  const method = ix.method && ix.method !== 'btree' ? ` USING ${ident(ix.method)}` : '';
+  return {
+    kind: 'create-index',
+    title: `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${displayName(undefined, ix.name)} ON ${displayName(ix.schema, ix.table)}`,
+    target: { kind: 'index', database, schema: ix.schema, name: ix.name, table: ix.table },
+    sql: `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(ix.name)} ON ${qualified(ix.schema, ix.table)}${method} (${ix.columns.map(ident).join(', ')})`,
+    lock: LOCKS.shareUpdateExclusive,
+    risk: 'safe',
+    autocommit: true,
+    progress: 'create_index',
+    confirmName: ix.name,
+  };
+}
+
+export function buildDropIndexConcurrently(target: OpTarget): MaintenanceOp {
+  if (target.kind !== 'index') throw new Error('DROP INDEX needs an index.');
+  return {
+    kind: 'drop-index',
+    title: `DROP INDEX CONCURRENTLY ${label(target)}`,
+    target,
+    sql: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(target.schema ?? '', target.name ?? '')}`,
+    lock: LOCKS.shareUpdateExclusive,
+    risk: 'destructive',
+    autocommit: true,
+    confirmName: target.name ?? '',
+  };
+}
+
+// ---------------------------------------------------------------- backends
+
+export function buildCancelBackend(database: string, pid: number): MaintenanceOp {
+  return {
+    kind: 'cancel-backend',
+    title: `Cancel the query of backend ${pid}`,
+    target: { kind: 'backend', database, pid },
+    sql: 'SELECT pg_cancel_backend($1) AS signalled',
+    params: [pid],
+    lock: LOCKS.none,
+    risk: 'blocking',
+    autocommit: true,
+    confirmName: String(pid),
+  };
+}
+
+export function buildTerminateBackend(database: string, pid: number): MaintenanceOp {
+  return {
+    kind: 'terminate-backend',
+    title: `Terminate backend ${pid}`,
+    target: { kind: 'backend', database, pid },
+    sql: 'SELECT pg_terminate_backend($1) AS signalled',
+    params: [pid],
+    lock: LOCKS.none,
+    // Ends the session: its open transaction is rolled back.
+    risk: 'destructive',
+    autocommit: true,
+    confirmName: String(pid),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Runs one MaintenanceOp: on its own connection, in autocommit, with progress
+ * polled from pg_stat_progress_* and cancel sent to the server as
+ * pg_cancel_backend for that backend. Never throws for a server-side
+ * failure: the outcome says what happened.
+ */
+import type * as Pg from 'pg';
+import type { PostgresConnection } from './connection';
+import type { MaintenanceOp } from './maintenance';
+import { readProgress, PROGRESS_VIEWS, type OpProgress } from './progress';
+import { type ConnectionProblem, describeConnectionError } from '../connections/errors';
+import { type Logger, silentLogger } from '../log';
+import { measureTarget, type TargetStats } from './measure';
+
+export class ReadOnlyConnectionError extends Error {
+  override name = 'ReadOnlyConnectionError';
+  constructor(connectionName: string) {
+    super(`"${connectionName}" is a read-only connection: maintenance is refused and nothing was sent to the server.`);
+  }
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: OpProgress) => void;
+  log?: Logger;
+  /** lock_timeout of the maintenance session. */
+  lockTimeoutMs?: number;
+  pollMs?: number;
+}
+
+export interface OpOutcome {
+  title: string;
+  sql: string;
+  status: 'done' | 'cancelled' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  before?: TargetStats;
+  after?: TargetStats;
+  /** Server notices, e.g. the VERBOSE report. */
+  notices: string[];
+  rows?: Record<string, unknown>[];
+  problem?: ConnectionProblem;
+  backendPid?: number;
+  /** After a cancel: how long until the server showed the backend idle or gone. */
+  stoppedAfterMs?: number;
+}
+
+export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp, opts: RunOptions = {}): Promise<OpOutcome> {
+  if (conn.profile.readOnly) throw new ReadOnlyConnectionError(conn.profile.name);
+  const log = opts.log ?? silentLogger;
+  const database = op.target.database;
+  const started = Date.now();
+  const outcome: OpOutcome = { title: op.title, sql: op.sql, status: 'done', startedAt: new Date(started).toISOString(), durationMs: 0, notices: [] };
+  if (opts.signal?.aborted) return { ...outcome, status: 'cancelled' };
+
+  outcome.before = await measureTarget(conn, op.target).catch(() => undefined);
+  let client: Pg.Client | undefined;
+  let poller: NodeJS.Timeout | undefined;
+  let cancelSent = false;
+  const onAbort = (): void => {
+    if (cancelSent || outcome.backendPid === undefined) return;
+    cancelSent = true;
+    log.info(`Cancelling backend ${outcome.backendPid}: ${op.title}`);
+    conn.query(database, 'SELECT pg_cancel_backend($1)', [outcome.backendPid]).catch((err: unknown) => log.warn(`pg_cancel_backend failed: ${String(err)}`));
+  };
+  try {
+    client = await conn.dedicatedClient(database, { lockTimeoutMs: opts.lockTimeoutMs ?? 10_000 });
+    client.on('notice', (n: { message?: string; severity?: string }) => outcome.notices.push(`${n.severity ?? 'NOTICE'}: ${n.message ?? ''}`));
+    const pidRows = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    outcome.backendPid = pidRows.rows[0]?.pid;
+    opts.signal?.addEventListener('abort', onAbort);
+    if (opts.signal?.aborted) onAbort();
+
+    if (op.progress && opts.onProgress) {
+      const report = opts.onProgress;
+      const view = op.progress;
+      const poll = async (): Promise<void> => {
+        const rows = await conn.query<{ p: Record<string, unknown> }>(database, `SELECT row_to_json(p) AS p FROM ${PROGRESS_VIEWS[view]} p WHERE p.pid = $1`, [outcome.backendPid]);
+        if (rows[0]) report(readProgress(view, rows[0].p));
+      };
+      poller = setInterval(() => void poll().catch(() => undefined), opts.pollMs ?? 500);
+    }
+
+    log.info(`Running on ${conn.profile.name}/${database} (backend ${outcome.backendPid ?? '?'}): ${op.sql}`);
+    const result = await client.query(op.sql, op.params);
+    if (result.rows.length) outcome.rows = result.rows as Record<string, unknown>[];
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (cancelSent && code === '57014') {
+      outcome.status = 'cancelled';
+    } else {
+      outcome.status = 'failed';
+      outcome.problem = describeConnectionError(conn.profile, err);
+      log.error(`${op.title} failed: ${code ?? ''} ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } finally {
+    if (poller) clearInterval(poller);
+    opts.signal?.removeEventListener('abort', onAbort);
+    await client?.end().catch(() => undefined);
+  }
+  if (outcome.status === 'cancelled' && outcome.backendPid !== undefined) {
+    outcome.stoppedAfterMs = await waitUntilStopped(conn, database, outcome.backendPid);
+  }
+  outcome.durationMs = Date.now() - started;
+  if (outcome.status !== 'failed' || outcome.problem?.kind !== 'connection-lost') {
+    outcome.after = await measureTarget(conn, op.target).catch(() => undefined);
+  }
+  log.info(`${op.title}: ${outcome.status} in ${outcome.durationMs} ms`);
+  return outcome;
+}
+
+/** Confirms on the server that a cancelled backend no longer runs its statement; returns how long that took. */
+async function waitUntilStopped(conn: PostgresConnection, database: string, pid: number, timeoutMs = 5_000): Promise<number | undefined> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const rows = await conn.query<{ state: string | null }>(database, 'SELECT state FROM pg_stat_activity WHERE pid = $1', [pid]).catch(() => undefined);
+    if (rows && (rows.length === 0 || rows[0]?.state !== 'active')) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
+
+export interface BatchOutcome {
+  outcomes: OpOutcome[];
+  /** Operations not started because the run was cancelled. */
+  notRun: MaintenanceOp[];
+}
+
+/**
+ * Runs operations one at a time (VACUUM of a schema is one per table). A
+ * cancel stops the running one on the server and starts no more; a failure
+ * of one does not stop the rest.
+ */
+export async function runMaintenanceBatch(
+  conn: PostgresConnection,
+  ops: MaintenanceOp[],
+  opts: RunOptions & { onStep?: (index: number, total: number, op: MaintenanceOp) => void } = {},
+): Promise<BatchOutcome> {
+  if (conn.profile.readOnly) throw new ReadOnlyConnectionError(conn.profile.name);
+  const outcomes: OpOutcome[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (!op) continue;
+    if (opts.signal?.aborted) return { outcomes, notRun: ops.slice(i) };
+    opts.onStep?.(i, ops.length, op);
+    outcomes.push(await runMaintenance(conn, op, opts));
+  }
+  return { outcomes, notRun: [] };
+}
