@@ -113,6 +113,8 @@ function spawnPsql(env: BenchEnv, database: string, sql: string): Promise<string
 
 async function pgClient(env: BenchEnv, database: string): Promise<Client> {
   const c = new Client({ host: env.pg.host, port: env.pg.port, user: env.pg.user, password: env.pg.password, database });
+  // Stopping the server under an open client (Ctrl-C, the watchdog) must not crash the cleanup.
+  c.on('error', () => undefined);
   await c.connect();
   return c;
 }

@@ -10,6 +10,11 @@ import { EngineTreeProvider } from './views/treeProvider';
 import { ConnectionDecorations } from './views/connectionNode';
 import { type PgLoadMoreNode, PgSchemaNode } from './views/postgresNodes';
 import type { UpkeepNode } from './views/node';
+import { HistoryStore, historyToMarkdown } from './core/history/historyStore';
+import { formatBytes } from './core/format';
+import { DialogPrompter, type Prompter } from './commands/prompter';
+import { PgMaintenanceCommands } from './commands/postgres/maintenanceCommands';
+import { resolveTarget } from './commands/postgres/pgTarget';
 
 /** What activate() returns: used by the extension-host tests, and by nothing else. */
 export interface UpkeepApi {
@@ -20,6 +25,9 @@ export interface UpkeepApi {
   /** Everything the extension keeps in globalState/workspaceState, to prove no secret is there. */
   storedState(): Record<string, unknown>;
   loadedDrivers(): string[];
+  history: HistoryStore;
+  /** Replaces the confirmation dialogs (tests answer them; undefined restores the dialogs). */
+  setPrompter(prompter: Prompter | undefined): void;
 }
 
 /** Composition root: build the services, register the contributions, nothing else. */
@@ -58,6 +66,27 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.loadMore', (node: PgLoadMoreNode) => node.schemaNode.loadMore());
   register('upkeep.showLog', () => log.show());
 
+  const history = new HistoryStore(vscode.Uri.joinPath(context.globalStorageUri, 'history').fsPath);
+  const dialogs = new DialogPrompter(() => vscode.workspace.getConfiguration('upkeep.maintenance').get<boolean>('confirmSafeOperations', true));
+  let prompter: Prompter = dialogs;
+  const pg = new PgMaintenanceCommands({ connections, history, log, prompter: () => prompter, refresh: () => refreshNode(trees) }, profiles);
+  register('upkeep.pg.vacuum', (node?: unknown, args?: Parameters<PgMaintenanceCommands['vacuum']>[1]) => pg.vacuum(node, args));
+  register('upkeep.pg.analyze', (node?: unknown) => pg.analyze(node));
+  register('upkeep.pg.reindex', (node?: unknown, args?: Parameters<PgMaintenanceCommands['reindex']>[1]) => pg.reindex(node, args));
+  register('upkeep.pg.cluster', (node?: unknown, args?: Parameters<PgMaintenanceCommands['cluster']>[1]) => pg.cluster(node, args));
+  register('upkeep.pg.checkpoint', (node?: unknown) => pg.checkpoint(node));
+  register('upkeep.pg.createIndex', (node?: unknown, args?: Parameters<PgMaintenanceCommands['createIndex']>[1]) => pg.createIndex(node, args));
+  register('upkeep.pg.dropIndex', (node?: unknown) => pg.dropIndex(node));
+  register('upkeep.pg.cancelBackend', (node?: unknown) => pg.signalBackend(node, 'cancel'));
+  register('upkeep.pg.terminateBackend', (node?: unknown) => pg.signalBackend(node, 'terminate'));
+  register('upkeep.pg.showHistory', async (node?: unknown) => {
+    const t = await resolveTarget(node, ['connection'], profiles, connections);
+    const entries = await history.read(t.profile.id);
+    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: historyToMarkdown(t.profile.name, entries, formatBytes) });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return entries;
+  });
+
   log.info(`Upkeep activated in VS Code ${vscode.version} (${vscode.env.appHost}).`);
   return {
     profiles,
@@ -71,6 +100,10 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
       return out;
     },
     loadedDrivers: loadedDriverModules,
+    history,
+    setPrompter: (p) => {
+      prompter = p ?? dialogs;
+    },
   };
 }
 
@@ -80,6 +113,7 @@ function refreshView(provider: EngineTreeProvider): void {
 
 function refreshNode(trees: Record<Engine, EngineTreeProvider>, node?: UpkeepNode): void {
   if (node instanceof PgSchemaNode) node.invalidate();
+  // After an operation the whole view is re-read (connection nodes are rebuilt, so schema pages reload too).
   for (const provider of Object.values(trees)) provider.refresh(node);
 }
 

@@ -1,23 +1,40 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { listDatabases, listSchemas, listTables, type PgDatabase, type PgSchema, type PgTable } from '../core/postgres/catalog';
-import { formatBytes, formatCount } from '../core/format';
+import { formatAge, formatBytes, formatCount } from '../core/format';
+import { assessTable, flagIndexes, type HealthThresholds } from '../core/postgres/health';
+import { listExtensions, listIndexes, listRoles, listSessions } from '../core/postgres/objects';
+import { featuresFor, type PgFeatures } from '../core/postgres/features';
+import { PgExtensionNode, PgFolderNode, PgIndexNode, PgRoleNode, PgSessionNode } from './pgObjectNodes';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileScope } from '../connections/profileStore';
-import { ConnectionNode } from './connectionNode';
+import { ConnectionNode, escapeMd } from './connectionNode';
 import { childId, MessageNode, UpkeepNode } from './node';
 
 /** Everything a PostgreSQL node needs to load its children and report failures. */
 export interface PgTreeContext {
   connections: ConnectionService;
   pageSize(): number;
+  thresholds(): HealthThresholds;
   /** Asks the provider to re-render a node (after "Load more"). */
   changed(node: UpkeepNode): void;
 }
 
 export class PgConnectionNode extends ConnectionNode {
+  private features: Promise<PgFeatures> | undefined;
+
   constructor(profile: ConnectionProfile, scope: ProfileScope, private readonly ctx: PgTreeContext) {
     super(profile, scope, ctx.connections, true);
+  }
+
+  /** What this server supports, read once per node (operations offer only these). */
+  serverFeatures(): Promise<PgFeatures> {
+    this.features ??= this.ctx.connections
+      .postgres(this.profile)
+      .then((c) => c.serverInfo())
+      .then((i) => featuresFor(i.versionNum));
+    this.features.catch(() => (this.features = undefined));
+    return this.features;
   }
 
   override async getChildren(): Promise<UpkeepNode[]> {
@@ -49,7 +66,15 @@ export class PgDatabaseNode extends UpkeepNode {
     return loadOrExplain(this, this.ctx, async () => {
       const conn = await this.ctx.connections.postgres(this.connection.profile);
       const schemas = await listSchemas(conn, this.database.name);
-      return schemas.map((s) => new PgSchemaNode(this, s, this.ctx));
+      const db = this.database.name;
+      const folder = (name: 'sessions' | 'roles' | 'extensions', load: (self: PgFolderNode) => Promise<UpkeepNode[]>): PgFolderNode =>
+        new PgFolderNode(this, name, (self) => loadOrExplain(self, this.ctx, () => load(self)));
+      return [
+        ...schemas.map((s) => new PgSchemaNode(this, s, this.ctx)),
+        folder('sessions', async (self) => (await listSessions(conn, db)).map((x) => new PgSessionNode(self, x, db))),
+        folder('roles', async (self) => (await listRoles(conn, db)).map((x) => new PgRoleNode(self, x))),
+        folder('extensions', async (self) => (await listExtensions(conn, db)).map((x) => new PgExtensionNode(self, x))),
+      ];
     });
   }
 }
@@ -85,7 +110,8 @@ export class PgSchemaNode extends UpkeepNode {
         this.next = page.next;
         this.loaded = true;
       }
-      const nodes: UpkeepNode[] = this.tables.map((t) => new PgTableNode(this, t));
+      const thresholds = this.ctx.thresholds();
+      const nodes: UpkeepNode[] = this.tables.map((t) => new PgTableNode(this, t, thresholds, this.ctx));
       if (this.next) nodes.push(new PgLoadMoreNode(this, this.tables.length, this.schema.tableCount));
       return nodes;
     });
@@ -106,20 +132,49 @@ export class PgSchemaNode extends UpkeepNode {
 }
 
 export class PgTableNode extends UpkeepNode {
-  constructor(readonly schemaNode: PgSchemaNode, readonly table: PgTable) {
+  constructor(readonly schemaNode: PgSchemaNode, readonly table: PgTable, private readonly thresholds: HealthThresholds, private readonly ctx: PgTreeContext) {
     super(childId(schemaNode, 'table', table.name), schemaNode);
+  }
+
+  get database(): string {
+    return this.schemaNode.databaseNode.database.name;
+  }
+
+  get profile(): ConnectionProfile {
+    return this.schemaNode.databaseNode.connection.profile;
   }
 
   toTreeItem(): vscode.TreeItem {
     const t = this.table;
-    const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.None);
+    const health = assessTable(t, this.thresholds);
+    const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(t.kind === 'materialized view' ? 'eye' : 'table');
-    const rows = t.estimatedRows === null ? 'never analyzed' : `~${formatCount(t.estimatedRows)} rows`;
-    item.description = `${rows} · ${formatBytes(t.totalBytes)}`;
-    item.tooltip = `${t.kind} ${t.schema}.${t.name}\nEstimated rows: ${t.estimatedRows === null ? 'unknown (never analyzed)' : t.estimatedRows.toLocaleString('en-US')}\nTotal size (with indexes and TOAST): ${formatBytes(t.totalBytes)}`;
-    item.contextValue = `upkeep.pg.table kind-${t.kind.replace(' ', '-')}`;
+    const warn = health.warnings.length > 0;
+    item.iconPath = warn
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon(t.kind === 'materialized view' ? 'eye' : 'table');
+    const rows = t.estimatedRows === null ? '' : `~${formatCount(t.estimatedRows)} rows`;
+    const dead = health.deadPercent === null ? '' : `${health.deadPercent.toFixed(health.deadPercent < 10 && health.deadPercent > 0 ? 1 : 0)}% dead`;
+    item.description = [formatBytes(t.totalBytes), rows, dead, `vacuumed ${formatAge(health.lastVacuumAt)}`, `analyzed ${formatAge(health.lastAnalyzeAt)}`].filter(Boolean).join(' · ');
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${escapeMd(t.schema)}.${escapeMd(t.name)}** (${t.kind})\n\n`);
+    md.appendMarkdown(`Total size (with indexes and TOAST): ${formatBytes(t.totalBytes)}  \nEstimated rows: ${t.estimatedRows === null ? 'unknown (never analyzed)' : t.estimatedRows.toLocaleString('en-US')}  \n`);
+    md.appendMarkdown(`Live / dead tuples: ${t.liveTuples?.toLocaleString('en-US') ?? '—'} / ${t.deadTuples?.toLocaleString('en-US') ?? '—'}${health.deadPercent === null ? '' : ` (${health.deadPercent.toFixed(1)}% dead)`}  \n`);
+    md.appendMarkdown(`Last vacuum: ${formatAge(t.lastVacuum)} · autovacuum: ${formatAge(t.lastAutovacuum)}  \nLast analyze: ${formatAge(t.lastAnalyze)} · autoanalyze: ${formatAge(t.lastAutoanalyze)}\n\n`);
+    for (const w of health.warnings) md.appendMarkdown(`$(warning) ${escapeMd(w)}\n\n`);
+    md.supportThemeIcons = true;
+    item.tooltip = md;
+    item.contextValue = ['upkeep.pg.table', `kind-${t.kind.replace(' ', '-')}`, warn ? 'warning' : '', health.neverAnalyzed ? 'never-analyzed' : ''].filter(Boolean).join(' ');
     return item;
+  }
+
+  override async getChildren(): Promise<UpkeepNode[]> {
+    return loadOrExplain(this, this.ctx, async () => {
+      const conn = await this.ctx.connections.postgres(this.profile);
+      const indexes = await listIndexes(conn, this.database, this.table.schema, this.table.name);
+      const flags = flagIndexes(indexes);
+      return indexes.map((ix) => new PgIndexNode(this, ix, flags.get(ix.name) ?? { unused: false, invalid: false }));
+    });
   }
 }
 
@@ -146,7 +201,7 @@ async function loadOrExplain(node: UpkeepNode, ctx: PgTreeContext, load: () => P
   const connection = root as PgConnectionNode;
   try {
     const children = await load();
-    return children.length ? children : [new MessageNode(node, 'Nothing here', 'info')];
+    return children.length ? children : [new MessageNode(node, node instanceof PgTableNode ? 'No indexes' : 'Nothing here', 'info')];
   } catch (err) {
     const problem = await ctx.connections.recordFailure(connection.profile, err);
     const fix: vscode.Command | undefined = problem.kind === 'auth'

@@ -60,6 +60,10 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
     return {
       connections: this.connections,
       pageSize: () => vscode.workspace.getConfiguration('upkeep.tree').get<number>('pageSize', 500),
+      thresholds: () => {
+        const c = vscode.workspace.getConfiguration('upkeep.health');
+        return { deadTuplePercent: c.get<number>('deadTuplePercent', 20), minDeadTuples: c.get<number>('minDeadTuples', 50) };
+      },
       changed: (node) => this.changed.fire(node),
     };
   }

@@ -129,7 +129,7 @@ export async function listRoles(conn: PostgresConnection, database: string): Pro
   }>(
     database,
     `SELECT r.rolname, r.rolsuper, r.rolcanlogin, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolvaliduntil,
-            ARRAY(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid ORDER BY 1) AS member_of
+            ARRAY(SELECT b.rolname::text FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid ORDER BY 1) AS member_of
        FROM pg_roles r
       WHERE r.rolname NOT LIKE 'pg\\_%'
       ORDER BY r.rolname`,

@@ -90,7 +90,7 @@ describe('PostgreSQL connection end to end', function () {
     const tables = await tree.getChildren(sch);
     assert.deepEqual(tables.map(label).sort(), ['<b>html</b>', 'orders']);
     const orders = tables.find((t) => label(t) === 'orders');
-    assert.match(String(orders?.toTreeItem().description), /^~1,000 rows · \d+(\.\d)? kB$/);
+    assert.match(String(orders?.toTreeItem().description), /^\d+(\.\d)? kB · ~1,000 rows · 0% dead · vacuumed never · analyzed (just now|\d+ min ago)$/);
     report(`orders: ${String(orders?.toTreeItem().description)}`);
   });
 

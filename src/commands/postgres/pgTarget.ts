@@ -1,0 +1,68 @@
+/** What a PostgreSQL command acts on: from the tree node it was invoked on, or picked step by step from the palette. */
+import * as vscode from 'vscode';
+import type { ConnectionProfile } from '../../core/connections/profile';
+import { listDatabases, listSchemas, listTables } from '../../core/postgres/catalog';
+import { listIndexes } from '../../core/postgres/objects';
+import type { ConnectionService } from '../../connections/connectionService';
+import type { ProfileStore } from '../../connections/profileStore';
+import { PgConnectionNode, PgDatabaseNode, PgSchemaNode, PgTableNode } from '../../views/postgresNodes';
+import { PgIndexNode } from '../../views/pgObjectNodes';
+import type { UpkeepNode } from '../../views/node';
+import { Cancelled, UserFacingError } from '../register';
+
+export type PgTargetKind = 'connection' | 'database' | 'schema' | 'table' | 'index';
+
+export interface PgTarget {
+  kind: PgTargetKind;
+  profile: ConnectionProfile;
+  database: string;
+  schema?: string;
+  table?: string;
+  index?: string;
+  /** The tree node it came from, to refresh after the operation. */
+  node?: UpkeepNode;
+}
+
+export function targetFromNode(node: unknown): PgTarget | undefined {
+  if (node instanceof PgIndexNode) {
+    const table = node.parent as PgTableNode;
+    return { kind: 'index', profile: table.profile, database: table.database, schema: node.index.schema, table: node.index.table, index: node.index.name, node };
+  }
+  if (node instanceof PgTableNode) return { kind: 'table', profile: node.profile, database: node.database, schema: node.table.schema, table: node.table.name, node };
+  if (node instanceof PgSchemaNode) {
+    const db = node.databaseNode;
+    return { kind: 'schema', profile: db.connection.profile, database: db.database.name, schema: node.schema.name, node };
+  }
+  if (node instanceof PgDatabaseNode) return { kind: 'database', profile: node.connection.profile, database: node.database.name, node };
+  if (node instanceof PgConnectionNode) return { kind: 'connection', profile: node.profile, database: node.profile.database ?? 'postgres', node };
+  return undefined;
+}
+
+async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHolder: string): Promise<T> {
+  if (!items.length) throw new UserFacingError(`Nothing to choose: ${placeHolder.toLowerCase()}`);
+  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, ignoreFocusOut: true });
+  if (!chosen) throw new Cancelled();
+  return chosen.value;
+}
+
+/** The target from the invoking node if it is one of `kinds`, else asked for in the palette. */
+export async function resolveTarget(node: unknown, kinds: PgTargetKind[], profiles: ProfileStore, connections: ConnectionService): Promise<PgTarget> {
+  const fromNode = targetFromNode(node);
+  if (fromNode && kinds.includes(fromNode.kind)) return fromNode;
+  if (fromNode) throw new UserFacingError(`This action works on a ${kinds.join(' or ')}, not a ${fromNode.kind}.`);
+
+  const pgs = profiles.byEngine('postgres');
+  const profile = await pick(pgs.map((s) => ({ label: s.profile.name, description: s.profile.readOnly ? 'read-only' : s.profile.production ? 'production' : '', value: s.profile })), 'Which PostgreSQL connection?');
+  const conn = await connections.postgres(profile);
+  if (kinds.includes('connection') && kinds.length === 1) return { kind: 'connection', profile, database: profile.database ?? 'postgres' };
+  const database = await pick((await listDatabases(conn)).filter((d) => d.allowConnections).map((d) => ({ label: d.name, value: d.name })), 'Which database?');
+  const wantDeeper = kinds.some((k) => k === 'schema' || k === 'table' || k === 'index');
+  if (kinds.includes('database') && !wantDeeper) return { kind: 'database', profile, database };
+  const schema = await pick((await listSchemas(conn, database)).map((s) => ({ label: s.name, description: `${s.tableCount} tables`, value: s.name })), 'Which schema?');
+  if (kinds.includes('schema') && !kinds.includes('table') && !kinds.includes('index')) return { kind: 'schema', profile, database, schema };
+  const tables = await listTables(conn, database, schema, { limit: 5000 });
+  const table = await pick(tables.items.map((t) => ({ label: t.name, value: t.name })), 'Which table?');
+  if (!kinds.includes('index')) return { kind: 'table', profile, database, schema, table };
+  const index = await pick((await listIndexes(conn, database, schema, table)).map((i) => ({ label: i.name, description: i.definition, value: i.name })), 'Which index?');
+  return { kind: 'index', profile, database, schema, table, index };
+}

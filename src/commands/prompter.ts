@@ -1,0 +1,66 @@
+import * as vscode from 'vscode';
+import type { ConnectionProfile } from '../core/connections/profile';
+import type { MaintenanceOp, Risk } from '../core/postgres/maintenance';
+
+/** What the user is shown before anything runs. */
+export interface OperationPreview {
+  connection: ConnectionProfile;
+  /** "VACUUM (ANALYZE) public.orders", or for a batch "VACUUM (ANALYZE) of 500 tables in schema public". */
+  title: string;
+  ops: MaintenanceOp[];
+  risk: Risk;
+  sizeText: string;
+}
+
+/**
+ * Every question a maintenance command asks before it runs, behind one
+ * interface: the editor's modal dialogs in use, an answering stub in the
+ * extension-host tests (which cannot click a modal).
+ */
+export interface Prompter {
+  confirmOperation(preview: OperationPreview): Promise<boolean>;
+}
+
+const RISK_WORDS: Record<Risk, string> = {
+  safe: 'Safe: other sessions keep reading and writing.',
+  blocking: 'Blocking: other sessions will wait while it runs.',
+  destructive: 'Destructive: this cannot be undone.',
+};
+
+export function previewDetail(p: OperationPreview): string {
+  const first = p.ops[0];
+  const sql = p.ops.length > 1 ? `${first?.sql ?? ''};\n… and ${p.ops.length - 1} more, one at a time` : `${first?.sql ?? ''};`;
+  return [
+    sql,
+    `Lock: ${first?.lock.level ?? 'none'} — ${first?.lock.effect ?? ''}.`,
+    `Target size: ${p.sizeText}.`,
+    RISK_WORDS[p.risk],
+    first?.autocommit ? 'Runs on its own connection, outside any transaction; Cancel stops it on the server.' : '',
+    p.connection.production ? `"${p.connection.name}" is a production connection.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+export class DialogPrompter implements Prompter {
+  constructor(private readonly confirmSafe: () => boolean) {}
+
+  async confirmOperation(p: OperationPreview): Promise<boolean> {
+    if (p.risk === 'safe' && !this.confirmSafe()) return true;
+    const show = p.risk === 'safe' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const choice = await show(`${p.title} on ${p.connection.name}?`, { modal: true, detail: previewDetail(p) }, 'Run');
+    if (choice !== 'Run') return false;
+    if (p.connection.production && p.risk !== 'safe') {
+      const name = p.ops.length === 1 ? p.ops[0]?.confirmName ?? '' : p.connection.name;
+      const typed = await vscode.window.showInputBox({
+        title: `Production: ${p.title}`,
+        prompt: `"${p.connection.name}" is production. Type ${name} to run it.`,
+        placeHolder: name,
+        ignoreFocusOut: true,
+        validateInput: (v) => (v === name ? undefined : `Type ${name} exactly to confirm.`),
+      });
+      return typed === name;
+    }
+    return true;
+  }
+}

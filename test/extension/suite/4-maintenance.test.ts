@@ -1,0 +1,139 @@
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { Client } from 'pg';
+import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
+import type { OperationPreview } from '../../../src/commands/prompter';
+import type { BatchOutcome } from '../../../src/core/postgres/runner';
+import type { UpkeepNode } from '../../../src/views/node';
+import type { EngineTreeProvider } from '../../../src/views/treeProvider';
+import { eventually, report, services, upkeep } from './helpers';
+
+function label(node: UpkeepNode): string {
+  const l = node.toTreeItem().label;
+  return typeof l === 'string' ? l : l?.label ?? '';
+}
+
+async function child(tree: EngineTreeProvider, parent: UpkeepNode | undefined, name: string): Promise<UpkeepNode> {
+  const children = await tree.getChildren(parent);
+  const found = children.find((c) => label(c) === name);
+  if (!found) throw new Error(`no "${name}" under ${parent ? label(parent) : 'the root'}: ${children.map(label).join(', ')}`);
+  return found;
+}
+
+async function tableNode(tree: EngineTreeProvider, connection: string, table: string): Promise<UpkeepNode> {
+  const conn = await child(tree, undefined, connection);
+  const db = await child(tree, conn, services().postgres.database);
+  const schema = await child(tree, db, 'public');
+  return child(tree, schema, table);
+}
+
+describe('PostgreSQL maintenance from the tree', function () {
+  this.timeout(90_000);
+  const previews: OperationPreview[] = [];
+  let rw: AddConnectionResult;
+  let ro: AddConnectionResult;
+
+  before(async () => {
+    const s = services().postgres;
+    const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
+    await c.connect();
+    await c.query(`DROP TABLE IF EXISTS public.ext_bloat;
+      CREATE TABLE public.ext_bloat (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
+      INSERT INTO public.ext_bloat SELECT g, repeat('z', 80) FROM generate_series(1, 20000) g;
+      ANALYZE public.ext_bloat;
+      DELETE FROM public.ext_bloat WHERE id % 3 <> 0;
+      CREATE INDEX ext_bloat_v_ix ON public.ext_bloat (v);`);
+    if ((s.versionNum ?? 0) >= 150000) await c.query('SELECT pg_stat_force_next_flush()');
+    await c.query('SELECT 1');
+    await c.end();
+    const url = `postgres://${s.user}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.database}`;
+    rw = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { url, name: 'Maint PG' });
+    ro = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { url, name: 'Maint PG (read-only)', readOnly: true });
+    const api = await upkeep();
+    api.setPrompter({
+      confirmOperation: (p) => {
+        previews.push(p);
+        return Promise.resolve(true);
+      },
+    });
+  });
+
+  after(async () => {
+    const api = await upkeep();
+    api.setPrompter(undefined);
+    for (const r of [rw, ro]) await vscode.commands.executeCommand('upkeep.removeConnection', r.profile.id, { confirm: false });
+  });
+
+  it('shows a warning on the bloated table, with dead tuples and ages in its description', async () => {
+    const api = await upkeep();
+    const node = await eventually('dead tuples visible', async () => {
+      const n = await tableNode(api.trees.postgres, 'Maint PG', 'ext_bloat');
+      return (n.toTreeItem().iconPath as vscode.ThemeIcon).id === 'warning' ? n : undefined;
+    });
+    const item = node.toTreeItem();
+    assert.match(String(item.description), /67% dead · vacuumed never · analyzed (just now|\d+ min ago)/);
+    assert.match(String(item.contextValue), /\bwarning\b/);
+    report(`ext_bloat: ${String(item.description)}`);
+    const indexes = await api.trees.postgres.getChildren(node);
+    const ix = indexes.find((i) => label(i) === 'ext_bloat_v_ix');
+    assert.match(String(ix?.toTreeItem().description), /0 scans · unused/);
+    assert.match(String(indexes.find((i) => label(i) === 'ext_bloat_pkey')?.toTreeItem().description), /primary key/);
+  });
+
+  it('runs VACUUM from the table\'s context command after the confirmation, and the warning clears', async () => {
+    const api = await upkeep();
+    const node = await tableNode(api.trees.postgres, 'Maint PG', 'ext_bloat');
+    const result = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.vacuum', node, { options: { analyze: true } });
+    assert.ok(result, 'ran');
+    const preview = previews.at(-1);
+    assert.equal(preview?.ops[0]?.sql, 'VACUUM (ANALYZE) "public"."ext_bloat"');
+    assert.equal(preview.ops[0]?.lock.level, 'SHARE UPDATE EXCLUSIVE');
+    assert.equal(preview.risk, 'safe');
+    assert.match(preview.sizeText, /\d+(\.\d)? (kB|MB)/);
+    const outcome = result.outcomes[0];
+    assert.equal(outcome?.status, 'done');
+    report(`VACUUM: dead tuples ${outcome?.before?.deadTuples ?? '?'} → ${outcome?.after?.deadTuples ?? '?'} in ${outcome?.durationMs ?? '?'} ms`);
+    const after = await eventually('warning cleared after refresh', async () => {
+      const n = await tableNode(api.trees.postgres, 'Maint PG', 'ext_bloat');
+      return (n.toTreeItem().iconPath as vscode.ThemeIcon).id !== 'warning' ? n : undefined;
+    });
+    assert.match(String(after.toTreeItem().description), /0% dead · vacuumed just now · analyzed just now/);
+    const history = await api.history.read(rw.profile.id);
+    assert.equal(history[0]?.sql, 'VACUUM (ANALYZE) "public"."ext_bloat"');
+    assert.equal(history[0]?.status, 'done');
+  });
+
+  it('a read-only connection refuses before asking or sending anything', async () => {
+    const api = await upkeep();
+    const count = previews.length;
+    const node = await tableNode(api.trees.postgres, 'Maint PG (read-only)', 'ext_bloat');
+    const result = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.vacuum', node, { options: { full: true } });
+    assert.equal(result, undefined);
+    assert.equal(previews.length, count, 'no preview was even shown');
+    assert.deepEqual(await api.history.read(ro.profile.id), []);
+  });
+
+  it('offers DROP INDEX CONCURRENTLY on an unused index and runs it as destructive', async () => {
+    const api = await upkeep();
+    const table = await tableNode(api.trees.postgres, 'Maint PG', 'ext_bloat');
+    const ix = (await api.trees.postgres.getChildren(table)).find((i) => label(i) === 'ext_bloat_v_ix');
+    assert.match(String(ix?.toTreeItem().contextValue), /\bunused\b/);
+    const result = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.dropIndex', ix);
+    assert.equal(result?.outcomes[0]?.status, 'done');
+    assert.equal(previews.at(-1)?.risk, 'destructive');
+    const left = (await api.trees.postgres.getChildren(await tableNode(api.trees.postgres, 'Maint PG', 'ext_bloat'))).map(label);
+    assert.deepEqual(left, ['ext_bloat_pkey']);
+  });
+
+  it('lists sessions, roles and extensions under the database', async () => {
+    const api = await upkeep();
+    const tree = api.trees.postgres;
+    const db = await child(tree, await child(tree, undefined, 'Maint PG'), services().postgres.database);
+    const roles = await tree.getChildren(await child(tree, db, 'Roles'));
+    assert.match(String(roles.find((r) => label(r) === services().postgres.user)?.toTreeItem().description), /superuser · login/);
+    const exts = (await tree.getChildren(await child(tree, db, 'Extensions'))).map(label);
+    assert.ok(exts.includes('pg_stat_statements') && exts.includes('pgstattuple'), exts.join(', '));
+    const sessions = await tree.getChildren(await child(tree, db, 'Sessions'));
+    assert.ok(sessions.length >= 1);
+  });
+});

@@ -1,0 +1,173 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { featuresFor } from '../../src/core/postgres/features';
+import {
+  buildAnalyze, buildCancelBackend, buildCluster, buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, buildTerminateBackend, buildVacuum,
+  UnsupportedOptionError, vacuumOptionsSupported,
+} from '../../src/core/postgres/maintenance';
+import { assessTable, flagIndexes } from '../../src/core/postgres/health';
+import { readProgress } from '../../src/core/postgres/progress';
+import { HistoryStore, historyToMarkdown } from '../../src/core/history/historyStore';
+import { formatAge, formatBytes, formatDuration } from '../../src/core/format';
+import type { PgTable } from '../../src/core/postgres/catalog';
+import type { PgIndex } from '../../src/core/postgres/objects';
+
+const pg15 = featuresFor(150004);
+const pg11 = featuresFor(110022);
+const table = { kind: 'table' as const, database: 'app', schema: 'Sales Ω', name: 'Order "Lines"; DROP' };
+
+describe('maintenance operations', () => {
+  it('builds VACUUM with options, escaped names, lock and risk', () => {
+    const op = buildVacuum(table, { analyze: true, verbose: true, skipLocked: true, parallel: 2 }, pg15);
+    assert.equal(op.sql, 'VACUUM (VERBOSE, ANALYZE, SKIP_LOCKED, PARALLEL 2) "Sales Ω"."Order ""Lines""; DROP"');
+    assert.equal(op.lock.level, 'SHARE UPDATE EXCLUSIVE');
+    assert.equal(op.risk, 'safe');
+    assert.equal(op.progress, 'vacuum');
+    assert.equal(op.autocommit, true);
+  });
+
+  it('VACUUM FULL is blocking, takes ACCESS EXCLUSIVE and reports through the cluster view', () => {
+    const op = buildVacuum(table, { full: true }, pg15);
+    assert.equal(op.risk, 'blocking');
+    assert.equal(op.lock.level, 'ACCESS EXCLUSIVE');
+    assert.equal(op.progress, 'cluster');
+    assert.throws(() => buildVacuum(table, { full: true, parallel: 2 }, pg15), UnsupportedOptionError);
+  });
+
+  it('a database-wide VACUUM names no table', () => {
+    assert.equal(buildVacuum({ kind: 'database', database: 'app' }, {}, pg15).sql, 'VACUUM');
+  });
+
+  it('hides and refuses what an older server lacks', () => {
+    assert.deepEqual(vacuumOptionsSupported(pg11), ['full', 'freeze', 'analyze', 'verbose', 'disablePageSkipping']);
+    assert.throws(() => buildVacuum(table, { parallel: 2 }, pg11), /no VACUUM option PARALLEL/);
+    assert.throws(() => buildVacuum(table, { skipLocked: true }, pg11), UnsupportedOptionError);
+    assert.throws(() => buildReindex(table, { concurrently: true }, pg11), /needs PostgreSQL 12/);
+    assert.throws(() => buildVacuum(table, { indexCleanup: 'auto' }, featuresFor(130000)), /needs PostgreSQL 14/);
+  });
+
+  it('REINDEX: CONCURRENTLY is safe, plain is blocking (SHARE lock)', () => {
+    const conc = buildReindex({ kind: 'index', database: 'app', schema: 's', name: 'ix', table: 't' }, { concurrently: true }, pg15);
+    assert.equal(conc.sql, 'REINDEX INDEX CONCURRENTLY "s"."ix"');
+    assert.equal(conc.risk, 'safe');
+    const plain = buildReindex({ kind: 'schema', database: 'app', schema: 'my schema' }, {}, pg15);
+    assert.equal(plain.sql, 'REINDEX SCHEMA "my schema"');
+    assert.equal(plain.risk, 'blocking');
+    assert.equal(plain.lock.level, 'SHARE');
+    assert.equal(buildReindex({ kind: 'database', database: 'app' }, { concurrently: true }, pg15).sql, 'REINDEX DATABASE CONCURRENTLY "app"');
+  });
+
+  it('CLUSTER, CREATE/DROP INDEX CONCURRENTLY, ANALYZE and backend signals', () => {
+    assert.equal(buildCluster({ kind: 'table', database: 'a', schema: 's', name: 't' }, 't_pkey').sql, 'CLUSTER "s"."t" USING "t_pkey"');
+    assert.equal(buildCreateIndexConcurrently('a', { schema: 's', table: 't', name: 'ix', columns: ['a b', 'c'], unique: true }).sql, 'CREATE UNIQUE INDEX CONCURRENTLY "ix" ON "s"."t" ("a b", "c")');
+    const drop = buildDropIndexConcurrently({ kind: 'index', database: 'a', schema: 's', name: 'ix' });
+    assert.equal(drop.sql, 'DROP INDEX CONCURRENTLY IF EXISTS "s"."ix"');
+    assert.equal(drop.risk, 'destructive');
+    assert.equal(buildAnalyze({ kind: 'table', database: 'a', schema: 's', name: 't' }).sql, 'ANALYZE "s"."t"');
+    const cancel = buildCancelBackend('a', 4242);
+    assert.deepEqual([cancel.sql, cancel.params], ['SELECT pg_cancel_backend($1) AS signalled', [4242]]);
+    assert.equal(buildTerminateBackend('a', 1).risk, 'destructive');
+  });
+});
+
+function t(over: Partial<PgTable>): PgTable {
+  return {
+    schema: 'public', name: 't', kind: 'table', estimatedRows: 100, totalBytes: 8192, liveTuples: 100, deadTuples: 0, modifiedSinceAnalyze: 0,
+    lastVacuum: null, lastAutovacuum: null, lastAnalyze: new Date(), lastAutoanalyze: null, ...over,
+  };
+}
+
+describe('table health', () => {
+  it('warns above the dead-tuple threshold, not at or below it', () => {
+    assert.equal(assessTable(t({ liveTuples: 70, deadTuples: 30 }), { deadTuplePercent: 20, minDeadTuples: 10 }).warnings.length, 1);
+    assert.equal(assessTable(t({ liveTuples: 80, deadTuples: 20 }), { deadTuplePercent: 20, minDeadTuples: 10 }).warnings.length, 0);
+    assert.equal(assessTable(t({ liveTuples: 1, deadTuples: 5 }), { deadTuplePercent: 20, minDeadTuples: 10 }).warnings.length, 0, 'tiny tables stay quiet');
+  });
+
+  it('warns when statistics were never gathered on a table with rows', () => {
+    assert.match(assessTable(t({ lastAnalyze: null })).warnings[0] ?? '', /never gathered/);
+    assert.deepEqual(assessTable(t({ lastAnalyze: null, liveTuples: 0, estimatedRows: null })).warnings, [], 'an empty new table is fine');
+    assert.deepEqual(assessTable(t({ lastAnalyze: null, kind: 'partitioned' })).warnings, [], 'partitioned parents keep no counters');
+  });
+});
+
+function ix(over: Partial<PgIndex>): PgIndex {
+  return {
+    schema: 'public', table: 't', name: 'ix', sizeBytes: 8192, scans: 0, tuplesRead: 0, tuplesFetched: 0, unique: false, primary: false, exclusion: false,
+    valid: true, beingBuilt: false, method: 'btree', columns: [1], hasExpressions: false, predicate: null, definition: '', ...over,
+  };
+}
+
+describe('index flags', () => {
+  it('flags unused, invalid and duplicate indexes; enforcing ones are never unused or redundant', () => {
+    const flags = flagIndexes([
+      ix({ name: 'pk', primary: true, unique: true, columns: [1] }),
+      ix({ name: 'a', columns: [1] }),
+      ix({ name: 'ab', columns: [1, 2], scans: 5 }),
+      ix({ name: 'bad', valid: false, columns: [3] }),
+      ix({ name: 'building', valid: false, beingBuilt: true, columns: [4] }),
+      ix({ name: 'hash', method: 'hash', columns: [1] }),
+      ix({ name: 'partial', columns: [1], predicate: '(x > 0)' }),
+    ]);
+    assert.deepEqual(flags.get('pk'), { unused: false, invalid: false });
+    assert.equal(flags.get('a')?.duplicateOf, 'pk');
+    assert.equal(flags.get('a')?.unused, true);
+    assert.equal(flags.get('ab')?.duplicateOf, undefined);
+    assert.equal(flags.get('bad')?.invalid, true);
+    assert.equal(flags.get('building')?.invalid, false, 'an index being built is not invalid');
+    assert.equal(flags.get('hash')?.duplicateOf, undefined, 'different method');
+    assert.equal(flags.get('partial')?.duplicateOf, undefined, 'different predicate');
+  });
+
+  it('of two identical plain indexes, flags only one', () => {
+    const flags = flagIndexes([ix({ name: 'x1', columns: [2] }), ix({ name: 'x2', columns: [2] })]);
+    assert.equal(flags.get('x1')?.duplicateOf, undefined);
+    assert.equal(flags.get('x2')?.duplicateOf, 'x1');
+  });
+});
+
+describe('progress', () => {
+  it('reads phases and percentages from the progress views', () => {
+    assert.deepEqual(readProgress('vacuum', { phase: 'scanning heap', heap_blks_total: 200, heap_blks_scanned: 50 }), { phase: 'scanning heap', percent: 25 });
+    assert.deepEqual(readProgress('vacuum', { phase: 'vacuuming indexes' }), { phase: 'vacuuming indexes', percent: null });
+    assert.deepEqual(readProgress('create_index', { phase: 'building index: loading tuples in tree', blocks_total: 0, tuples_total: 10, tuples_done: 5 }), { phase: 'building index: loading tuples in tree', percent: 50 });
+    assert.equal(readProgress('cluster', { phase: 'seq scanning heap', heap_blks_total: '10', heap_blks_scanned: '10' }).percent, 100);
+  });
+});
+
+describe('history store', () => {
+  it('appends entries, reads newest first, skips a damaged line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-history-'));
+    try {
+      const store = new HistoryStore(dir);
+      const base = { connectionId: 'c/../1', connectionName: 'Prod | main', database: 'app', kind: 'vacuum', lock: 'x', risk: 'safe', durationMs: 1500 };
+      await store.append({ ...base, at: '2026-01-01T00:00:00Z', title: 'first', sql: 'VACUUM a', status: 'done' });
+      fs.appendFileSync(path.join(dir, 'c_.._1.jsonl'), '{torn\n');
+      await store.append({ ...base, at: '2026-01-02T00:00:00Z', title: 'second', sql: 'VACUUM b', status: 'failed', message: 'lock | timeout', before: { sizeBytes: 2048 }, after: { sizeBytes: 1024 } });
+      assert.deepEqual(fs.readdirSync(dir), ['c_.._1.jsonl'], 'the id cannot name a path outside the folder');
+      const entries = await store.read('c/../1');
+      assert.deepEqual(entries.map((e) => e.title), ['second', 'first']);
+      const md = historyToMarkdown('Prod | main', entries, formatBytes);
+      assert.match(md, /Prod \\\| main/);
+      assert.match(md, /failed: lock \\\| timeout/);
+      assert.match(md, /2\.0 kB → 1\.0 kB/);
+      assert.deepEqual(await store.read('nobody'), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ages and durations', () => {
+  it('formats them for descriptions', () => {
+    const now = new Date('2026-01-10T12:00:00Z');
+    assert.equal(formatAge(null), 'never');
+    assert.equal(formatAge(new Date('2026-01-10T11:59:30Z'), now), 'just now');
+    assert.equal(formatAge(new Date('2026-01-10T09:00:00Z'), now), '3 h ago');
+    assert.equal(formatAge(new Date('2026-01-07T12:00:00Z'), now), '3 d ago');
+    assert.equal(formatDuration(850), '850 ms');
+    assert.equal(formatDuration(125_000), '2 min 05 s');
+  });
+});
