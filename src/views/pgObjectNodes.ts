@@ -18,9 +18,9 @@ export class PgIndexNode extends UpkeepNode {
     item.description = [formatBytes(ix.sizeBytes), `${formatCount(ix.scans)} scans`, ...tags].join(' · ');
     const problem = this.flags.invalid || this.flags.unused || this.flags.duplicateOf !== undefined;
     item.iconPath = this.flags.invalid
-      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
+      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
       : problem
-        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
         : new vscode.ThemeIcon(ix.primary ? 'key' : 'list-tree');
     const md = new vscode.MarkdownString();
     md.appendCodeblock(ix.definition, 'sql');
@@ -74,7 +74,7 @@ export class PgSessionNode extends UpkeepNode {
     const stuck = s.state === 'idle in transaction' || s.state === 'idle in transaction (aborted)';
     item.iconPath = new vscode.ThemeIcon(
       s.state === 'active' ? 'play-circle' : stuck ? 'warning' : 'circle-outline',
-      stuck ? new vscode.ThemeColor('list.warningForeground') : undefined,
+      stuck ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
     );
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`Backend ${s.pid} · ${s.user ?? '?'} · ${s.application || 'no application name'} · ${s.client ?? 'local socket'}\n\n`);
@@ -99,7 +99,7 @@ export class PgRoleNode extends UpkeepNode {
     item.description = [r.superuser ? 'superuser' : '', r.canLogin ? 'login' : 'no login', r.replication ? 'replication' : '', r.validUntil ? `${expired ? 'expired' : 'valid until'} ${r.validUntil.toISOString().slice(0, 10)}` : '', r.memberOf.length ? `in ${r.memberOf.join(', ')}` : '']
       .filter(Boolean)
       .join(' · ');
-    item.iconPath = new vscode.ThemeIcon(r.superuser ? 'shield' : 'person', expired ? new vscode.ThemeColor('list.warningForeground') : undefined);
+    item.iconPath = new vscode.ThemeIcon(r.superuser ? 'shield' : 'person', expired ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
     item.tooltip = `${r.name}${r.superuser ? ' (superuser)' : ''}\nLogin: ${r.canLogin ? 'yes' : 'no'} · create role: ${r.createRole ? 'yes' : 'no'} · create database: ${r.createDb ? 'yes' : 'no'}\nPassword valid until: ${r.validUntil ? r.validUntil.toISOString() : 'no expiry'}\nPostgreSQL does not record when a password was last changed.`;
     item.contextValue = 'upkeep.pg.role';
     return item;
@@ -116,7 +116,7 @@ export class PgExtensionNode extends UpkeepNode {
     const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.description = `${e.version} · ${e.schema}${e.updateTo ? ` · update to ${e.updateTo} available` : ''}`;
-    item.iconPath = new vscode.ThemeIcon('extensions', e.updateTo ? new vscode.ThemeColor('list.warningForeground') : undefined);
+    item.iconPath = new vscode.ThemeIcon('extensions', e.updateTo ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
     item.contextValue = 'upkeep.pg.extension';
     return item;
   }

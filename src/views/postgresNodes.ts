@@ -151,7 +151,7 @@ export class PgTableNode extends UpkeepNode {
     item.id = this.id;
     const warn = health.warnings.length > 0;
     item.iconPath = warn
-      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
       : new vscode.ThemeIcon(t.kind === 'materialized view' ? 'eye' : 'table');
     const rows = t.estimatedRows === null ? '' : `~${formatCount(t.estimatedRows)} rows`;
     const dead = health.deadPercent === null ? '' : `${health.deadPercent.toFixed(health.deadPercent < 10 && health.deadPercent > 0 ? 1 : 0)}% dead`;

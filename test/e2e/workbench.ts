@@ -26,7 +26,7 @@ export function packagedVsix(): string {
  * code-server with the .vsix installed (not the development folder), opened
  * in Chromium on a workspace folder, in the given colour theme.
  */
-export async function openWorkbench(name: string, opts: { theme?: string } = {}): Promise<Workbench> {
+export async function openWorkbench(name: string, opts: { theme?: string; settings?: Record<string, unknown> } = {}): Promise<Workbench> {
   const stateDir = path.join(REPO_ROOT, 'test-results', `code-server-${name}`);
   fs.rmSync(stateDir, { recursive: true, force: true });
   const workspace = path.join(stateDir, 'workspace');
@@ -37,7 +37,7 @@ export async function openWorkbench(name: string, opts: { theme?: string } = {})
     folder: workspace,
     stateDir,
     vsix: packagedVsix(),
-    settings: { 'workbench.colorTheme': opts.theme ?? 'Default Dark Modern', 'window.commandCenter': false },
+    settings: { 'workbench.colorTheme': opts.theme ?? 'Default Dark Modern', 'window.commandCenter': false, ...opts.settings },
   });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1360, height: 820 } });

@@ -207,6 +207,43 @@ describe('PostgreSQL maintenance (real server)', function () {
     assert.equal(result.notRun.length, 3);
   });
 
+  it('a backend killed mid-operation gives a clear message, and the connection keeps working', async () => {
+    await admin.query(`CREATE TABLE public.victim (id int, v text) WITH (autovacuum_enabled = false);
+      INSERT INTO public.victim SELECT g, md5(g::text) FROM generate_series(1, 2000000) g;`);
+    const op = buildCreateIndexConcurrently(db, { schema: 'public', table: 'victim', name: 'victim_v_ix', columns: ['v'] });
+    let killed = false;
+    const outcome = await runMaintenance(conn, op, {
+      pollMs: 100,
+      onProgress: () => {
+        if (killed) return;
+        killed = true;
+        void admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'Upkeep maintenance' AND datname = $1`, [db]);
+      },
+    });
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.problem?.kind, 'connection-lost', outcome.problem?.message);
+    assert.match(outcome.problem?.message ?? '', /was lost/);
+    await runMaintenance(conn, buildDropIndexConcurrently({ kind: 'index', database: db, schema: 'public', name: 'victim_v_ix', table: 'victim' }));
+    const next = await runMaintenance(conn, buildAnalyze({ kind: 'table', database: db, schema: 'public', name: 'victim' }));
+    assert.equal(next.status, 'done', 'the next operation runs');
+  });
+
+  it('missing privileges give a permission message', async () => {
+    const role = uniqueName('weak');
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'weak-pw'; GRANT CONNECT ON DATABASE ${admin.escapeIdentifier(db)} TO ${role}; GRANT USAGE ON SCHEMA public TO ${role};`);
+    const weak = new PostgresConnection(pgProfile({ user: role }), 'weak-pw');
+    try {
+      const outcome = await runMaintenance(weak, buildReindex({ kind: 'table', database: db, schema: 'public', name: 'clus' }, {}, f()));
+      assert.equal(outcome.status, 'failed');
+      assert.equal(outcome.problem?.kind, 'permission', outcome.problem?.message);
+      assert.match(outcome.problem?.message ?? '', /must be owner/);
+      assert.equal(await canCheckpoint(weak, db, f().checkpointRole), false, 'CHECKPOINT is not offered to it');
+    } finally {
+      await weak.dispose();
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
   it('a read-only profile refuses before anything is sent', async () => {
     const ro = new PostgresConnection(pgProfile({ readOnly: true, name: 'RO' }), services().postgres.password);
     try {

@@ -1,0 +1,137 @@
+import { strict as assert } from 'node:assert';
+import { Client } from 'pg';
+import type { Page } from 'playwright-core';
+import { readServices, type ServicesInfo } from '../services/index';
+import { answerQuickInput, collapseViews, openWorkbench, screenshot, treeItem, waitForPrompt, type Workbench } from './workbench';
+
+const DB = 'upkeep_e2e';
+
+async function contextMenu(page: Page, row: ReturnType<typeof treeItem>, action: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const item = page.locator('.context-view .action-item').filter({ hasText: action }).first();
+  await item.waitFor({ timeout: 15_000 });
+  // VS Code ignores a mouse-up that comes right after the menu opens; hover, then choose with Enter.
+  await item.hover();
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+}
+
+describe('e2e: PostgreSQL maintenance in the workbench', function () {
+  this.timeout(240_000);
+  let wb: Workbench;
+  let services: ServicesInfo;
+
+  before(async () => {
+    const info = readServices();
+    if (!info) throw new Error('Test services are not running: run the e2e tier through npm test (it starts them).');
+    services = info;
+    const pg = info.postgres;
+    const admin = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
+    await admin.query(`CREATE DATABASE ${DB}`);
+    // Manual VACUUM in this database crawls (cost-based delay), so its progress can be seen and cancelled.
+    await admin.query(`ALTER DATABASE ${DB} SET vacuum_cost_delay = 20`);
+    await admin.query(`ALTER DATABASE ${DB} SET vacuum_cost_limit = 1`);
+    await admin.end();
+    const c = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: DB });
+    await c.connect();
+    await c.query(`CREATE TABLE public.events (id bigint PRIMARY KEY, kind text, payload text) WITH (autovacuum_enabled = false);
+      INSERT INTO public.events SELECT g, 'k' || (g % 7), repeat('p', 60) FROM generate_series(1, 300000) g;
+      CREATE INDEX events_kind_ix ON public.events (kind);
+      CREATE INDEX events_kind_again_ix ON public.events (kind);
+      ANALYZE public.events;
+      DELETE FROM public.events WHERE id % 3 <> 0;
+      CREATE TABLE public.small (id int PRIMARY KEY, note text);
+      INSERT INTO public.small SELECT g, 'n' FROM generate_series(1, 100) g;
+      ANALYZE public.small;
+      CREATE TABLE public.fresh (id int);
+      INSERT INTO public.fresh SELECT g FROM generate_series(1, 500) g;`);
+    if ((pg.versionNum ?? 0) >= 150000) await c.query('SELECT pg_stat_force_next_flush()');
+    await c.query('SELECT 1');
+    await c.end();
+    wb = await openWorkbench('e2e-maintenance', {
+      settings: {
+        'upkeep.connections': [{ id: 'e2e-ops', engine: 'postgres', name: 'Ops DB (prod)', host: pg.host, port: pg.port, user: pg.user, database: DB, tls: 'disable', production: true }],
+      },
+    });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+  });
+
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('sets the missing password from the context menu, then shows health in the tree', async () => {
+    const { page } = wb;
+    await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
+    await collapseViews(page, ['Neo4j', 'Redis', 'Docker']);
+    const conn = treeItem(page, 'Ops DB (prod)');
+    await conn.waitFor({ timeout: 30_000 });
+    await contextMenu(page, conn, 'Set Password…');
+    await answerQuickInput(page, services.postgres.password);
+    await conn.click();
+    await treeItem(page, DB).click();
+    await treeItem(page, 'public').click();
+    const events = treeItem(page, 'events');
+    await events.waitFor({ timeout: 30_000 });
+    await events.locator('.codicon-warning').waitFor({ timeout: 15_000 });
+    await treeItem(page, 'fresh').locator('.codicon-warning').waitFor({ timeout: 15_000 });
+    await events.click();
+    await treeItem(page, 'events_kind_again_ix').waitFor({ timeout: 15_000 });
+    const box = await page.locator('.part.sidebar').boundingBox();
+    if (box) {
+      await page.mouse.move(box.x + box.width + 1, 400);
+      await page.mouse.down();
+      await page.mouse.move(760, 400, { steps: 5 });
+      await page.mouse.up();
+    }
+    await events.hover();
+    await page.waitForTimeout(1500);
+    await screenshot(page, '04-tree-health');
+    const text = await page.locator('.pane-body').first().innerText();
+    assert.match(text, /67% dead/);
+    assert.match(text, /duplicate of events_kind_again_ix/);
+  });
+
+  it('VACUUM from the context menu: preview, progress, cancel on the server', async () => {
+    const { page } = wb;
+    await page.mouse.move(1100, 700);
+    await contextMenu(page, treeItem(page, 'events'), 'VACUUM…');
+    await waitForPrompt(page, 'VACUUM options');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 20_000 });
+    assert.match(await dialog.innerText(), /VACUUM \(ANALYZE\) "public"\."events"/);
+    assert.match(await dialog.innerText(), /SHARE UPDATE EXCLUSIVE/);
+    await screenshot(page, '05-operation-preview');
+    await dialog.locator('.monaco-button').filter({ hasText: 'Run' }).click();
+    const toast = page.locator('.notification-toast').filter({ hasText: 'VACUUM (ANALYZE) public.events' });
+    await toast.filter({ hasText: /scanning heap \d+%/ }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(1500);
+    await screenshot(page, '06-progress');
+    await toast.locator('.monaco-button, .action-label').filter({ hasText: 'Cancel' }).first().click();
+    await page.locator('.notification-toast').filter({ hasText: 'cancelled on the server' }).waitFor({ timeout: 20_000 });
+    await screenshot(page, '07-cancelled');
+  });
+
+  it('a blocking operation on production asks for the table name to be typed', async () => {
+    const { page } = wb;
+    await contextMenu(page, treeItem(page, 'small'), 'VACUUM…');
+    await waitForPrompt(page, 'VACUUM options');
+    await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'FULL' }).first().click();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 20_000 });
+    assert.match(await dialog.innerText(), /ACCESS EXCLUSIVE/);
+    assert.match(await dialog.innerText(), /Blocking/);
+    await dialog.locator('.monaco-button').filter({ hasText: 'Run' }).click();
+    await waitForPrompt(page, 'Type small to run it');
+    await screenshot(page, '08-production-confirm');
+    await answerQuickInput(page, 'small');
+    await page.locator('.notification-toast').filter({ hasText: /VACUUM \(FULL, ANALYZE\) public\.small: done/ }).waitFor({ timeout: 30_000 });
+  });
+});
