@@ -2,7 +2,7 @@
 // tests one file per file into out/ for mocha. esbuild does not type-check:
 // `npm run typecheck` (tsc --noEmit) does.
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -67,6 +67,23 @@ const driverBundles = {
 };
 
 await esbuild.build(driverBundles);
+
+// Report panel page: browser code, one file, loaded by nonce under a strict CSP.
+await esbuild.build({
+  entryPoints: { report: 'media/report/main.ts' },
+  bundle: true,
+  outdir: 'dist/webview',
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+});
+mkdirSync('dist/webview', { recursive: true });
+copyFileSync('media/report/report.css', 'dist/webview/report.css');
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 if (watch) {
   const ctx = await esbuild.context(extension);
   await ctx.watch();

@@ -15,6 +15,10 @@ import { formatBytes } from './core/format';
 import { DialogPrompter, type Prompter } from './commands/prompter';
 import { PgMaintenanceCommands } from './commands/postgres/maintenanceCommands';
 import { resolveTarget } from './commands/postgres/pgTarget';
+import { ReportCommands, REPORT_KINDS } from './commands/postgres/reportCommands';
+import { ReportPanels } from './webviews/reportPanels';
+import { CapacityStore } from './core/reports/index';
+import { reportThresholds } from './webviews/reportSettings';
 
 /** What activate() returns: used by the extension-host tests, and by nothing else. */
 export interface UpkeepApi {
@@ -26,6 +30,7 @@ export interface UpkeepApi {
   storedState(): Record<string, unknown>;
   loadedDrivers(): string[];
   history: HistoryStore;
+  reports: ReportPanels;
   /** Replaces the confirmation dialogs (tests answer them; undefined restores the dialogs). */
   setPrompter(prompter: Prompter | undefined): void;
 }
@@ -79,6 +84,23 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.pg.dropIndex', (node?: unknown) => pg.dropIndex(node));
   register('upkeep.pg.cancelBackend', (node?: unknown) => pg.signalBackend(node, 'cancel'));
   register('upkeep.pg.terminateBackend', (node?: unknown) => pg.signalBackend(node, 'terminate'));
+  const reportDeps = {
+    extensionUri: context.extensionUri,
+    connections,
+    flow: { connections, history, log, prompter: () => prompter, refresh: () => refreshNode(trees) },
+    log,
+    capacity: new CapacityStore(vscode.Uri.joinPath(context.globalStorageUri, 'capacity').fsPath),
+    thresholds: reportThresholds,
+    profile: (id: string) => profiles.get(id)?.profile,
+  };
+  const reports = new ReportPanels(reportDeps);
+  context.subscriptions.push(reports);
+  const reportCommands = new ReportCommands(reports, reportDeps, profiles);
+  register('upkeep.pg.report', (node?: unknown, kind?: Parameters<ReportCommands['open']>[1]) => reportCommands.open(node, kind));
+  for (const kind of REPORT_KINDS) register(`upkeep.pg.report.${kind}`, (node?: unknown) => reportCommands.open(node, kind));
+  register('upkeep.pg.exportReport', (node?: unknown, kind?: Parameters<ReportCommands['export']>[1], format?: Parameters<ReportCommands['export']>[2], target?: vscode.Uri) =>
+    reportCommands.export(node, kind, format, target),
+  );
   register('upkeep.pg.showHistory', async (node?: unknown) => {
     const t = await resolveTarget(node, ['connection'], profiles, connections);
     const entries = await history.read(t.profile.id);
@@ -101,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     },
     loadedDrivers: loadedDriverModules,
     history,
+    reports,
     setPrompter: (p) => {
       prompter = p ?? dialogs;
     },

@@ -95,6 +95,15 @@ export class ConnectionService implements vscode.Disposable {
     return conn;
   }
 
+  /**
+   * A separate connection for one long piece of work (a report), with its own
+   * application_name so that work can be cancelled on the server without
+   * touching the tree's sessions. The caller disposes it.
+   */
+  async postgresSession(profile: ConnectionProfile, applicationName: string, limits: CatalogLimits): Promise<PostgresConnection> {
+    return new PostgresConnection(profile, await this.secrets.getPassword(profile.id), limits, this.log, applicationName);
+  }
+
   async forget(id: string): Promise<void> {
     const existing = this.pg.get(id);
     this.pg.delete(id);

@@ -1,20 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { Client } from 'pg';
-import type { Page } from 'playwright-core';
 import { readServices, type ServicesInfo } from '../services/index';
-import { answerQuickInput, collapseViews, openWorkbench, screenshot, treeItem, waitForPrompt, type Workbench } from './workbench';
+import { answerQuickInput, collapseViews, contextMenu, openWorkbench, screenshot, treeItem, waitForPrompt, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e';
-
-async function contextMenu(page: Page, row: ReturnType<typeof treeItem>, action: string): Promise<void> {
-  await row.click({ button: 'right' });
-  const item = page.locator('.context-view .action-item').filter({ hasText: action }).first();
-  await item.waitFor({ timeout: 15_000 });
-  // VS Code ignores a mouse-up that comes right after the menu opens; hover, then choose with Enter.
-  await item.hover();
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
-}
 
 describe('e2e: PostgreSQL maintenance in the workbench', function () {
   this.timeout(240_000);

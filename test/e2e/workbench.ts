@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { REPO_ROOT, startCodeServer, type CodeServer } from '../support/codeServer';
 import { launchChromium } from '../support/browser';
 
@@ -85,5 +85,33 @@ export async function collapseViews(page: Page, titles: string[]): Promise<void>
   for (const title of titles) {
     const header = page.locator('.pane-header[aria-expanded="true"]').filter({ hasText: title });
     if (await header.count()) await header.first().click();
+  }
+}
+
+/** Opens a tree row's context menu and chooses an action. */
+export async function contextMenu(page: Page, row: ReturnType<Page['locator']>, action: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const item = page.locator('.context-view .action-item').filter({ hasText: action }).first();
+  await item.waitFor({ timeout: 15_000 });
+  // VS Code ignores a mouse-up that comes right after the menu opens; hover, then choose with Enter.
+  await item.hover();
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+}
+
+/** The frame of a webview whose page shows `text` in its #app. */
+export async function webviewFrame(page: Page, text: string | RegExp, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const app = frame.locator('#app');
+      try {
+        if ((await app.count()) && (typeof text === 'string' ? (await app.innerText()).includes(text) : text.test(await app.innerText()))) return frame;
+      } catch {
+        // Frames come and go while the workbench lays out; look again.
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${String(text)}`);
+    await page.waitForTimeout(250);
   }
 }

@@ -55,6 +55,8 @@ export class PostgresConnection {
     private readonly password: string | undefined,
     private readonly limits: CatalogLimits = DEFAULT_CATALOG_LIMITS,
     private readonly log: Logger = silentLogger,
+    /** application_name of its sessions; a unique one lets a caller cancel exactly these queries. */
+    private readonly applicationName: string = APPLICATION_NAME,
   ) {}
 
   get defaultDatabase(): string {
@@ -68,6 +70,7 @@ export class PostgresConnection {
     const pg = await loadPg();
     const pool = new pg.Pool({
       ...pgClientConfig(this.profile, this.password, database),
+      application_name: this.applicationName,
       statement_timeout: this.limits.statementTimeoutMs,
       lock_timeout: this.limits.lockTimeoutMs,
       max: 2,
@@ -125,6 +128,16 @@ export class PostgresConnection {
     const r = rows[0];
     if (!r) throw new Error('The server returned no version.');
     return { versionNum: Number(r.version_num), version: r.version, database: r.db, user: r.usr, isSuperuser: r.su, inRecovery: r.rec };
+  }
+
+  /** Cancels whatever this connection's sessions are running (they are found by application_name). */
+  async cancelRunning(database: string, via: PostgresConnection): Promise<number> {
+    const rows = await via.query<{ n: number }>(
+      database,
+      'SELECT count(pg_cancel_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = $2 AND pid <> pg_backend_pid()',
+      [this.applicationName, 'active'],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   async dispose(): Promise<void> {

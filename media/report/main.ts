@@ -1,0 +1,310 @@
+/**
+ * Report panel page. Runs in the webview: builds the DOM from the report the
+ * host sends, with textContent only (server names are data, never markup),
+ * sortable and filterable tables, Chart.js charts coloured from the theme's
+ * --vscode-* variables, and messages back to the host for every action.
+ */
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import type { CellValue, Column, Finding, Report, Section } from '../../src/core/reports/model';
+import type { HostToPage, PageToHost, PanelState } from '../../src/webviews/protocol';
+import { formatBytes, formatDuration } from '../../src/core/format';
+
+Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
+
+interface VsCodeApi {
+  postMessage(message: PageToHost): void;
+  getState(): PanelState | undefined;
+  setState(state: PanelState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+let state: PanelState | undefined = vscode.getState();
+let computing: string | undefined;
+let failure: string | undefined;
+const selected = new Set<string>();
+const sortBy = new Map<string, { key: string; dir: 1 | -1 }>();
+const filterBy = new Map<string, string>();
+const exact = new Map<string, string>();
+const fixStatus = new Map<string, { ok: boolean; message: string }>();
+let charts: Chart[] = [];
+
+const app = document.getElementById('app') as HTMLElement;
+const post = (m: PageToHost): void => vscode.postMessage(m);
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { cls?: string; text?: string; title?: string; attrs?: Record<string, string> } = {}, ...children: (Node | string | undefined)[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (props.cls) node.className = props.cls;
+  if (props.text !== undefined) node.textContent = props.text;
+  if (props.title) node.title = props.title;
+  for (const [k, v] of Object.entries(props.attrs ?? {})) node.setAttribute(k, v);
+  for (const c of children) if (c !== undefined) node.append(c);
+  return node;
+}
+
+function icon(name: string): HTMLElement {
+  return el('span', { cls: `codicon codicon-${name}`, attrs: { 'aria-hidden': 'true' } });
+}
+
+function button(label: string, onClick: () => void, opts: { secondary?: boolean; iconName?: string; disabled?: boolean; title?: string } = {}): HTMLButtonElement {
+  const b = el('button', { cls: opts.secondary ? 'button secondary' : 'button', title: opts.title }, opts.iconName ? icon(opts.iconName) : undefined, label);
+  b.type = 'button';
+  b.disabled = opts.disabled ?? false;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+export function formatValue(column: Column, value: CellValue | undefined): string {
+  if (value === null || value === undefined || value === '') return 'n/a';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  switch (column.kind) {
+    case 'bytes':
+      return typeof value === 'number' ? formatBytes(value) : value;
+    case 'percent':
+      return typeof value === 'number' ? `${value.toFixed(1)}%` : value;
+    case 'number':
+      return typeof value === 'number' ? value.toLocaleString('en-US') : value;
+    case 'duration':
+      return typeof value === 'number' ? formatDuration(value * 1000) : value;
+    case 'date':
+      return typeof value === 'string' ? value.replace('T', ' ').slice(0, 19) : String(value);
+    default:
+      return String(value);
+  }
+}
+
+function compare(a: CellValue | undefined, b: CellValue | undefined): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b));
+}
+
+function themeColor(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+function header(report: Report | undefined): HTMLElement {
+  const title = report?.title ?? `${state?.kind ?? ''} report`;
+  const meta = report
+    ? `${report.connectionName} · ${report.database} · PostgreSQL ${report.serverVersion} · ${report.generatedAt.replace('T', ' ').slice(0, 19)} · ${formatDuration(report.durationMs)}`
+    : state
+      ? state.database
+      : '';
+  const actions = el('div', { cls: 'actions' });
+  if (computing) actions.append(button('Cancel', () => post({ type: 'cancel' }), { secondary: true, iconName: 'stop-circle' }));
+  else actions.append(button('Refresh', () => post({ type: 'refresh' }), { iconName: 'refresh' }));
+  actions.append(
+    button(`Generate fix script${selected.size ? ` (${selected.size})` : ''}`, () => post({ type: 'fixScript', findingIds: [...selected] }), { secondary: true, iconName: 'file-code', disabled: !report || selected.size === 0 }),
+  );
+  for (const [format, label] of [['html', 'HTML'], ['markdown', 'Markdown'], ['csv', 'CSV'], ['json', 'JSON']] as const) {
+    actions.append(button(label, () => post({ type: 'export', format }), { secondary: true, iconName: 'export', disabled: !report, title: `Export as ${label}` }));
+  }
+  return el('header', {}, el('div', {}, el('h1', { text: title }), el('div', { cls: 'meta', text: meta })), actions);
+}
+
+function findingsView(report: Report): HTMLElement {
+  const box = el('section', { cls: 'findings' }, el('h2', { text: `Findings (${report.findings.length})` }));
+  if (!report.findings.length) {
+    box.append(el('p', { cls: 'quiet' }, icon('pass'), ' Nothing needs attention.'));
+    return box;
+  }
+  const withFixes = report.findings.filter((f) => f.fixes.length);
+  const all = el('label', { cls: 'select-all' });
+  const allBox = el('input', { attrs: { type: 'checkbox' } });
+  allBox.checked = withFixes.length > 0 && withFixes.every((f) => selected.has(f.id));
+  allBox.addEventListener('change', () => {
+    for (const f of withFixes) {
+      if (allBox.checked) selected.add(f.id);
+      else selected.delete(f.id);
+    }
+    render();
+  });
+  all.append(allBox, ' Select all fixes');
+  box.append(all);
+  const list = el('ul', { cls: 'finding-list' });
+  for (const f of report.findings) list.append(findingItem(f));
+  box.append(list);
+  return box;
+}
+
+function findingItem(f: Finding): HTMLElement {
+  const sev = f.severity === 'critical' ? 'error' : f.severity === 'warning' ? 'warning' : 'info';
+  const check = el('input', { attrs: { type: 'checkbox', 'aria-label': `Include ${f.object} in the fix script` } });
+  check.checked = selected.has(f.id);
+  check.disabled = f.fixes.length === 0;
+  check.addEventListener('change', () => {
+    if (check.checked) selected.add(f.id);
+    else selected.delete(f.id);
+    render();
+  });
+  const fixes = el('div', { cls: 'fixes' });
+  f.fixes.forEach((fix, i) => {
+    fixes.append(button(`Run ${fix.title}`, () => post({ type: 'runFix', findingId: f.id, fixIndex: i }), { secondary: i > 0, iconName: 'play', title: `${fix.sql} — ${fix.risk}, ${fix.lock.level}` }), el('span', { cls: `risk risk-${fix.risk}`, text: fix.risk }));
+  });
+  const status = fixStatus.get(f.id);
+  return el(
+    'li',
+    { cls: `finding severity-${f.severity}` },
+    check,
+    el('span', { cls: `sev sev-${sev}` }, icon(sev)),
+    el('div', { cls: 'finding-body' }, el('div', {}, el('strong', { text: f.object }), ` — ${f.message}`), fixes, status ? el('div', { cls: status.ok ? 'fix-ok' : 'fix-failed', text: status.message }) : undefined),
+  );
+}
+
+function sectionView(report: Report, section: Section): HTMLElement {
+  const box = el('section', { cls: 'report-section', attrs: { 'data-section': section.id } }, el('h2', { text: `${section.title} (${section.rows.length})` }));
+  if (section.description) box.append(el('p', { cls: 'description', text: section.description }));
+  if (section.note) box.append(el('p', { cls: 'note' }, icon('info'), ` ${section.note}`));
+  if (section.chart && section.rows.length) box.append(chartView(section));
+  if (!section.rows.length) {
+    box.append(el('p', { cls: 'quiet', text: section.empty ?? 'No rows.' }));
+    return box;
+  }
+  const filter = el('input', { cls: 'filter', attrs: { type: 'search', placeholder: 'Filter rows', 'aria-label': `Filter ${section.title}` } });
+  filter.value = filterBy.get(section.id) ?? '';
+  filter.addEventListener('input', () => {
+    filterBy.set(section.id, filter.value);
+    renderTable(section, tableBox, report);
+  });
+  const tableBox = el('div', { cls: 'table-box' });
+  box.append(filter, tableBox);
+  renderTable(section, tableBox, report);
+  return box;
+}
+
+function renderTable(section: Section, box: HTMLElement, report: Report): void {
+  const measurable = report.kind === 'bloat';
+  const sort = sortBy.get(section.id);
+  const needle = (filterBy.get(section.id) ?? '').toLowerCase();
+  let rows = section.rows.filter((r) => !needle || section.columns.some((c) => formatValue(c, r[c.key]).toLowerCase().includes(needle)));
+  if (sort) rows = [...rows].sort((a, b) => compare(a[sort.key], b[sort.key]) * sort.dir);
+  const head = el('tr');
+  for (const c of section.columns) {
+    const th = el('th', { cls: c.kind === 'text' || c.kind === 'sql' ? '' : 'num', attrs: { scope: 'col', tabindex: '0', 'aria-sort': sort?.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none' } }, c.label, sort?.key === c.key ? icon(sort.dir === 1 ? 'arrow-up' : 'arrow-down') : undefined);
+    const toggle = (): void => {
+      const cur = sortBy.get(section.id);
+      sortBy.set(section.id, { key: c.key, dir: cur?.key === c.key && cur.dir === -1 ? 1 : -1 });
+      renderTable(section, box, report);
+    };
+    th.addEventListener('click', toggle);
+    th.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') toggle();
+    });
+    head.append(th);
+  }
+  if (measurable) head.append(el('th', { text: 'Exact' }));
+  const body = el('tbody');
+  for (const r of rows.slice(0, 2000)) {
+    const tr = el('tr');
+    for (const c of section.columns) {
+      const text = formatValue(c, r[c.key]);
+      tr.append(el('td', { cls: `${c.kind === 'text' || c.kind === 'sql' ? '' : 'num'}${text === 'n/a' ? ' muted' : ''}` }, c.kind === 'sql' ? el('code', { text }) : text));
+    }
+    if (measurable) {
+      const key = typeof r['_key'] === 'string' ? r['_key'] : '';
+      const done = exact.get(`${section.id}\u0000${key}`);
+      tr.append(el('td', {}, done ?? button('Measure exactly', () => post({ type: 'measureExact', sectionId: section.id, rowKey: key }), { secondary: true, title: 'Reads the whole relation with pgstattuple' })));
+    }
+    body.append(tr);
+  }
+  const table = el('table', {}, el('thead', {}, head), body);
+  const more = rows.length > 2000 ? el('p', { cls: 'quiet', text: `Showing 2,000 of ${rows.length.toLocaleString('en-US')} rows: filter to narrow down, or export for all.` }) : undefined;
+  box.replaceChildren(table, ...(more ? [more] : []));
+}
+
+function chartView(section: Section): HTMLElement {
+  const chart = section.chart;
+  const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': chart?.title ?? section.title } });
+  const wrap = el('div', { cls: 'chart' }, el('h3', { text: chart?.title ?? '' }), el('div', { cls: 'chart-canvas' }, canvas));
+  if (!chart) return wrap;
+  const rows = section.rows.slice(0, chart.limit ?? 15);
+  const palette = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'].map((v) => themeColor(v, '#3794ff'));
+  const fg = themeColor('--vscode-foreground', '#cccccc');
+  const grid = themeColor('--vscode-editorWidget-border', '#454545');
+  const col = (key: string): Column | undefined => section.columns.find((c) => c.key === key);
+  const instance = new Chart(canvas, {
+    type: chart.kind,
+    data: {
+      labels: rows.map((r) => String(r[chart.x] ?? '')),
+      datasets: chart.y.map((key, i) => ({
+        label: col(key)?.label ?? key,
+        data: rows.map((r) => (typeof r[key] === 'number' ? r[key] : 0)),
+        backgroundColor: palette[i % palette.length],
+        borderColor: palette[i % palette.length],
+      })),
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      indexAxis: chart.kind === 'bar' ? 'y' : 'x',
+      plugins: {
+        legend: { display: chart.y.length > 1, labels: { color: fg } },
+        tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)}: ${formatValue(col(chart.y[ctx.datasetIndex] ?? '') ?? { key: '', label: '', kind: 'number' }, ctx.parsed[chart.kind === 'bar' ? 'x' : 'y'])}` } },
+      },
+      scales: {
+        x: { ticks: { color: fg }, grid: { color: grid } },
+        y: { ticks: { color: fg }, grid: { color: grid } },
+      },
+    },
+  });
+  charts.push(instance);
+  return wrap;
+}
+
+function render(): void {
+  for (const c of charts) c.destroy();
+  charts = [];
+  const report = state?.report;
+  const parts: HTMLElement[] = [header(report)];
+  if (computing) parts.push(el('div', { cls: 'progress', attrs: { role: 'progressbar', 'aria-label': computing } }, el('div', { cls: 'progress-bar' }), el('span', { text: computing })));
+  if (failure) parts.push(el('div', { cls: 'failure' }, icon('error'), ` ${failure}`));
+  if (report) {
+    parts.push(findingsView(report));
+    for (const s of report.sections) parts.push(sectionView(report, s));
+  } else if (!computing && !failure) {
+    parts.push(el('p', { cls: 'quiet', text: 'No report yet.' }));
+  }
+  app.replaceChildren(...parts);
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToPage>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'init':
+      state = { ...m.state, report: m.state.report ?? state?.report };
+      break;
+    case 'computing':
+      computing = m.message;
+      failure = undefined;
+      break;
+    case 'report':
+      computing = undefined;
+      failure = undefined;
+      if (state) state = { ...state, report: m.report };
+      for (const id of [...selected]) if (!m.report.findings.some((f) => f.id === id)) selected.delete(id);
+      exact.clear();
+      break;
+    case 'failed':
+      computing = undefined;
+      failure = m.message;
+      break;
+    case 'cancelled':
+      computing = undefined;
+      failure = 'Cancelled: the report query was stopped on the server.';
+      break;
+    case 'exact':
+      exact.set(`${m.sectionId}\u0000${m.rowKey}`, m.text);
+      break;
+    case 'fixDone':
+      fixStatus.set(m.findingId, { ok: m.ok, message: m.message });
+      break;
+  }
+  if (state) vscode.setState(state);
+  render();
+});
+
+render();
+post({ type: 'ready' });

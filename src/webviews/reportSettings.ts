@@ -1,0 +1,21 @@
+import * as vscode from 'vscode';
+import { DEFAULT_REPORT_THRESHOLDS, type ReportThresholds } from '../core/reports/model';
+
+/** Report thresholds from settings, falling back to the maintenance guides' defaults. */
+export function reportThresholds(): ReportThresholds {
+  const r = vscode.workspace.getConfiguration('upkeep.reports');
+  const h = vscode.workspace.getConfiguration('upkeep.health');
+  const d = DEFAULT_REPORT_THRESHOLDS;
+  return {
+    bloatPercent: r.get('bloatPercent', d.bloatPercent),
+    bloatMinBytes: r.get('bloatMinBytes', d.bloatMinBytes),
+    indexBloatReindexPercent: r.get('indexBloatReindexPercent', d.indexBloatReindexPercent),
+    unusedIndexMinBytes: r.get('unusedIndexMinBytes', d.unusedIndexMinBytes),
+    seqScanMinRows: r.get('seqScanMinRows', d.seqScanMinRows),
+    cacheHitMin: r.get('cacheHitMin', d.cacheHitMin),
+    longQuerySeconds: r.get('longQuerySeconds', d.longQuerySeconds),
+    wraparoundWarnAge: r.get('wraparoundWarnAge', d.wraparoundWarnAge),
+    sequenceWarnPercent: r.get('sequenceWarnPercent', d.sequenceWarnPercent),
+    deadTuplePercent: h.get('deadTuplePercent', d.deadTuplePercent),
+  };
+}
