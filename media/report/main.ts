@@ -306,5 +306,8 @@ window.addEventListener('message', (event: MessageEvent<HostToPage>) => {
   render();
 });
 
+// VS Code swaps the body's theme class when the colour theme changes: redraw, so charts take the new colours.
+new MutationObserver(() => render()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
 render();
 post({ type: 'ready' });
