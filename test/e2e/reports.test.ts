@@ -150,4 +150,13 @@ describe('e2e: report panels', function () {
       await screenshot(page, name);
     }
   });
+
+  it('comes back after a reload of the window (the panel serializer)', async () => {
+    const { page } = wb;
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.tabs-container .tab').filter({ hasText: 'Bloat' }).first().click({ timeout: 60_000 });
+    const text = await reportText('Table and index bloat');
+    assert.match(text, /orders/);
+  });
 });

@@ -123,6 +123,24 @@ describe('PostgreSQL (real server)', function () {
     }
   });
 
+  it('cancels exactly the queries of a named session on the server (report Cancel)', async () => {
+    const tree = new PostgresConnection(pgProfile(), services().postgres.password);
+    const report = new PostgresConnection(pgProfile(), services().postgres.password, { lockTimeoutMs: 1000, statementTimeoutMs: 60_000 }, undefined, 'Upkeep report test-1');
+    try {
+      const started = Date.now();
+      const sleeping = report.query(db, 'SELECT pg_sleep(30)');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await report.cancelRunning(db, tree), 1, 'one backend signalled');
+      await assert.rejects(sleeping, (err: { code?: string }) => err.code === '57014');
+      assert.ok(Date.now() - started < 5_000);
+      const [ok] = await tree.query<{ one: number }>(db, 'SELECT 1 AS one');
+      assert.equal(ok?.one, 1, 'the tree connection was not touched');
+    } finally {
+      await report.dispose();
+      await tree.dispose();
+    }
+  });
+
   describe('Test connection errors, produced for real', () => {
     it('wrong password → auth, and the password appears nowhere', async () => {
       const log = collectingLogger();

@@ -97,6 +97,29 @@ describe('Report panels', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('"Run" on a finding goes through the maintenance flow and the report recomputes', async () => {
+    const api = await upkeep();
+    const previews: string[] = [];
+    api.setPrompter({
+      confirmOperation: (p) => {
+        previews.push(p.ops[0]?.sql ?? '');
+        return Promise.resolve(true);
+      },
+    });
+    try {
+      const { panel, report: before } = await open('bloat');
+      const finding = before.findings.find((f) => f.object === 'public.bloated');
+      assert.ok(finding, before.findings.map((f) => f.object).join(', '));
+      const settled = new Promise<unknown>((resolve) => panel.onDidSettle(resolve));
+      await panel.handle({ type: 'runFix', findingId: finding.id, fixIndex: 0 });
+      await settled;
+      assert.deepEqual(previews, ['VACUUM (ANALYZE) "public"."bloated"'], 'the same preview and confirmation as the tree');
+      assert.notEqual(panel.lastReport?.generatedAt, before.generatedAt, 'recomputed after the fix');
+    } finally {
+      api.setPrompter(undefined);
+    }
+  });
+
   it('exports a report from the command without a panel', async () => {
     const file = vscode.Uri.file(path.join(os.tmpdir(), `upkeep-report-${Date.now()}.md`));
     const saved = await vscode.commands.executeCommand<vscode.Uri | undefined>('upkeep.pg.exportReport', dbNode, 'health', 'markdown', file);
