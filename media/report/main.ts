@@ -7,7 +7,8 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { CellValue, Column, Finding, Report, Section } from '../../src/core/reports/model';
 import type { HostToPage, PageToHost, PanelState } from '../../src/webviews/protocol';
-import { formatBytes, formatDuration } from '../../src/core/format';
+import { formatDuration } from '../../src/core/format';
+import { formatCell } from '../../src/core/reports/cells';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -52,25 +53,6 @@ function button(label: string, onClick: () => void, opts: { secondary?: boolean;
   b.disabled = opts.disabled ?? false;
   b.addEventListener('click', onClick);
   return b;
-}
-
-export function formatValue(column: Column, value: CellValue | undefined): string {
-  if (value === null || value === undefined || value === '') return 'n/a';
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  switch (column.kind) {
-    case 'bytes':
-      return typeof value === 'number' ? formatBytes(value) : value;
-    case 'percent':
-      return typeof value === 'number' ? `${value.toFixed(1)}%` : value;
-    case 'number':
-      return typeof value === 'number' ? value.toLocaleString('en-US') : value;
-    case 'duration':
-      return typeof value === 'number' ? formatDuration(value * 1000) : value;
-    case 'date':
-      return typeof value === 'string' ? value.replace('T', ' ').slice(0, 19) : String(value);
-    default:
-      return String(value);
-  }
 }
 
 function compare(a: CellValue | undefined, b: CellValue | undefined): number {
@@ -178,7 +160,7 @@ function renderTable(section: Section, box: HTMLElement, report: Report): void {
   const measurable = report.kind === 'bloat';
   const sort = sortBy.get(section.id);
   const needle = (filterBy.get(section.id) ?? '').toLowerCase();
-  let rows = section.rows.filter((r) => !needle || section.columns.some((c) => formatValue(c, r[c.key]).toLowerCase().includes(needle)));
+  let rows = section.rows.filter((r) => !needle || section.columns.some((c) => formatCell(c, r[c.key]).toLowerCase().includes(needle)));
   if (sort) rows = [...rows].sort((a, b) => compare(a[sort.key], b[sort.key]) * sort.dir);
   const head = el('tr');
   for (const c of section.columns) {
@@ -199,7 +181,7 @@ function renderTable(section: Section, box: HTMLElement, report: Report): void {
   for (const r of rows.slice(0, 2000)) {
     const tr = el('tr');
     for (const c of section.columns) {
-      const text = formatValue(c, r[c.key]);
+      const text = formatCell(c, r[c.key]);
       tr.append(el('td', { cls: `${c.kind === 'text' || c.kind === 'sql' ? '' : 'num'}${text === 'n/a' ? ' muted' : ''}` }, c.kind === 'sql' ? el('code', { text }) : text));
     }
     if (measurable) {
@@ -242,7 +224,7 @@ function chartView(section: Section): HTMLElement {
       indexAxis: chart.kind === 'bar' ? 'y' : 'x',
       plugins: {
         legend: { display: chart.y.length > 1, labels: { color: fg } },
-        tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)}: ${formatValue(col(chart.y[ctx.datasetIndex] ?? '') ?? { key: '', label: '', kind: 'number' }, ctx.parsed[chart.kind === 'bar' ? 'x' : 'y'])}` } },
+        tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)}: ${formatCell(col(chart.y[ctx.datasetIndex] ?? '') ?? { key: '', label: '', kind: 'number' }, ctx.parsed[chart.kind === 'bar' ? 'x' : 'y'])}` } },
       },
       scales: {
         x: { ticks: { color: fg }, grid: { color: grid } },

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Client } from 'pg';
 import { readServices, type ServicesInfo } from '../services/index';
-import { answerQuickInput, collapseViews, contextMenu, openWorkbench, screenshot, treeItem, waitForPrompt, type Workbench } from './workbench';
+import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, screenshot, treeItem, waitForPrompt, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e';
 
@@ -56,12 +56,7 @@ describe('e2e: PostgreSQL maintenance in the workbench', function () {
 
   it('sets the missing password from the context menu, then shows health in the tree', async () => {
     const { page } = wb;
-    await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-    await collapseViews(page, ['Neo4j', 'Redis', 'Docker']);
-    const conn = treeItem(page, 'Ops DB (prod)');
-    await conn.waitFor({ timeout: 30_000 });
-    await contextMenu(page, conn, 'Set Password…');
-    await answerQuickInput(page, services.postgres.password);
+    const conn = await openUpkeepAndSignIn(page, 'Ops DB (prod)', services.postgres.password);
     await conn.click();
     await treeItem(page, DB).click();
     await treeItem(page, 'public').click();

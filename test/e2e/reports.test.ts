@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { Client } from 'pg';
 import type { Frame } from 'playwright-core';
 import { readServices, type ServicesInfo } from '../services/index';
-import { answerQuickInput, collapseViews, contextMenu, openWorkbench, screenshot, treeItem, webviewFrame, type Workbench } from './workbench';
+import { contextMenu, openUpkeepAndSignIn, openWorkbench, screenshot, treeItem, webviewFrame, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_reports';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -82,12 +82,7 @@ describe('e2e: report panels', function () {
 
   it('opens the bloat, index and health panels from the database (dark theme)', async () => {
     const { page } = wb;
-    await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-    await collapseViews(page, ['Neo4j', 'Redis', 'Docker']);
-    const conn = treeItem(page, 'Shop');
-    await conn.waitFor({ timeout: 30_000 });
-    await contextMenu(page, conn, 'Set Password…');
-    await answerQuickInput(page, services.postgres.password);
+    const conn = await openUpkeepAndSignIn(page, 'Shop', services.postgres.password);
     await conn.click();
     await treeItem(page, DB).waitFor({ timeout: 30_000 });
     const bloat = await openReport('Bloat Report', /bloat/i);

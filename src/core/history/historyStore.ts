@@ -3,8 +3,7 @@
  * connection. Append-only — entries are never rewritten — so a crash loses at
  * most the line being written, and a damaged line is skipped, not fatal.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { JsonLinesFiles } from '../jsonl';
 
 export interface HistoryEntry {
   at: string;
@@ -24,39 +23,20 @@ export interface HistoryEntry {
 }
 
 export class HistoryStore {
-  constructor(private readonly dir: string) {}
+  private readonly files: JsonLinesFiles;
 
-  private file(connectionId: string): string {
-    // Profile ids are ours, but never let one name a path outside the folder.
-    return path.join(this.dir, `${connectionId.replace(/[^A-Za-z0-9_.-]/g, '_')}.jsonl`);
+  constructor(dir: string) {
+    this.files = new JsonLinesFiles(dir, '.jsonl');
   }
 
-  async append(entry: HistoryEntry): Promise<void> {
-    await fs.promises.mkdir(this.dir, { recursive: true });
-    await fs.promises.appendFile(this.file(entry.connectionId), `${JSON.stringify(entry)}\n`, { encoding: 'utf8', flag: 'a' });
+  append(entry: HistoryEntry): Promise<void> {
+    return this.files.append(entry.connectionId, entry);
   }
 
   /** Newest first; at most `limit` entries. */
   async read(connectionId: string, limit = 500): Promise<HistoryEntry[]> {
-    let text: string;
-    try {
-      text = await fs.promises.readFile(this.file(connectionId), 'utf8');
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return [];
-      throw err;
-    }
-    const out: HistoryEntry[] = [];
-    const lines = text.split('\n');
-    for (let i = lines.length - 1; i >= 0 && out.length < limit; i--) {
-      const line = lines[i]?.trim();
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as HistoryEntry);
-      } catch {
-        // A torn or hand-edited line: skip it, keep the rest.
-      }
-    }
-    return out;
+    const all = (await this.files.readAll(connectionId)) as HistoryEntry[];
+    return all.reverse().slice(0, limit);
   }
 }
 

@@ -23,28 +23,14 @@ export interface PgIndex {
   definition: string;
 }
 
-export async function listIndexes(conn: PostgresConnection, database: string, schema: string, table: string): Promise<PgIndex[]> {
-  const rows = await conn.query<{
-    name: string; size: string; scans: string | null; tup_read: string | null; tup_fetch: string | null; indisunique: boolean; indisprimary: boolean;
-    indisexclusion: boolean; indisvalid: boolean; building: boolean; amname: string; indkey: string; has_expr: boolean; pred: string | null; def: string;
-  }>(
-    database,
-    `SELECT ic.relname AS name, pg_relation_size(ic.oid) AS size, s.idx_scan AS scans, s.idx_tup_read AS tup_read, s.idx_tup_fetch AS tup_fetch,
-            i.indisunique, i.indisprimary, i.indisexclusion, i.indisvalid,
-            (NOT i.indisvalid AND EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)) AS building,
-            am.amname, i.indkey::text AS indkey, i.indexprs IS NOT NULL AS has_expr,
-            pg_get_expr(i.indpred, i.indrelid) AS pred, pg_get_indexdef(i.indexrelid) AS def
-       FROM pg_index i
-       JOIN pg_class ic ON ic.oid = i.indexrelid
-       JOIN pg_class tc ON tc.oid = i.indrelid
-       JOIN pg_namespace n ON n.oid = tc.relnamespace
-       JOIN pg_am am ON am.oid = ic.relam
-       LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
-      WHERE n.nspname = $1 AND tc.relname = $2
-      ORDER BY ic.relname COLLATE "C"`,
-    [schema, table],
-  );
-  return rows.map((r) => ({
+/** The columns both index listings select, named alike so one mapper serves them. */
+export interface IndexRow {
+  name: string; size: string; scans: string | null; tup_read: string | null; tup_fetch: string | null; indisunique: boolean; indisprimary: boolean;
+  indisexclusion: boolean; indisvalid: boolean; building: boolean; amname: string; indkey: string; has_expr: boolean; pred: string | null; def: string;
+}
+
+export function toPgIndex(schema: string, table: string, r: IndexRow): PgIndex {
+  return {
     schema,
     table,
     name: r.name,
@@ -62,7 +48,28 @@ export async function listIndexes(conn: PostgresConnection, database: string, sc
     hasExpressions: r.has_expr,
     predicate: r.pred,
     definition: r.def,
-  }));
+  };
+}
+
+export async function listIndexes(conn: PostgresConnection, database: string, schema: string, table: string): Promise<PgIndex[]> {
+  const rows = await conn.query<IndexRow>(
+    database,
+    `SELECT ic.relname AS name, pg_relation_size(ic.oid) AS size, s.idx_scan AS scans, s.idx_tup_read AS tup_read, s.idx_tup_fetch AS tup_fetch,
+            i.indisunique, i.indisprimary, i.indisexclusion, i.indisvalid,
+            (NOT i.indisvalid AND EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)) AS building,
+            am.amname, i.indkey::text AS indkey, i.indexprs IS NOT NULL AS has_expr,
+            pg_get_expr(i.indpred, i.indrelid) AS pred, pg_get_indexdef(i.indexrelid) AS def
+       FROM pg_index i
+       JOIN pg_class ic ON ic.oid = i.indexrelid
+       JOIN pg_class tc ON tc.oid = i.indrelid
+       JOIN pg_namespace n ON n.oid = tc.relnamespace
+       JOIN pg_am am ON am.oid = ic.relam
+       LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
+      WHERE n.nspname = $1 AND tc.relname = $2
+      ORDER BY ic.relname COLLATE "C"`,
+    [schema, table],
+  );
+  return rows.map((r) => toPgIndex(schema, table, r));
 }
 
 export interface PgSession {

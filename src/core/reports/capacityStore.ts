@@ -3,8 +3,7 @@
  * (like the maintenance history): a crash loses at most the line being
  * written, and a torn or hand-edited line is skipped, not fatal.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { JsonLinesFiles } from '../jsonl';
 
 export interface CapacitySnapshot {
   /** ISO 8601. */
@@ -27,38 +26,18 @@ function isSnapshot(v: unknown): v is CapacitySnapshot {
 }
 
 export class CapacityStore {
-  constructor(private readonly dir: string) {}
+  private readonly files: JsonLinesFiles;
 
-  private file(connectionId: string): string {
-    // Never let an id name a path outside the folder.
-    return path.join(this.dir, `${connectionId.replace(/[^A-Za-z0-9_.-]/g, '_')}.capacity.jsonl`);
+  constructor(dir: string) {
+    this.files = new JsonLinesFiles(dir, '.capacity.jsonl');
   }
 
-  async append(connectionId: string, snapshot: CapacitySnapshot): Promise<void> {
-    await fs.promises.mkdir(this.dir, { recursive: true });
-    await fs.promises.appendFile(this.file(connectionId), `${JSON.stringify(snapshot)}\n`, { encoding: 'utf8', flag: 'a' });
+  append(connectionId: string, snapshot: CapacitySnapshot): Promise<void> {
+    return this.files.append(connectionId, snapshot);
   }
 
-  /** Every stored snapshot, oldest first. */
+  /** Every stored snapshot, oldest first (lines that are not snapshots are skipped). */
   async read(connectionId: string): Promise<CapacitySnapshot[]> {
-    let text: string;
-    try {
-      text = await fs.promises.readFile(this.file(connectionId), 'utf8');
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return [];
-      throw err;
-    }
-    const out: CapacitySnapshot[] = [];
-    for (const raw of text.split('\n')) {
-      const line = raw.trim();
-      if (!line) continue;
-      try {
-        const parsed: unknown = JSON.parse(line);
-        if (isSnapshot(parsed)) out.push(parsed);
-      } catch {
-        // A torn line (a crash mid-append): skip it, keep the rest.
-      }
-    }
-    return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    return (await this.files.readAll(connectionId)).filter(isSnapshot);
   }
 }

@@ -1,15 +1,11 @@
 /** Catalog reads for the index report, over the whole database at once. */
 import type { PostgresConnection } from '../postgres/connection';
-import type { PgIndex } from '../postgres/objects';
+import { type IndexRow, type PgIndex, toPgIndex } from '../postgres/objects';
 import { num, USER_SCHEMAS_SQL } from './common';
 
 /** Every index in user schemas, in the shape health.ts flags (PgIndex), plus its table's OID for grouping. */
 export async function listAllIndexes(conn: PostgresConnection, database: string): Promise<(PgIndex & { tableOid: number })[]> {
-  const rows = await conn.query<{
-    schema: string; table: string; table_oid: number; name: string; size: string; scans: string | null; tup_read: string | null; tup_fetch: string | null;
-    indisunique: boolean; indisprimary: boolean; indisexclusion: boolean; indisvalid: boolean; building: boolean; amname: string; indkey: string;
-    has_expr: boolean; pred: string | null; def: string;
-  }>(
+  const rows = await conn.query<IndexRow & { schema: string; table: string; table_oid: number }>(
     database,
     `WITH building AS (SELECT index_relid FROM pg_stat_progress_create_index)
      SELECT n.nspname AS schema, tc.relname AS "table", tc.oid::int8 AS table_oid, ic.relname AS name, pg_relation_size(ic.oid) AS size,
@@ -26,26 +22,7 @@ export async function listAllIndexes(conn: PostgresConnection, database: string)
       WHERE ${USER_SCHEMAS_SQL}
       ORDER BY n.nspname COLLATE "C", tc.relname COLLATE "C", ic.relname COLLATE "C"`,
   );
-  return rows.map((r) => ({
-    schema: r.schema,
-    table: r.table,
-    tableOid: Number(r.table_oid),
-    name: r.name,
-    sizeBytes: Number(r.size),
-    scans: num(r.scans) ?? 0,
-    tuplesRead: num(r.tup_read) ?? 0,
-    tuplesFetched: num(r.tup_fetch) ?? 0,
-    unique: r.indisunique,
-    primary: r.indisprimary,
-    exclusion: r.indisexclusion,
-    valid: r.indisvalid,
-    beingBuilt: r.building,
-    method: r.amname,
-    columns: r.indkey.split(' ').filter(Boolean).map(Number),
-    hasExpressions: r.has_expr,
-    predicate: r.pred,
-    definition: r.def,
-  }));
+  return rows.map((r) => ({ ...toPgIndex(r.schema, r.table, r), tableOid: Number(r.table_oid) }));
 }
 
 export async function statsReset(conn: PostgresConnection, database: string): Promise<Date | null> {

@@ -5,12 +5,7 @@ import * as vscode from 'vscode';
 import { Client } from 'pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { UpkeepNode } from '../../../src/views/node';
-import { eventually, filesContaining, report, services, upkeep } from './helpers';
-
-function label(node: UpkeepNode): string {
-  const l = node.toTreeItem().label;
-  return typeof l === 'string' ? l : l?.label ?? '';
-}
+import { eventually, filesContaining, label, report, services, upkeep } from './helpers';
 
 describe('PostgreSQL connection end to end', function () {
   this.timeout(60_000);

@@ -6,12 +6,7 @@ import type { OperationPreview } from '../../../src/commands/prompter';
 import type { BatchOutcome } from '../../../src/core/postgres/runner';
 import type { UpkeepNode } from '../../../src/views/node';
 import type { EngineTreeProvider } from '../../../src/views/treeProvider';
-import { eventually, report, services, upkeep } from './helpers';
-
-function label(node: UpkeepNode): string {
-  const l = node.toTreeItem().label;
-  return typeof l === 'string' ? l : l?.label ?? '';
-}
+import { eventually, label, report, services, upkeep } from './helpers';
 
 async function child(tree: EngineTreeProvider, parent: UpkeepNode | undefined, name: string): Promise<UpkeepNode> {
   const children = await tree.getChildren(parent);

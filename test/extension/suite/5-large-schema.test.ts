@@ -3,12 +3,7 @@ import * as vscode from 'vscode';
 import { Client } from 'pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { UpkeepNode } from '../../../src/views/node';
-import { report, services, upkeep } from './helpers';
-
-function label(node: UpkeepNode): string {
-  const l = node.toTreeItem().label;
-  return typeof l === 'string' ? l : l?.label ?? '';
-}
+import { label, report, services, upkeep } from './helpers';
 
 describe('A schema with 10,000 tables', function () {
   this.timeout(180_000);

@@ -8,15 +8,10 @@ import type { AddConnectionResult } from '../../../src/commands/connectionComman
 import type { Report, ReportKind } from '../../../src/core/reports/model';
 import type { ReportPanel } from '../../../src/webviews/reportPanel';
 import type { UpkeepNode } from '../../../src/views/node';
-import { eventually, report, services, upkeep } from './helpers';
+import { eventually, label, report, services, upkeep } from './helpers';
 
 const DB = 'upkeep_reports_ext';
 const XSS = '<img src=x onerror=alert(1)>';
-
-function label(node: UpkeepNode): string {
-  const l = node.toTreeItem().label;
-  return typeof l === 'string' ? l : l?.label ?? '';
-}
 
 describe('Report panels', function () {
   this.timeout(120_000);

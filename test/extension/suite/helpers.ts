@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { UpkeepApi } from '../../../src/extension';
+import type { UpkeepNode } from '../../../src/views/node';
 import { readServices, type ServicesInfo } from '../../services/index';
 import { resultFiles } from '../protocol';
 
@@ -53,4 +54,10 @@ export function filesContaining(dir: string, needle: string): string[] {
   };
   walk(dir);
   return hits;
+}
+
+/** A tree node's label as shown. */
+export function label(node: UpkeepNode): string {
+  const l = node.toTreeItem().label;
+  return typeof l === 'string' ? l : l?.label ?? '';
 }
