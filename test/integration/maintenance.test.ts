@@ -3,7 +3,8 @@ import { Client } from 'pg';
 import { PostgresConnection } from '../../src/core/postgres/connection';
 import { featuresFor } from '../../src/core/postgres/features';
 import {
-  buildAnalyze, buildCheckpoint, buildCluster, buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, buildVacuum, vacuumOptionsSupported,
+  buildAnalyze, buildCancelBackend, buildCheckpoint, buildCluster, buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, buildTerminateBackend,
+  buildVacuum, vacuumOptionsSupported,
 } from '../../src/core/postgres/maintenance';
 import { ReadOnlyConnectionError, runMaintenance, runMaintenanceBatch } from '../../src/core/postgres/runner';
 import { getTable, listAllTables } from '../../src/core/postgres/catalog';
@@ -241,6 +242,26 @@ describe('PostgreSQL maintenance (real server)', function () {
     } finally {
       await weak.dispose();
       await admin.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
+  it('cancels and terminates another session\'s backend', async () => {
+    const victim = new Client({ ...services().postgres, database: db });
+    victim.on('error', () => undefined);
+    await victim.connect();
+    try {
+      const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+      const sleeping = victim.query('SELECT pg_sleep(30)');
+      await new Promise((r) => setTimeout(r, 200));
+      const cancel = await runMaintenance(conn, buildCancelBackend(db, pid));
+      assert.equal(cancel.status, 'done');
+      assert.deepEqual(cancel.rows, [{ signalled: true }]);
+      await assert.rejects(sleeping, (err: { code?: string }) => err.code === '57014');
+      const terminate = await runMaintenance(conn, buildTerminateBackend(db, pid));
+      assert.deepEqual(terminate.rows, [{ signalled: true }]);
+      await assert.rejects(victim.query('SELECT 1'));
+    } finally {
+      await victim.end().catch(() => undefined);
     }
   });
 

@@ -96,6 +96,12 @@ describe('PostgreSQL maintenance from the tree', function () {
     const history = await api.history.read(rw.profile.id);
     assert.equal(history[0]?.sql, 'VACUUM (ANALYZE) "public"."ext_bloat"');
     assert.equal(history[0]?.status, 'done');
+    const conn = await child(api.trees.postgres, undefined, 'Maint PG');
+    await vscode.commands.executeCommand('upkeep.pg.showHistory', conn);
+    const shown = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(shown, /# Maintenance history — Maint PG/);
+    assert.ok(shown.includes('VACUUM (ANALYZE) "public"."ext_bloat"'), 'the history page lists the run');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('a read-only connection refuses before asking or sending anything', async () => {
