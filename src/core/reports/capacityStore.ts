@@ -36,8 +36,8 @@ export class CapacityStore {
     return this.files.append(connectionId, snapshot);
   }
 
-  /** Every stored snapshot, oldest first (lines that are not snapshots are skipped). */
+  /** Every stored snapshot, oldest first by time (lines that are not snapshots are skipped). */
   async read(connectionId: string): Promise<CapacitySnapshot[]> {
-    return (await this.files.readAll(connectionId)).filter(isSnapshot);
+    return (await this.files.readAll(connectionId)).filter(isSnapshot).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   }
 }
