@@ -95,6 +95,25 @@ describe('e2e: report panels', function () {
     await screenshot(page, 'report-health-dark');
   });
 
+  it('sorts a table by a column and filters its rows', async () => {
+    await wb.page.locator('.tabs-container .tab').filter({ hasText: 'Index usage' }).first().click();
+    await reportText('orders_customer_dup_ix');
+    const frame = await webviewFrame(wb.page, 'orders_customer_dup_ix');
+    const section = frame.locator('.report-section').filter({ has: frame.locator('table') }).first();
+    const header = section.locator('th').nth(1);
+    await header.click();
+    assert.equal(await section.locator('th').nth(1).getAttribute('aria-sort'), 'descending');
+    await section.locator('th').nth(1).click();
+    assert.equal(await section.locator('th').nth(1).getAttribute('aria-sort'), 'ascending');
+    const before = await section.locator('tbody tr').count();
+    await section.locator('input.filter').fill('dup_ix');
+    await wb.page.waitForTimeout(300);
+    const after = await section.locator('tbody tr').count();
+    assert.ok(before > 1 && after === 1, `rows ${before} → ${after}`);
+    assert.match(await section.locator('tbody tr').first().innerText(), /orders_customer_dup_ix/);
+    await section.locator('input.filter').fill('');
+  });
+
   it('shows a table named like an HTML tag as text, and nothing runs', async () => {
     await wb.page.locator('.tabs-container .tab').filter({ hasText: 'Bloat' }).first().click();
     const text = await reportText(XSS);
