@@ -34,7 +34,7 @@ describe('e2e: PostgreSQL maintenance in the workbench', function () {
       CREATE TABLE public.small (id int PRIMARY KEY, note text);
       INSERT INTO public.small SELECT g, 'n' FROM generate_series(1, 100) g;
       ANALYZE public.small;
-      CREATE TABLE public.fresh (id int);
+      CREATE TABLE public.fresh (id int) WITH (autovacuum_enabled = false);
       INSERT INTO public.fresh SELECT g FROM generate_series(1, 500) g;`);
     if ((pg.versionNum ?? 0) >= 150000) await c.query('SELECT pg_stat_force_next_flush()');
     await c.query('SELECT 1');

@@ -18,7 +18,7 @@ describe('PostgreSQL connection end to end', function () {
     await c.connect();
     await c.query(`DROP SCHEMA IF EXISTS ${c.escapeIdentifier(schema)} CASCADE`);
     await c.query(`CREATE SCHEMA ${c.escapeIdentifier(schema)}`);
-    await c.query(`CREATE TABLE ${c.escapeIdentifier(schema)}.orders AS SELECT g AS id FROM generate_series(1, 1000) g`);
+    await c.query(`CREATE TABLE ${c.escapeIdentifier(schema)}.orders WITH (autovacuum_enabled = false) AS SELECT g AS id FROM generate_series(1, 1000) g`);
     await c.query(`CREATE TABLE ${c.escapeIdentifier(schema)}."<b>html</b>" (id int)`);
     await c.query(`ANALYZE ${c.escapeIdentifier(schema)}.orders`);
     await c.end();
