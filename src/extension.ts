@@ -14,6 +14,7 @@ import { HistoryStore, historyToMarkdown } from './core/history/historyStore';
 import { formatBytes } from './core/format';
 import { DialogPrompter, type Prompter } from './commands/prompter';
 import { PgMaintenanceCommands } from './commands/postgres/maintenanceCommands';
+import type { FlowDeps } from './commands/postgres/maintenanceFlow';
 import { resolveTarget } from './commands/postgres/pgTarget';
 import { ReportCommands, REPORT_KINDS } from './commands/postgres/reportCommands';
 import { ReportPanels } from './webviews/reportPanels';
@@ -74,7 +75,8 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   const history = new HistoryStore(vscode.Uri.joinPath(context.globalStorageUri, 'history').fsPath);
   const dialogs = new DialogPrompter(() => vscode.workspace.getConfiguration('upkeep.maintenance').get<boolean>('confirmSafeOperations', true));
   let prompter: Prompter = dialogs;
-  const pg = new PgMaintenanceCommands({ connections, history, log, prompter: () => prompter, refresh: () => refreshNode(trees) }, profiles);
+  const flow: FlowDeps = { connections, history, log, prompter: () => prompter, refresh: () => refreshNode(trees) };
+  const pg = new PgMaintenanceCommands(flow, profiles);
   register('upkeep.pg.vacuum', (node?: unknown, args?: Parameters<PgMaintenanceCommands['vacuum']>[1]) => pg.vacuum(node, args));
   register('upkeep.pg.analyze', (node?: unknown) => pg.analyze(node));
   register('upkeep.pg.reindex', (node?: unknown, args?: Parameters<PgMaintenanceCommands['reindex']>[1]) => pg.reindex(node, args));
@@ -87,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   const reportDeps = {
     extensionUri: context.extensionUri,
     connections,
-    flow: { connections, history, log, prompter: () => prompter, refresh: () => refreshNode(trees) },
+    flow,
     log,
     capacity: new CapacityStore(vscode.Uri.joinPath(context.globalStorageUri, 'capacity').fsPath),
     thresholds: reportThresholds,

@@ -33,7 +33,7 @@ function once<T>(name: string, load: () => T): () => Promise<T> {
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this file */
-export const loadPg = once('pg', () => mainExport<typeof Pg>(require('pg')));
+export const loadPg = once('pg', () => pgSync());
 export const loadNeo4j = once('neo4j-driver', () => mainExport<typeof Neo4j>(require('neo4j-driver')));
 export const loadRedis = once('ioredis', () => mainExport<typeof IORedis>(require('ioredis')));
 export const loadDockerode = once('dockerode', () => mainExport<typeof Dockerode>(require('dockerode')));

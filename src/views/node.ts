@@ -15,6 +15,13 @@ export abstract class UpkeepNode {
   }
 }
 
+/** The top of the tree a node hangs in (its connection node). */
+export function rootOf(node: UpkeepNode): UpkeepNode {
+  let root = node;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
 /** A child id that stays unique whatever characters a database object's name holds. */
 export function childId(parent: UpkeepNode, kind: string, name: string): string {
   return `${parent.id}/${kind}:${encodeURIComponent(name)}`;

@@ -9,7 +9,7 @@ import { PgExtensionNode, PgFolderNode, PgIndexNode, PgRoleNode, PgSessionNode }
 import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileScope } from '../connections/profileStore';
 import { ConnectionNode, escapeMd } from './connectionNode';
-import { childId, MessageNode, UpkeepNode } from './node';
+import { childId, MessageNode, rootOf, UpkeepNode } from './node';
 
 /** Everything a PostgreSQL node needs to load its children and report failures. */
 export interface PgTreeContext {
@@ -196,9 +196,7 @@ export class PgLoadMoreNode extends UpkeepNode {
 
 /** Runs a child query; a failure becomes one error child (and the connection's status) instead of a broken view. */
 async function loadOrExplain(node: UpkeepNode, ctx: PgTreeContext, load: () => Promise<UpkeepNode[]>): Promise<UpkeepNode[]> {
-  let root: UpkeepNode = node;
-  while (root.parent) root = root.parent;
-  const connection = root as PgConnectionNode;
+  const connection = rootOf(node) as PgConnectionNode;
   try {
     const children = await load();
     return children.length ? children : [new MessageNode(node, node instanceof PgTableNode ? 'No indexes' : 'Nothing here', 'info')];

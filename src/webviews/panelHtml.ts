@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { escapeHtml as esc } from '../core/reports/html';
 
 /**
  * The shell of every Upkeep panel: a strict Content-Security-Policy (nothing
@@ -16,7 +17,6 @@ export function panelHtml(opts: { cspSource: string; scriptUri: string; styleUri
     `img-src ${opts.cspSource} data:`,
   ].join('; ');
   // The policy is ours (no user text in it) and holds single quotes only: it goes into the attribute as is.
-  const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -18,7 +18,8 @@ import { parsePageMessage, type ExportFormat, type HostToPage, type PageToHost, 
 
 export const REPORT_VIEW_TYPE = 'upkeep.report';
 
-export const REPORT_TITLES: Record<ReportKind, string> = {
+/** Short names for tabs, menus and the picker (a report's own title is longer: see core/reports). */
+export const PANEL_TITLES: Record<ReportKind, string> = {
   bloat: 'Bloat',
   indexes: 'Index usage',
   health: 'Health',
@@ -54,7 +55,7 @@ export class ReportPanel implements vscode.Disposable {
     this.report = state.report;
     const dist = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
-    panel.title = `${REPORT_TITLES[state.kind]} — ${state.database}`;
+    panel.title = `${PANEL_TITLES[state.kind]} — ${state.database}`;
     const uri = (f: string): string => panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
     panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, scriptUri: uri('report.js'), styleUri: uri('report.css'), codiconUri: uri('codicon.css'), title: panel.title });
     this.disposables.push(
@@ -120,7 +121,7 @@ export class ReportPanel implements vscode.Disposable {
       await session.cancelRunning(database, tree).catch(() => 0);
     };
     this.running = { abort, cancel };
-    this.post({ type: 'computing', message: `Computing the ${REPORT_TITLES[kind].toLowerCase()} report for ${database}…` });
+    this.post({ type: 'computing', message: `Computing the ${PANEL_TITLES[kind].toLowerCase()} report for ${database}…` });
     try {
       const report = await buildReport(kind, session, database, profile.name, { signal: abort.signal, thresholds: this.deps.thresholds(), capacity: this.deps.capacity, connectionId: profile.id });
       if (abort.signal.aborted) throw new Error('cancelled');

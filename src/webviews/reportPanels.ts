@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { ReportKind } from '../core/reports/model';
 import type { PanelState } from './protocol';
-import { REPORT_TITLES, REPORT_VIEW_TYPE, ReportPanel, type ReportDeps } from './reportPanel';
+import { PANEL_TITLES, REPORT_VIEW_TYPE, ReportPanel, type ReportDeps } from './reportPanel';
 
 export class ReportPanels implements vscode.Disposable {
   private readonly open = new Map<string, ReportPanel>();
@@ -41,7 +41,7 @@ export class ReportPanels implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `${REPORT_TITLES[kind]} — ${database}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `${PANEL_TITLES[kind]} — ${database}`, vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview')],
     });

@@ -11,6 +11,7 @@ import { displayName } from '../../core/postgres/identifiers';
 import type { BatchOutcome } from '../../core/postgres/runner';
 import type { ProfileStore } from '../../connections/profileStore';
 import { PgSessionNode } from '../../views/pgObjectNodes';
+import { rootOf } from '../../views/node';
 import { Cancelled, UserFacingError } from '../register';
 import { runMaintenanceFlow, type FlowDeps } from './maintenanceFlow';
 import { resolveTarget, type PgTarget } from './pgTarget';
@@ -138,9 +139,7 @@ export class PgMaintenanceCommands {
   async signalBackend(node: unknown, how: 'cancel' | 'terminate'): Promise<BatchOutcome | undefined> {
     if (!(node instanceof PgSessionNode)) throw new UserFacingError('Run this from a session in the Sessions folder of a database.');
     if (node.session.isUpkeep) throw new UserFacingError('That is Upkeep\'s own session.');
-    let root = node.parent;
-    while (root?.parent) root = root.parent;
-    const t = await this.target(root, ['connection']);
+    const t = await this.target(rootOf(node), ['connection']);
     const build = how === 'cancel' ? buildCancelBackend : buildTerminateBackend;
     return runMaintenanceFlow(this.deps, { profile: t.profile, ops: [build(node.database, node.session.pid)] });
   }

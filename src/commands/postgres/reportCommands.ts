@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Report, ReportKind } from '../../core/reports/model';
 import { buildReport } from '../../core/reports/index';
 import type { ExportFormat } from '../../webviews/protocol';
-import { exportReport, EXPORTS, REPORT_TITLES, type ReportDeps } from '../../webviews/reportPanel';
+import { exportReport, EXPORTS, PANEL_TITLES, type ReportDeps } from '../../webviews/reportPanel';
 import type { ReportPanels } from '../../webviews/reportPanels';
 import type { ReportPanel } from '../../webviews/reportPanel';
 import type { ProfileStore } from '../../connections/profileStore';
@@ -13,7 +13,7 @@ import { resolveTarget } from './pgTarget';
 export const REPORT_KINDS: ReportKind[] = ['bloat', 'indexes', 'health', 'capacity'];
 
 async function pickKind(): Promise<ReportKind> {
-  const chosen = await vscode.window.showQuickPick(REPORT_KINDS.map((k) => ({ label: REPORT_TITLES[k], value: k })), { placeHolder: 'Which report?' });
+  const chosen = await vscode.window.showQuickPick(REPORT_KINDS.map((k) => ({ label: PANEL_TITLES[k], value: k })), { placeHolder: 'Which report?' });
   if (!chosen) throw new Cancelled();
   return chosen.value;
 }
@@ -45,7 +45,7 @@ export class ReportCommands {
     const profile = this.deps.profile(t.profileId);
     if (!profile) throw new Cancelled();
     const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `${REPORT_TITLES[k]} report — ${t.database}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `${PANEL_TITLES[k]} report — ${t.database}`, cancellable: true },
       async (_progress, token): Promise<Report> => {
         const session = await this.deps.connections.postgresSession(profile, `Upkeep export ${process.pid}`, { lockTimeoutMs: 3_000, statementTimeoutMs: 120_000 });
         const tree = await this.deps.connections.postgres(profile);

@@ -1,5 +1,6 @@
 import type { PostgresConnection } from './connection';
 import type { OpTarget } from './maintenance';
+import { getTable } from './catalog';
 
 /** Size and tuple counts of an operation's target, before and after it runs. */
 export interface TargetStats {
@@ -11,16 +12,8 @@ export interface TargetStats {
 export async function measureTarget(conn: PostgresConnection, target: OpTarget): Promise<TargetStats | undefined> {
   switch (target.kind) {
     case 'table': {
-      const rows = await conn.query<{ size: string; live: string | null; dead: string | null }>(
-        target.database,
-        `SELECT pg_total_relation_size(c.oid) AS size, s.n_live_tup AS live, s.n_dead_tup AS dead
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-          WHERE n.nspname = $1 AND c.relname = $2`,
-        [target.schema, target.name],
-      );
-      const r = rows[0];
-      return r ? { sizeBytes: Number(r.size), liveTuples: r.live === null ? null : Number(r.live), deadTuples: r.dead === null ? null : Number(r.dead) } : undefined;
+      const t = await getTable(conn, target.database, target.schema ?? '', target.name ?? '');
+      return t ? { sizeBytes: t.totalBytes, liveTuples: t.liveTuples, deadTuples: t.deadTuples } : undefined;
     }
     case 'index': {
       const rows = await conn.query<{ size: string }>(
