@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { Client } from 'pg';
-import { readServices, type ServicesInfo } from '../services/index';
-import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, screenshot, treeItem, waitForPrompt, type Workbench } from './workbench';
+import type { ServicesInfo } from '../services/index';
+import { recreateDatabase } from '../support/pg';
+import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e';
 
@@ -11,20 +11,10 @@ describe('e2e: PostgreSQL maintenance in the workbench', function () {
   let services: ServicesInfo;
 
   before(async () => {
-    const info = readServices();
-    if (!info) throw new Error('Test services are not running: run the e2e tier through npm test (it starts them).');
-    services = info;
-    const pg = info.postgres;
-    const admin = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
-    await admin.query(`CREATE DATABASE ${DB}`);
+    services = requireServices();
+    const pg = services.postgres;
     // Manual VACUUM in this database crawls (cost-based delay), so its progress can be seen and cancelled.
-    await admin.query(`ALTER DATABASE ${DB} SET vacuum_cost_delay = 20`);
-    await admin.query(`ALTER DATABASE ${DB} SET vacuum_cost_limit = 1`);
-    await admin.end();
-    const c = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: DB });
-    await c.connect();
+    const c = await recreateDatabase(pg, DB, { vacuum_cost_delay: 20, vacuum_cost_limit: 1 });
     await c.query(`CREATE TABLE public.events (id bigint PRIMARY KEY, kind text, payload text) WITH (autovacuum_enabled = false);
       INSERT INTO public.events SELECT g, 'k' || (g % 7), repeat('p', 60) FROM generate_series(1, 300000) g;
       CREATE INDEX events_kind_ix ON public.events (kind);
@@ -46,9 +36,7 @@ describe('e2e: PostgreSQL maintenance in the workbench', function () {
     });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-  });
+  screenshotOnFailure(() => wb);
 
   after(async () => {
     await wb?.close();

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
-import { readServices, type ServicesInfo } from '../services/index';
-import { answerQuickInput, collapseViews, openWorkbench, screenshot, treeItem, waitForPrompt, type Workbench } from './workbench';
+import type { ServicesInfo } from '../services/index';
+import { pgClient } from '../support/pg';
+import { answerQuickInput, collapseViews, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, type Workbench } from './workbench';
 
 describe('e2e: the PostgreSQL view in the workbench', function () {
   this.timeout(180_000);
@@ -11,11 +11,8 @@ describe('e2e: the PostgreSQL view in the workbench', function () {
   let services: ServicesInfo;
 
   before(async () => {
-    const info = readServices();
-    if (!info) throw new Error('Test services are not running: run the e2e tier through npm test (it starts them).');
-    services = info;
-    const c = new Client({ host: info.postgres.host, port: info.postgres.port, user: info.postgres.user, password: info.postgres.password, database: info.postgres.database });
-    await c.connect();
+    services = requireServices();
+    const c = await pgClient(services.postgres);
     await c.query('CREATE TABLE IF NOT EXISTS public.orders AS SELECT g AS id, now() AS created FROM generate_series(1, 25000) g');
     await c.query('CREATE TABLE IF NOT EXISTS public."Order Lines" AS SELECT g AS id FROM generate_series(1, 1200) g');
     await c.query('ANALYZE public.orders; ANALYZE public."Order Lines"');
@@ -23,9 +20,7 @@ describe('e2e: the PostgreSQL view in the workbench', function () {
     wb = await openWorkbench('e2e');
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-  });
+  screenshotOnFailure(() => wb);
 
   after(async () => {
     await wb?.close();

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { Client } from 'pg';
 import type { Frame } from 'playwright-core';
-import { readServices, type ServicesInfo } from '../services/index';
-import { contextMenu, openUpkeepAndSignIn, openWorkbench, screenshot, treeItem, webviewFrame, type Workbench } from './workbench';
+import type { ServicesInfo } from '../services/index';
+import { recreateDatabase } from '../support/pg';
+import { contextMenu, openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, webviewFrame, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_reports';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -14,17 +14,9 @@ describe('e2e: report panels', function () {
   const dialogs: string[] = [];
 
   before(async () => {
-    const info = readServices();
-    if (!info) throw new Error('Test services are not running: run the e2e tier through npm test (it starts them).');
-    services = info;
-    const pg = info.postgres;
-    const admin = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${DB}`);
-    await admin.end();
-    const c = new Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: DB });
-    await c.connect();
+    services = requireServices();
+    const pg = services.postgres;
+    const c = await recreateDatabase(pg, DB);
     await c.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
       CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id int, note text) WITH (autovacuum_enabled = false);
       INSERT INTO public.orders SELECT g, g % 500, repeat('o', 100) FROM generate_series(1, 150000) g;
@@ -51,9 +43,7 @@ describe('e2e: report panels', function () {
     });
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-  });
+  screenshotOnFailure(() => wb);
 
   after(async () => {
     await wb?.close();

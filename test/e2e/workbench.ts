@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { REPO_ROOT, startCodeServer, type CodeServer } from '../support/codeServer';
 import { launchChromium } from '../support/browser';
+import { readServices, type ServicesInfo } from '../services/index';
 
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
 
@@ -125,4 +126,19 @@ export async function openUpkeepAndSignIn(page: Page, connection: string, passwo
   await contextMenu(page, conn, 'Set Password…');
   await answerQuickInput(page, password);
   return conn;
+}
+
+/** The servers npm test started; the e2e tier does not start its own. */
+export function requireServices(): ServicesInfo {
+  const info = readServices();
+  if (!info) throw new Error('Test services are not running: run the e2e tier through npm test (it starts them).');
+  return info;
+}
+
+/** Saves a screenshot of the workbench for every failing test of the enclosing suite. */
+export function screenshotOnFailure(workbench: () => Workbench | undefined): void {
+  afterEach(async function () {
+    const wb = workbench();
+    if (this.currentTest?.state === 'failed' && wb) await screenshot(wb.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+  });
 }

@@ -13,6 +13,7 @@ import { canCheckpoint, listIndexes } from '../../src/core/postgres/objects';
 import { flagIndexes } from '../../src/core/postgres/health';
 import type { OpProgress } from '../../src/core/postgres/progress';
 import { pgProfile, services, uniqueName } from './services';
+import { dropDatabase, recreateDatabase } from '../support/pg';
 
 describe('PostgreSQL maintenance (real server)', function () {
   this.timeout(120_000);
@@ -38,12 +39,7 @@ describe('PostgreSQL maintenance (real server)', function () {
   before(async () => {
     db = uniqueName('upkeep_mx');
     const s = services().postgres;
-    const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
-    await c.connect();
-    await c.query(`CREATE DATABASE ${c.escapeIdentifier(db)}`);
-    await c.end();
-    admin = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: db });
-    await admin.connect();
+    admin = await recreateDatabase(s, db);
     await admin.query('CREATE SCHEMA "Sales Ω"');
     conn = new PostgresConnection(pgProfile(), s.password);
   });
@@ -51,11 +47,7 @@ describe('PostgreSQL maintenance (real server)', function () {
   after(async () => {
     await conn.dispose();
     await admin.end();
-    const s = services().postgres;
-    const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(db)} WITH (FORCE)`);
-    await c.end();
+    await dropDatabase(services().postgres, db);
   });
 
   it('VACUUM lowers n_dead_tup on a bloated table, and the tree warning clears', async () => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
+import { type Client } from 'pg';
 import { PostgresConnection } from '../../src/core/postgres/connection';
 import { runMaintenance } from '../../src/core/postgres/runner';
 import {
@@ -10,6 +10,7 @@ import {
   PG_STAT_STATEMENTS_GUIDE, renderCsv, renderHtml, renderJson, renderMarkdown, type Finding, type Report, type Section, takeCapacitySnapshot,
 } from '../../src/core/reports/index';
 import { pgProfile, services, uniqueName } from './services';
+import { pgClient } from '../support/pg';
 
 function section(report: Report, id: string): Section {
   const s = report.sections.find((x) => x.id === id);
@@ -20,11 +21,8 @@ const row = (s: Section, key: string): Record<string, unknown> | undefined => s.
 const findingsIn = (report: Report, sectionId: string): Finding[] => report.findings.filter((f) => f.sectionId === sectionId);
 const keysIn = (report: Report, sectionId: string): string[] => findingsIn(report, sectionId).map((f) => f.rowKey ?? '');
 
-async function client(database: string): Promise<Client> {
-  const s = services().postgres;
-  const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database });
-  await c.connect();
-  return c;
+function client(database: string): Promise<Client> {
+  return pgClient(services().postgres, database);
 }
 
 async function createDatabase(prefix: string): Promise<string> {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Client } from 'pg';
+import { pgClient } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { UpkeepNode } from '../../../src/views/node';
 import { eventually, filesContaining, label, report, services, upkeep } from './helpers';
@@ -14,8 +14,7 @@ describe('PostgreSQL connection end to end', function () {
 
   before(async () => {
     const s = services().postgres;
-    const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
-    await c.connect();
+    const c = await pgClient(s);
     await c.query(`DROP SCHEMA IF EXISTS ${c.escapeIdentifier(schema)} CASCADE`);
     await c.query(`CREATE SCHEMA ${c.escapeIdentifier(schema)}`);
     await c.query(`CREATE TABLE ${c.escapeIdentifier(schema)}.orders WITH (autovacuum_enabled = false) AS SELECT g AS id FROM generate_series(1, 1000) g`);

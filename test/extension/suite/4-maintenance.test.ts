@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
-import { Client } from 'pg';
+import { pgClient } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { OperationPreview } from '../../../src/commands/prompter';
 import type { BatchOutcome } from '../../../src/core/postgres/runner';
@@ -30,8 +30,7 @@ describe('PostgreSQL maintenance from the tree', function () {
 
   before(async () => {
     const s = services().postgres;
-    const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
-    await c.connect();
+    const c = await pgClient(s);
     await c.query(`DROP TABLE IF EXISTS public.ext_bloat;
       CREATE TABLE public.ext_bloat (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
       INSERT INTO public.ext_bloat SELECT g, repeat('z', 80) FROM generate_series(1, 20000) g;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
-import { Client } from 'pg';
+import { recreateDatabase } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { UpkeepNode } from '../../../src/views/node';
 import { label, report, services, upkeep } from './helpers';
@@ -12,13 +12,7 @@ describe('A schema with 10,000 tables', function () {
 
   before(async () => {
     const s = services().postgres;
-    const admin = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${db}`);
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
-    const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: db });
-    await c.connect();
+    const c = await recreateDatabase(s, db);
     await c.query('CREATE SCHEMA wide');
     // In batches: one transaction for all of them would need more lock slots than the server has.
     for (let batch = 0; batch < 5; batch++) {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Client } from 'pg';
+import { recreateDatabase } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { Report, ReportKind } from '../../../src/core/reports/model';
 import type { ReportPanel } from '../../../src/webviews/reportPanel';
@@ -20,13 +20,7 @@ describe('Report panels', function () {
 
   before(async () => {
     const s = services().postgres;
-    const admin = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${DB}`);
-    await admin.end();
-    const c = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: DB });
-    await c.connect();
+    const c = await recreateDatabase(s, DB);
     await c.query(`CREATE TABLE public.bloated (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false);
       INSERT INTO public.bloated SELECT g, repeat('b', 120) FROM generate_series(1, 60000) g;
       DELETE FROM public.bloated WHERE id % 2 = 0;
