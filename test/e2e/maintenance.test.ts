@@ -87,6 +87,7 @@ describe('e2e: PostgreSQL maintenance in the workbench', function () {
     await screenshot(page, '06-progress');
     await toast.locator('.monaco-button, .action-label').filter({ hasText: 'Cancel' }).first().click();
     await page.locator('.notification-toast').filter({ hasText: 'cancelled on the server' }).waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(800); // let the toast finish sliding in before the picture
     await screenshot(page, '07-cancelled');
   });
 
