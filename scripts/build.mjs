@@ -12,7 +12,7 @@ const watch = process.argv.includes('--watch');
 // Each driver is bundled into its own file under dist/drivers/, and the extension
 // bundle requires it from there at first use, so activation never parses them and
 // the .vsix needs no node_modules.
-const drivers = ['pg', 'neo4j-driver', 'ioredis', 'dockerode'];
+const drivers = ['pg', 'pg-cursor', 'neo4j-driver', 'ioredis', 'dockerode'];
 const driverFile = (name) => `drivers/${name}.js`;
 
 /** Rewrites `import('pg')` in the extension bundle to `require('./drivers/pg.js')`. */

@@ -11,6 +11,13 @@ import type * as Neo4j from 'neo4j-driver';
 import type IORedis from 'ioredis';
 import type Dockerode from 'dockerode';
 
+/** The part of pg-cursor Upkeep uses (the package ships no types). */
+export interface PgCursor extends Pg.Submittable {
+  read(rows: number): Promise<unknown[][]>;
+  close(): Promise<void>;
+}
+export type PgCursorClass = new (text: string, values?: unknown[], config?: { rowMode?: 'array'; types?: Pg.CustomTypesConfig }) => PgCursor;
+
 /** A module's main export whether it was compiled as CommonJS or from ES modules. */
 function mainExport<T>(mod: unknown): T {
   const m = mod as { default?: T; __esModule?: boolean };
@@ -34,6 +41,7 @@ function once<T>(name: string, load: () => T): () => Promise<T> {
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this file */
 export const loadPg = once('pg', () => pgSync());
+export const loadPgCursor = once('pg-cursor', () => mainExport<PgCursorClass>(require('pg-cursor')));
 export const loadNeo4j = once('neo4j-driver', () => mainExport<typeof Neo4j>(require('neo4j-driver')));
 export const loadRedis = once('ioredis', () => mainExport<typeof IORedis>(require('ioredis')));
 export const loadDockerode = once('dockerode', () => mainExport<typeof Dockerode>(require('dockerode')));

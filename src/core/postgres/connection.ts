@@ -103,14 +103,16 @@ export class PostgresConnection {
    * lock_timeout so it never queues forever behind someone's lock, with every
    * session behind it queued too. The caller ends it.
    */
-  async dedicatedClient(database: string, opts: { lockTimeoutMs: number; applicationName?: string }): Promise<Pg.Client> {
+  async dedicatedClient(database: string, opts: { lockTimeoutMs: number; applicationName?: string; statementTimeoutMs?: number; readOnly?: boolean }): Promise<Pg.Client> {
     if (this.disposed) throw new Error('This connection was closed.');
     const pg = await loadPg();
     const client = new pg.Client({
       ...pgClientConfig(this.profile, this.password, database),
       application_name: opts.applicationName ?? `${APPLICATION_NAME} maintenance`,
       lock_timeout: opts.lockTimeoutMs,
-      statement_timeout: 0,
+      statement_timeout: opts.statementTimeoutMs ?? 0,
+      // Read-only on the server too: any write fails there even if our classifier missed it.
+      ...(opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
     client.on('error', (err) => this.log.warn(`PostgreSQL ${this.profile.name}/${database}: maintenance connection error: ${redact(err.message, [this.password])}`));
     await client.connect();

@@ -1,0 +1,229 @@
+/**
+ * Runs one statement typed in a file on a PostgreSQL connection of its own:
+ * autocommit (nothing wraps it in a transaction, so VACUUM and CREATE INDEX
+ * CONCURRENTLY work), the statement timeout applied by the server, read-only
+ * on the server for readOnly profiles, and rows read through a cursor a batch
+ * at a time so a million-row SELECT costs one batch of memory.
+ */
+import type * as Pg from 'pg';
+import { loadPgCursor, type PgCursor } from '../drivers';
+import type { PostgresConnection } from '../postgres/connection';
+import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from './types';
+import type { SqlAnalysis } from './sqlRisk';
+
+export type PgRunMode = 'run' | 'explain' | 'explain-analyze';
+
+export interface PgQueryOptions extends RunOptions {
+  mode?: PgRunMode;
+  /** classifySql() of the statement: decides cursor or simple protocol, and the rolled-back transaction of EXPLAIN ANALYZE on writes. */
+  analysis: SqlAnalysis;
+  /** Aborting stops the statement on the server (pg_cancel_backend) even before startPgQuery returns. */
+  signal?: AbortSignal;
+}
+
+export interface PgQuery extends QueryStream {
+  /** Server process id of the statement's session. */
+  readonly pid: number;
+  /** What was sent (EXPLAIN … around the statement for the explain modes). */
+  readonly sent: string;
+  /** Stops the statement on the server (pg_cancel_backend), then closes. */
+  cancel(): Promise<void>;
+}
+
+/** Every value as the server printed it: the grid shows exactly that, and no precision is lost (bigint, numeric). */
+const RAW_TEXT: Pg.CustomTypesConfig = { getTypeParser: () => (v: string) => v };
+const JSON_OIDS = new Set([114, 3802]);
+
+/** Type names by oid and typmod, per connection (the catalog is read once per new type). */
+const typeNames = new WeakMap<PostgresConnection, Map<string, string>>();
+
+async function columnsOf(conn: PostgresConnection, database: string, fields: Pg.FieldDef[]): Promise<ResultColumn[]> {
+  let cache = typeNames.get(conn);
+  if (!cache) typeNames.set(conn, (cache = new Map<string, string>()));
+  const key = (f: Pg.FieldDef): string => `${database}:${f.dataTypeID}:${f.dataTypeModifier}`;
+  const missing = fields.filter((f) => !cache.has(key(f)));
+  if (missing.length) {
+    try {
+      const rows = await conn.query<{ oid: number; mod: number; name: string }>(
+        database,
+        'SELECT t.oid::int AS oid, t.mod::int AS mod, format_type(t.oid, NULLIF(t.mod, -1)) AS name FROM unnest($1::oid[], $2::int[]) AS t(oid, mod)',
+        [missing.map((f) => f.dataTypeID), missing.map((f) => f.dataTypeModifier)],
+      );
+      for (const r of rows) cache.set(`${database}:${r.oid}:${r.mod}`, r.name);
+    } catch {
+      // Type names are a nicety: a catalog hiccup must not fail the user's statement.
+    }
+  }
+  return fields.map((f) => ({ name: f.name, type: cache.get(key(f)) ?? `oid ${f.dataTypeID}` }));
+}
+
+function toCells(rows: unknown[][], fields: Pg.FieldDef[]): CellValue[][] {
+  const json = fields.map((f) => JSON_OIDS.has(f.dataTypeID));
+  if (!json.includes(true)) return rows as CellValue[][];
+  return rows.map((r) => r.map((v, i) => (json[i] && typeof v === 'string' ? jsonCell(v) : (v as CellValue))));
+}
+
+function jsonCell(text: string): CellValue {
+  try {
+    return { kind: 'json', text, json: JSON.stringify(JSON.parse(text), null, 2) };
+  } catch {
+    return text;
+  }
+}
+
+function noticeText(n: { severity?: string; message?: string; detail?: string; hint?: string }): string {
+  return [`${n.severity ?? 'NOTICE'}: ${n.message ?? ''}`, n.detail ? `DETAIL: ${n.detail}` : '', n.hint ? `HINT: ${n.hint}` : ''].filter(Boolean).join('\n');
+}
+
+/** The SQL actually sent for a mode. */
+export function pgStatementFor(text: string, mode: PgRunMode): string {
+  if (mode === 'explain') return `EXPLAIN ${text}`;
+  if (mode === 'explain-analyze') return `EXPLAIN (ANALYZE, BUFFERS) ${text}`;
+  return text;
+}
+
+/** Waits for `p` at most `ms`; true when it settled in time. */
+async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const AFFECTS_ROWS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
+
+export async function startPgQuery(conn: PostgresConnection, database: string, text: string, opts: PgQueryOptions): Promise<PgQuery> {
+  const mode = opts.mode ?? 'run';
+  const sent = pgStatementFor(text, mode);
+  const client = await conn.dedicatedClient(database, {
+    lockTimeoutMs: 0,
+    applicationName: opts.tag,
+    statementTimeoutMs: opts.statementTimeoutMs,
+    readOnly: opts.readOnly,
+  });
+  const notices: string[] = [];
+  client.on('notice', (n) => notices.push(noticeText(n)));
+  const pid = (client as unknown as { processID: number }).processID;
+  const batch = opts.batchSize ?? 500;
+
+  let busy = false;
+  let closed = false;
+  let done = false;
+  let command = '';
+  let affected: number | undefined;
+  let cursor: PgCursor | undefined;
+  let buffered: CellValue[][] = [];
+  let fields: Pg.FieldDef[] = [];
+
+  let inflight: Promise<unknown> | undefined;
+  /** Runs one round trip with `busy` set, so cancel knows whether the server is working for us. */
+  const roundTrip = async <T>(work: () => Promise<T>): Promise<T> => {
+    busy = true;
+    const p = work();
+    inflight = p;
+    try {
+      return await p;
+    } finally {
+      busy = false;
+      inflight = undefined;
+    }
+  };
+
+  const endClient = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    done = true;
+    // A cursor or client whose server went away may never answer Close/Terminate: give each a moment, then drop the socket.
+    if (cursor && !busy) await within(1_000, cursor.close());
+    if (!(await within(1_000, client.end()))) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  };
+
+  const finish = (result: { command?: string; rowCount?: number | null } | undefined): void => {
+    command = result?.command ?? command;
+    if (AFFECTS_ROWS.has(command) && typeof result?.rowCount === 'number') affected = result.rowCount;
+  };
+
+  const cancel = async (): Promise<void> => {
+    if (busy && !closed) {
+      await conn.query(database, 'SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      // Let the cancelled round trip come back with its error before the session is ended.
+      if (inflight) await within(2_000, inflight.catch(() => undefined));
+    }
+    await endClient();
+  };
+  const onAbort = (): void => void cancel();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) await cancel();
+
+  try {
+    if (mode === 'run' && opts.analysis.streamable) {
+      const Cursor = await loadPgCursor();
+      const c = client.query(new Cursor(sent, [], { rowMode: 'array', types: RAW_TEXT }));
+      cursor = c;
+      const first = await roundTrip(() => c.read(batch));
+      const result = (c as unknown as { _result?: Pg.QueryResult })._result;
+      fields = result?.fields ?? [];
+      buffered = toCells(first, fields);
+      if (first.length < batch) {
+        done = true;
+        finish(result);
+        await endClient();
+      }
+    } else {
+      const rollback = mode === 'explain-analyze' && opts.analysis.writes;
+      if (rollback) await client.query('BEGIN');
+      const raw = await roundTrip(() => client.query({ text: sent, rowMode: 'array', types: RAW_TEXT }));
+      if (rollback) await client.query('ROLLBACK');
+      const result = (Array.isArray(raw) ? raw[raw.length - 1] : raw) as Pg.QueryResult<unknown[]> | undefined;
+      fields = result?.fields ?? [];
+      buffered = toCells(result?.rows ?? [], fields);
+      done = true;
+      finish(result);
+      if (rollback) notices.push('EXPLAIN ANALYZE ran the statement inside a transaction that was rolled back: nothing it changed was kept.');
+      await endClient();
+    }
+  } catch (err) {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await endClient();
+    throw err;
+  }
+  if (done) opts.signal?.removeEventListener('abort', onAbort);
+
+  const columns = await columnsOf(conn, database, fields);
+  let rowsRead = buffered.length;
+
+  return {
+    columns,
+    pid,
+    sent,
+    get done() {
+      return done && buffered.length === 0;
+    },
+    async next(max: number): Promise<CellValue[][]> {
+      const out = buffered.splice(0, max);
+      if (out.length >= max || done || !cursor) return out;
+      const c = cursor;
+      const want = max - out.length;
+      const more = await roundTrip(() => c.read(want));
+      rowsRead += more.length;
+      out.push(...toCells(more, fields));
+      if (more.length < want) {
+        done = true;
+        finish((c as unknown as { _result?: Pg.QueryResult })._result);
+        await endClient();
+      }
+      return out;
+    },
+    summary(): StatementSummary {
+      const s: StatementSummary = { command: command || (cursor ? 'SELECT' : ''), notices: [...notices] };
+      if (affected !== undefined) s.affected = affected;
+      else if (command === 'INSERT' || command === 'UPDATE' || command === 'DELETE') s.affected = rowsRead;
+      return s;
+    },
+    cancel,
+    close: cancel,
+  };
+}

@@ -1,0 +1,16 @@
+import type { Risk } from '../postgres/maintenance';
+
+/**
+ * What a statement typed in a file may do, in the maintenance operations' risk
+ * model: 'safe' runs after the usual preview (or at once), 'blocking' and
+ * 'destructive' ask first and need the name typed on production.
+ */
+export interface StatementRisk {
+  risk: Risk;
+  /** Short sentences for the confirmation dialog ("DELETE without WHERE removes every row of public.t"). */
+  reasons: string[];
+  /** Changes data, schema or server state; a readOnly connection refuses it before sending. */
+  writes: boolean;
+  /** EXPLAIN (or for Cypher EXPLAIN/PROFILE) can be put in front of it. */
+  explainable: boolean;
+}
