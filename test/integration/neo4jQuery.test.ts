@@ -110,7 +110,7 @@ describe('Cypher statements streamed from a real Neo4j', function () {
     while (!all.done) count += (await all.next(10_000)).length;
     const allMs = since(t2);
     assert.equal(count, 1_000_000);
-    console.log(`      first 500 rows in ${firstMs} ms, close in ${closeMs} ms, heap +${(heapGrowth / MB).toFixed(1)} MB; all 1,000,000 rows in ${allMs} ms`);
+    console.log(`      first 500 rows in ${firstMs} ms, close in ${closeMs} ms, heap ${heapGrowth >= 0 ? '+' : ''}${(heapGrowth / MB).toFixed(1)} MB; all 1,000,000 rows in ${allMs} ms`);
     assert.ok(firstMs + closeMs < allMs / 5, `first batch + close (${firstMs + closeMs} ms) vs all rows (${allMs} ms)`);
     assert.ok(heapGrowth < 16 * MB, `heap grew ${(heapGrowth / MB).toFixed(1)} MB after the first batch`);
   });
