@@ -50,7 +50,7 @@ describe('Statements from files on PostgreSQL (real server)', function () {
     assert.equal(first[2]?.[1], 'NULL');
     assert.equal(first[0]?.[3], '9007199254740994', 'bigint beyond 2^53 kept exact');
     const doc = first[0]?.[4];
-    assert.ok(doc && typeof doc === 'object' && doc.kind === 'json' && JSON.parse(doc.json).g === 1);
+    assert.ok(doc && typeof doc === 'object' && doc.kind === 'json' && (JSON.parse(doc.json) as { g: number }).g === 1);
     assert.equal(q.done, false, 'the cursor stays open for "fetch more"');
     let total = first.length;
     for (;;) {
@@ -162,7 +162,7 @@ describe('Statements from files on PostgreSQL (real server)', function () {
   it('EXPLAIN ANALYZE of a write runs inside a rolled-back transaction', async () => {
     const sql = 'DELETE FROM public.t WHERE id <= 100';
     const q = await startPgQuery(conn, db, sql, opts(sql, { mode: 'explain-analyze' }));
-    const plan = (await q.next(100)).map((r) => String(r[0])).join('\n');
+    const plan = (await q.next(100)).map((r) => (typeof r[0] === 'string' ? r[0] : '')).join('\n');
     assert.match(plan, /Delete on t/);
     assert.match(plan, /actual time/);
     assert.ok(q.summary().notices.some((n) => /rolled back/.test(n)));
