@@ -70,7 +70,7 @@ await esbuild.build(driverBundles);
 
 // Report panel page: browser code, one file, loaded by nonce under a strict CSP.
 await esbuild.build({
-  entryPoints: { report: 'media/report/main.ts' },
+  entryPoints: { report: 'media/report/main.ts', results: 'media/results/main.ts' },
   bundle: true,
   outdir: 'dist/webview',
   format: 'iife',
@@ -83,6 +83,9 @@ await esbuild.build({
 });
 mkdirSync('dist/webview', { recursive: true });
 copyFileSync('media/report/report.css', 'dist/webview/report.css');
+copyFileSync('media/results/results.css', 'dist/webview/results.css');
+// PostgreSQL's parser (libpg-query) is bundled into extension.js and looks for its WebAssembly next to it.
+copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 if (watch) {
   const ctx = await esbuild.context(extension);

@@ -20,6 +20,10 @@ import { ReportCommands, REPORT_KINDS } from './commands/postgres/reportCommands
 import { ReportPanels } from './webviews/reportPanels';
 import { CapacityStore } from './core/reports/index';
 import { reportThresholds } from './webviews/reportSettings';
+import { ResultsPanel } from './webviews/resultsPanel';
+import { FileConnections } from './editor/fileConnections';
+import { StatementCodeLens } from './editor/codeLens';
+import { QueryCommands, type RunArgs } from './editor/queryCommands';
 
 /** What activate() returns: used by the extension-host tests, and by nothing else. */
 export interface UpkeepApi {
@@ -34,6 +38,9 @@ export interface UpkeepApi {
   reports: ReportPanels;
   /** Replaces the confirmation dialogs (tests answer them; undefined restores the dialogs). */
   setPrompter(prompter: Prompter | undefined): void;
+  results: ResultsPanel;
+  fileConnections: FileConnections;
+  codeLens: StatementCodeLens;
 }
 
 /** Composition root: build the services, register the contributions, nothing else. */
@@ -111,6 +118,17 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     return entries;
   });
 
+  const results = new ResultsPanel(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));
+  const fileConnections = new FileConnections(context.workspaceState, profiles);
+  const codeLens = new StatementCodeLens();
+  context.subscriptions.push(results, fileConnections, codeLens, vscode.languages.registerCodeLensProvider([{ language: 'sql' }, { language: 'cypher' }], codeLens));
+  const queries = new QueryCommands({ connections, files: fileConnections, results, log, prompter: () => prompter, dialogs });
+  register('upkeep.query.run', (uri?: vscode.Uri, index?: number, args?: RunArgs) => queries.run(uri, index, args));
+  register('upkeep.query.runOn', (uri?: vscode.Uri, index?: number) => queries.run(uri, index, { pick: true }));
+  register('upkeep.query.explain', (uri?: vscode.Uri, index?: number) => queries.run(uri, index, { mode: 'explain' }));
+  register('upkeep.query.explainAnalyze', (uri?: vscode.Uri, index?: number) => queries.run(uri, index, { mode: 'explain-analyze' }));
+  register('upkeep.query.pickConnection', () => queries.pickConnection());
+
   log.info(`Upkeep activated in VS Code ${vscode.version} (${vscode.env.appHost}).`);
   return {
     profiles,
@@ -129,6 +147,9 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     setPrompter: (p) => {
       prompter = p ?? dialogs;
     },
+    results,
+    fileConnections,
+    codeLens,
   };
 }
 

@@ -19,6 +19,37 @@ export interface OperationPreview {
  */
 export interface Prompter {
   confirmOperation(preview: OperationPreview): Promise<boolean>;
+  /** A statement typed in a file that is blocking or destructive, or an EXPLAIN ANALYZE (which executes). Optional: the dialogs answer when absent. */
+  confirmStatement?(preview: StatementPreview): Promise<boolean>;
+}
+
+/** What the user is shown before a risky statement from a file runs. */
+export interface StatementPreview {
+  connection: ConnectionProfile;
+  statement: string;
+  risk: Risk;
+  reasons: string[];
+  /** 'explain-analyze' asks even for safe statements: EXPLAIN ANALYZE executes them. */
+  mode: 'run' | 'explain' | 'explain-analyze';
+}
+
+/** The statement, shortened for a dialog. */
+function clip(text: string, max = 600): string {
+  const t = text.trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
+export function statementDetail(p: StatementPreview): string {
+  return [
+    clip(p.statement),
+    ...p.reasons,
+    p.mode === 'explain-analyze' ? 'EXPLAIN ANALYZE executes the statement to time it. A write runs inside a transaction that is rolled back afterwards.' : '',
+    p.risk !== 'safe' ? RISK_WORDS[p.risk] : '',
+    'Runs on its own connection in autocommit; Cancel stops it on the server.',
+    p.connection.production ? `"${p.connection.name}" is a production connection.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 const RISK_WORDS: Record<Risk, string> = {
@@ -55,6 +86,24 @@ export class DialogPrompter implements Prompter {
       const typed = await vscode.window.showInputBox({
         title: `Production: ${p.title}`,
         prompt: `"${p.connection.name}" is production. Type ${name} to run it.`,
+        placeHolder: name,
+        ignoreFocusOut: true,
+        validateInput: (v) => (v === name ? undefined : `Type ${name} exactly to confirm.`),
+      });
+      return typed === name;
+    }
+    return true;
+  }
+
+  async confirmStatement(p: StatementPreview): Promise<boolean> {
+    const what = p.mode === 'explain-analyze' ? 'EXPLAIN ANALYZE this statement' : p.risk === 'destructive' ? 'Run this destructive statement' : 'Run this blocking statement';
+    const choice = await vscode.window.showWarningMessage(`${what} on ${p.connection.name}?`, { modal: true, detail: statementDetail(p) }, 'Run');
+    if (choice !== 'Run') return false;
+    if (p.connection.production && p.risk !== 'safe') {
+      const name = p.connection.name;
+      const typed = await vscode.window.showInputBox({
+        title: `Production: ${what}`,
+        prompt: `"${name}" is production. Type its name to run the statement.`,
         placeHolder: name,
         ignoreFocusOut: true,
         validateInput: (v) => (v === name ? undefined : `Type ${name} exactly to confirm.`),

@@ -1,0 +1,49 @@
+/**
+ * CodeLens over each statement of a .sql / .cypher file: ▶ Run, Run on…, and
+ * for SQL Explain / Explain Analyze (only where EXPLAIN applies). Flagged
+ * statements (psql meta-commands, COPY FROM STDIN, console commands) get a
+ * lens that says why they are not sent. `upkeep.codeLens.enabled` turns it off.
+ */
+import * as vscode from 'vscode';
+import { documentStatements } from './statements';
+import { classifySql, loadSqlParser } from '../core/query/sqlRisk';
+
+export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly sub = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('upkeep.codeLens')) this.changed.fire();
+  });
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!vscode.workspace.getConfiguration('upkeep.codeLens', doc).get<boolean>('enabled', true)) return [];
+    const list = await documentStatements(doc);
+    const sql = doc.languageId === 'sql';
+    if (sql) await loadSqlParser();
+    const out: vscode.CodeLens[] = [];
+    for (const s of list) {
+      const at = new vscode.Range(s.range.start, s.range.start);
+      if (s.kind === 'flagged') {
+        out.push(new vscode.CodeLens(at, { title: `$(circle-slash) Not sent: ${s.note ?? 'not a statement'}`, command: '' }));
+        continue;
+      }
+      const args = [doc.uri, s.index];
+      out.push(
+        new vscode.CodeLens(at, { title: '$(play) Run', command: 'upkeep.query.run', arguments: args, tooltip: 'Run this statement on the file\'s connection' }),
+        new vscode.CodeLens(at, { title: 'Run on…', command: 'upkeep.query.runOn', arguments: args, tooltip: 'Pick a connection for this run only' }),
+      );
+      if (sql && classifySql(s.text).explainable) {
+        out.push(
+          new vscode.CodeLens(at, { title: 'Explain', command: 'upkeep.query.explain', arguments: args, tooltip: 'Show the plan (EXPLAIN): nothing is executed' }),
+          new vscode.CodeLens(at, { title: 'Explain Analyze', command: 'upkeep.query.explainAnalyze', arguments: args, tooltip: 'EXPLAIN (ANALYZE, BUFFERS): executes the statement; writes are rolled back' }),
+        );
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Running a statement from a file: find it, find the file's connection,
+ * classify it (the server's parser for SQL), refuse writes on read-only
+ * connections before anything is sent, ask before blocking or destructive
+ * statements (typed name on production), then run it in the results panel.
+ */
+import * as vscode from 'vscode';
+import type { ConnectionProfile } from '../core/connections/profile';
+import type { ConnectionService } from '../connections/connectionService';
+import type { Logger } from '../core/log';
+import type { Prompter, StatementPreview } from '../commands/prompter';
+import { UserFacingError } from '../commands/register';
+import { classifySql, loadSqlParser, type SqlAnalysis } from '../core/query/sqlRisk';
+import { classifyCypher } from '../core/query/cypherRisk';
+import type { StatementRisk } from '../core/query/risk';
+import { startPgQuery, type PgRunMode } from '../core/query/pgQuery';
+import { startCypher, terminateTagged } from '../core/query/neo4jQuery';
+import type { QueryStream } from '../core/query/types';
+import type { ResultsPanel, RunRequest, TabSnapshot } from '../webviews/resultsPanel';
+import { documentStatements, engineOf, statementAt, type DocStatement } from './statements';
+import type { FileConnections } from './fileConnections';
+
+export interface QueryDeps {
+  connections: ConnectionService;
+  files: FileConnections;
+  results: ResultsPanel;
+  log: Logger;
+  /** The active prompter (tests replace it); falls back to `dialogs` for statements. */
+  prompter(): Prompter;
+  dialogs: Prompter;
+}
+
+export interface RunArgs {
+  mode?: PgRunMode;
+  /** Pick the connection for this run only ("Run on…"). */
+  pick?: boolean;
+}
+
+let runCounter = 0;
+
+function settings(): { statementTimeoutMs: number } {
+  const c = vscode.workspace.getConfiguration('upkeep.query');
+  return { statementTimeoutMs: Math.max(0, c.get<number>('statementTimeoutMs', 0)) };
+}
+
+function title(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() && !l.trim().startsWith('--') && !l.trim().startsWith('//')) ?? text;
+  const t = line.trim().replace(/\s+/g, ' ');
+  return t.length > 60 ? `${t.slice(0, 60)}…` : t;
+}
+
+export class QueryCommands {
+  constructor(private readonly deps: QueryDeps) {}
+
+  /** The statement a command means: (uri, index) from a CodeLens, else the one at the active editor's cursor. */
+  private async target(uri?: vscode.Uri, index?: number): Promise<{ doc: vscode.TextDocument; stmt: DocStatement }> {
+    const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!doc || !engineOf(doc)) throw new UserFacingError('Open a .sql (PostgreSQL) or .cypher (Neo4j) file to run its statements.');
+    const list = await documentStatements(doc);
+    const editor = vscode.window.activeTextEditor;
+    const stmt = index !== undefined ? list[index] : editor?.document === doc ? statementAt(list, editor.selection.active) : list[0];
+    if (!stmt) throw new UserFacingError('There is no statement to run here.');
+    if (stmt.kind === 'flagged') throw new UserFacingError(`Not sent: ${stmt.note ?? 'this is not a statement'}`);
+    return { doc, stmt };
+  }
+
+  async run(uri?: vscode.Uri, index?: number, args: RunArgs = {}): Promise<TabSnapshot | undefined> {
+    const { doc, stmt } = await this.target(uri, index);
+    const profile = args.pick ? await this.deps.files.pick(doc, false) : await this.deps.files.resolve(doc);
+    const mode = args.mode ?? 'run';
+    const engine = profile.engine;
+    let risk: StatementRisk;
+    let analysis: SqlAnalysis | undefined;
+    if (engine === 'postgres') {
+      await loadSqlParser();
+      analysis = classifySql(stmt.text);
+      risk = analysis;
+      if (analysis.transactionControl) {
+        throw new UserFacingError('Upkeep runs each statement on its own connection in autocommit, so BEGIN / COMMIT / ROLLBACK have nothing to act on. Run the statements one by one, or the whole script with psql.');
+      }
+      if (mode !== 'run' && !analysis.explainable) throw new UserFacingError('EXPLAIN applies to SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, EXECUTE and CREATE TABLE AS only.');
+    } else if (engine === 'neo4j') {
+      if (mode !== 'run') throw new UserFacingError('Explain is offered for SQL statements.');
+      risk = classifyCypher(stmt.text);
+    } else {
+      throw new UserFacingError(`${profile.name} is a ${engine} connection: statements run on PostgreSQL and Neo4j connections.`);
+    }
+
+    const executes = mode !== 'explain';
+    if (profile.readOnly && risk.writes && executes) {
+      throw new UserFacingError(`${profile.name} is read-only: this statement writes, so it was not sent.${risk.reasons.length ? ` ${risk.reasons[0]}` : ''}`);
+    }
+    if (executes && (risk.risk !== 'safe' || mode === 'explain-analyze')) {
+      const preview: StatementPreview = { connection: profile, statement: stmt.text, risk: risk.risk, reasons: risk.reasons, mode };
+      const p = this.deps.prompter();
+      const ok = p.confirmStatement ? await p.confirmStatement(preview) : await (this.deps.dialogs.confirmStatement?.(preview) ?? Promise.resolve(false));
+      if (!ok) return undefined;
+    }
+    this.deps.log.info(`Running on ${profile.name} (${mode}): ${title(stmt.text)}`);
+    return this.deps.results.run(this.request(profile, stmt.text, mode, analysis, risk));
+  }
+
+  private request(profile: ConnectionProfile, text: string, mode: PgRunMode, analysis: SqlAnalysis | undefined, risk: StatementRisk): RunRequest {
+    const { statementTimeoutMs } = settings();
+    const tag = (): string => `Upkeep query ${process.pid}-${++runCounter}`;
+    const info = { title: `${mode === 'run' ? '' : mode === 'explain' ? 'EXPLAIN ' : 'EXPLAIN ANALYZE '}${title(text)}`, statement: text, connectionName: profile.name, engine: profile.engine as 'postgres' | 'neo4j' };
+    const connections = this.deps.connections;
+    if (profile.engine === 'postgres' && analysis) {
+      const database = profile.database ?? 'postgres';
+      const start = async (signal?: AbortSignal, runMode: PgRunMode = mode): Promise<QueryStream> => {
+        const conn = await connections.postgres(profile);
+        const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: tag(), analysis, mode: runMode };
+        return startPgQuery(conn, database, text, signal ? { ...opts, signal } : opts);
+      };
+      const req: RunRequest = { info, start: (signal) => start(signal) };
+      if (!risk.writes) req.rerun = () => start(undefined);
+      return req;
+    }
+    const start = async (signal?: AbortSignal): Promise<QueryStream> => {
+      const driver = await connections.neo4j(profile);
+      const t = tag();
+      const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: t, ...(profile.database ? { database: profile.database } : {}) };
+      // Until startCypher returns there is no stream to cancel: terminate the tagged transaction instead.
+      const onAbort = (): void => void terminateTagged(driver, t, profile.database ? { database: profile.database } : {}).catch(() => 0);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await startCypher(driver, text, opts);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    };
+    const req: RunRequest = { info, start: (signal) => start(signal) };
+    if (!risk.writes) req.rerun = () => start(undefined);
+    return req;
+  }
+
+  /** Status bar / palette: choose the active file's connection. */
+  async pickConnection(): Promise<ConnectionProfile | undefined> {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (!doc || !engineOf(doc)) throw new UserFacingError('Open a .sql or .cypher file first.');
+    return this.deps.files.pick(doc, true);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The statements of an open .sql or .cypher document, with their ranges, read
+ * by the core splitters and cached per document version (CodeLens asks often).
+ */
+import * as vscode from 'vscode';
+import { loadSqlScanner, splitSql } from '../core/sql/splitSql';
+import { splitCypher } from '../core/cypher/splitCypher';
+import type { Engine } from '../core/connections/profile';
+
+export interface DocStatement {
+  index: number;
+  /** 'run' is sent to the server; 'flagged' (psql meta-command, COPY FROM STDIN, console command, unterminated) never is. */
+  kind: 'run' | 'flagged';
+  text: string;
+  range: vscode.Range;
+  note?: string;
+}
+
+export const QUERY_LANGUAGES: Record<string, Engine> = { sql: 'postgres', cypher: 'neo4j' };
+
+export function engineOf(doc: vscode.TextDocument): Engine | undefined {
+  return QUERY_LANGUAGES[doc.languageId];
+}
+
+const cache = new WeakMap<vscode.TextDocument, { version: number; list: DocStatement[] }>();
+
+export async function documentStatements(doc: vscode.TextDocument): Promise<DocStatement[]> {
+  const hit = cache.get(doc);
+  if (hit && hit.version === doc.version) return hit.list;
+  const text = doc.getText();
+  let parts: { kind: string; text: string; start: number; end: number; note?: string }[];
+  if (doc.languageId === 'cypher') parts = splitCypher(text);
+  else {
+    await loadSqlScanner();
+    parts = splitSql(text);
+  }
+  const list = parts.map((p, index): DocStatement => {
+    const s: DocStatement = {
+      index,
+      kind: p.kind === 'sql' || p.kind === 'cypher' ? 'run' : 'flagged',
+      text: p.text,
+      range: new vscode.Range(doc.positionAt(p.start), doc.positionAt(p.end)),
+    };
+    if (p.note) s.note = p.note;
+    return s;
+  });
+  cache.set(doc, { version: doc.version, list });
+  return list;
+}
+
+/** The statement under the cursor, or the last one that ends before it. */
+export function statementAt(list: DocStatement[], pos: vscode.Position): DocStatement | undefined {
+  let best: DocStatement | undefined;
+  for (const s of list) {
+    if (s.range.start.isAfter(pos)) break;
+    best = s;
+    if (s.range.contains(pos)) break;
+  }
+  return best ?? list[0];
+}

@@ -1,0 +1,297 @@
+/**
+ * The one results panel (reused): a tab per statement run from a file. The
+ * host reads rows from the statement's stream one window at a time (max-rows
+ * per fetch) and posts them in chunks; the page holds what it was sent. The
+ * open stream stays with its tab for "Fetch more" until the rows run out or
+ * the tab closes. "Export all" re-runs a read on a session of its own and
+ * streams it to a file.
+ */
+import * as vscode from 'vscode';
+import type { Logger } from '../core/log';
+import type { CellValue, QueryStream, ResultColumn, StatementSummary } from '../core/query/types';
+import { exportStream } from '../core/query/exportRows';
+import { panelHtml } from './panelHtml';
+import { parseResultsMessage, type ResultsExportFormat, type ResultsHostToPage, type ResultsPageToHost, type TabInfo, type TabStatus } from './resultsProtocol';
+
+export const RESULTS_VIEW_TYPE = 'upkeep.results';
+/** Rows per message to the page. */
+const CHUNK = 500;
+/** Rows of each tab the host keeps (re-sent after a page reload; read by tests). */
+const PREVIEW = 1_000;
+
+export interface RunRequest {
+  info: Omit<TabInfo, 'id' | 'startedAt'>;
+  /** Starts the statement; aborting the signal must stop it on the server. */
+  start(signal: AbortSignal): Promise<QueryStream & { cancel?(): Promise<void> }>;
+  /** Re-runs the statement for "Export all"; absent for writes (re-running would repeat them). */
+  rerun?: () => Promise<QueryStream>;
+}
+
+export interface TabSnapshot {
+  id: string;
+  status: TabStatus;
+  rowCount: number;
+  columns: ResultColumn[];
+  preview: CellValue[][];
+  summary?: StatementSummary;
+  message?: string;
+  durationMs: number;
+}
+
+interface Tab {
+  info: TabInfo;
+  req: RunRequest;
+  columns: ResultColumn[];
+  stream?: QueryStream & { cancel?(): Promise<void> };
+  abort: AbortController;
+  rowCount: number;
+  status: TabStatus;
+  durationMs: number;
+  summary?: StatementSummary;
+  message?: string;
+  preview: CellValue[][];
+}
+
+let tabCounter = 0;
+
+export class ResultsPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready: Promise<void> = Promise.resolve();
+  private markReady: () => void = () => undefined;
+  private readonly tabs = new Map<string, Tab>();
+  private readonly updated = new vscode.EventEmitter<TabSnapshot>();
+  /** Fires whenever a tab's status changes (tests wait on it). */
+  readonly onDidUpdate = this.updated.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Logger,
+    private readonly maxRows: () => number,
+  ) {}
+
+  private ensurePanel(): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, true);
+      return;
+    }
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, 'Upkeep Results', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [dist],
+      // The page holds the rows it was sent; rebuilding them after every hide would mean keeping them here too.
+      retainContextWhenHidden: true,
+    });
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    const uri = (f: string): string => panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
+    panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, scriptUri: uri('results.js'), styleUri: uri('results.css'), codiconUri: uri('codicon.css'), title: 'Upkeep Results' });
+    panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const msg = parseResultsMessage(raw);
+      if (msg) void this.handle(msg).catch((err: unknown) => this.log.error(`Results panel: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+      else this.log.warn(`Results panel: ignored an unknown message ${JSON.stringify(raw).slice(0, 200)}`);
+    });
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      for (const id of [...this.tabs.keys()]) void this.closeTab(id);
+    });
+    this.panel = panel;
+  }
+
+  private post(message: ResultsHostToPage): void {
+    const panel = this.panel;
+    if (!panel) return;
+    void this.ready.then(() => panel.webview.postMessage(message));
+  }
+
+  /** Handles one message from the page (tests call it too: they cannot click inside a webview). */
+  async handle(msg: ResultsPageToHost, exportTarget?: vscode.Uri): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        this.markReady();
+        for (const tab of this.tabs.values()) this.resend(tab);
+        return;
+      case 'fetchMore': {
+        const tab = this.tabs.get(msg.tabId);
+        if (tab?.stream && tab.status === 'more') await this.pump(tab);
+        return;
+      }
+      case 'cancel':
+        await this.cancel(msg.tabId);
+        return;
+      case 'export':
+        await this.exportAll(msg.tabId, msg.format, exportTarget);
+        return;
+      case 'closeTab':
+        await this.closeTab(msg.tabId);
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(msg.text);
+        return;
+    }
+  }
+
+  private resend(tab: Tab): void {
+    this.post({ type: 'tab', tab: tab.info });
+    if (tab.columns.length) this.post({ type: 'columns', tabId: tab.info.id, columns: tab.columns });
+    for (let i = 0; i < tab.preview.length; i += CHUNK) this.post({ type: 'rows', tabId: tab.info.id, offset: i, rows: tab.preview.slice(i, i + CHUNK) });
+    this.postStatus(tab);
+  }
+
+  private postStatus(tab: Tab): void {
+    const m: ResultsHostToPage = { type: 'status', tabId: tab.info.id, status: tab.status, rowCount: tab.rowCount, durationMs: tab.durationMs };
+    if (tab.summary) m.summary = tab.summary;
+    if (tab.message) m.message = tab.message;
+    this.post(m);
+    this.updated.fire(this.snapshot(tab.info.id) as TabSnapshot);
+  }
+
+  /** Opens a tab, runs the statement with a cancellable progress notification, and shows its first window of rows. */
+  async run(req: RunRequest): Promise<TabSnapshot> {
+    this.ensurePanel();
+    const info: TabInfo = { ...req.info, id: `r${++tabCounter}`, startedAt: Date.now() };
+    const tab: Tab = { info, req, columns: [], abort: new AbortController(), rowCount: 0, status: 'running', durationMs: 0, preview: [] };
+    this.tabs.set(info.id, tab);
+    this.post({ type: 'tab', tab: info });
+    this.postStatus(tab);
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running on ${info.connectionName}: ${info.title}`, cancellable: true },
+      async (_progress, token) => {
+        token.onCancellationRequested(() => void this.cancel(info.id));
+        const started = Date.now();
+        try {
+          tab.stream = await req.start(tab.abort.signal);
+          tab.durationMs = Date.now() - started;
+          if (tab.status === 'cancelled') return;
+          tab.columns = tab.stream.columns;
+          if (tab.columns.length) this.post({ type: 'columns', tabId: info.id, columns: tab.columns });
+          await this.pump(tab);
+        } catch (err) {
+          this.fail(tab, err);
+        }
+      },
+    );
+    return this.snapshot(info.id) as TabSnapshot;
+  }
+
+  /** Reads up to max-rows more rows of a tab, posting them as they come. */
+  private async pump(tab: Tab): Promise<void> {
+    const stream = tab.stream;
+    if (!stream) return;
+    tab.status = 'running';
+    this.postStatus(tab);
+    const started = Date.now();
+    let left = Math.max(1, this.maxRows());
+    try {
+      while (left > 0 && !stream.done) {
+        const rows = await stream.next(Math.min(CHUNK, left));
+        // cancel() may have run while we waited.
+        if ((tab.status as TabStatus) === 'cancelled') return;
+        if (!rows.length) break;
+        this.post({ type: 'rows', tabId: tab.info.id, offset: tab.rowCount, rows });
+        if (tab.preview.length < PREVIEW) tab.preview.push(...rows.slice(0, PREVIEW - tab.preview.length));
+        tab.rowCount += rows.length;
+        left -= rows.length;
+      }
+      tab.durationMs += Date.now() - started;
+      tab.status = stream.done ? 'done' : 'more';
+      if (stream.done) {
+        tab.summary = stream.summary();
+        await stream.close();
+      }
+      this.postStatus(tab);
+    } catch (err) {
+      tab.durationMs += Date.now() - started;
+      this.fail(tab, err);
+    }
+  }
+
+  private fail(tab: Tab, err: unknown): void {
+    if (tab.status === 'cancelled') return;
+    tab.status = 'failed';
+    tab.message = errorMessage(err);
+    tab.summary = tab.stream?.summary();
+    void tab.stream?.close();
+    this.log.warn(`Statement on ${tab.info.connectionName} failed: ${tab.message}`);
+    this.postStatus(tab);
+  }
+
+  async cancel(tabId: string): Promise<void> {
+    const tab = this.tabs.get(tabId);
+    if (!tab || (tab.status !== 'running' && tab.status !== 'more')) return;
+    tab.status = 'cancelled';
+    tab.abort.abort();
+    const stream = tab.stream;
+    if (stream) await (stream.cancel ? stream.cancel() : stream.close()).catch(() => undefined);
+    this.postStatus(tab);
+  }
+
+  async closeTab(tabId: string): Promise<void> {
+    const tab = this.tabs.get(tabId);
+    if (!tab) return;
+    this.tabs.delete(tabId);
+    tab.abort.abort();
+    await tab.stream?.close().catch(() => undefined);
+    this.post({ type: 'closeTab', tabId });
+  }
+
+  /** "Export all": re-runs a read and streams every row to a file. Returns the row count. */
+  async exportAll(tabId: string, format: ResultsExportFormat, target?: vscode.Uri): Promise<number | undefined> {
+    const tab = this.tabs.get(tabId);
+    if (!tab) return undefined;
+    const rerun = tab.req.rerun;
+    if (!rerun) {
+      const text = 'Export all runs the statement again, and this one writes: it was not re-run. Copy the rows shown instead.';
+      this.post({ type: 'info', tabId, text });
+      void vscode.window.showWarningMessage(text);
+      return undefined;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `result-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.${format}`;
+    const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { [format.toUpperCase()]: [format] } }));
+    if (!uri) return undefined;
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting all rows to ${uri.fsPath}`, cancellable: true }, async (_p, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const started = Date.now();
+      try {
+        const { rows } = await exportStream(await rerun(), format, uri.fsPath, { signal: abort.signal });
+        const text = `Exported ${rows.toLocaleString('en-US')} rows to ${uri.fsPath} in ${((Date.now() - started) / 1000).toFixed(1)} s.`;
+        this.post({ type: 'info', tabId, text });
+        void vscode.window.showInformationMessage(text);
+        return rows;
+      } catch (err) {
+        const text = `Export failed: ${errorMessage(err)}`;
+        this.post({ type: 'info', tabId, text });
+        void vscode.window.showErrorMessage(text);
+        return undefined;
+      }
+    });
+  }
+
+  snapshot(tabId: string): TabSnapshot | undefined {
+    const t = this.tabs.get(tabId);
+    if (!t) return undefined;
+    const s: TabSnapshot = { id: tabId, status: t.status, rowCount: t.rowCount, columns: t.columns, preview: t.preview, durationMs: t.durationMs };
+    if (t.summary) s.summary = t.summary;
+    if (t.message) s.message = t.message;
+    return s;
+  }
+
+  tabIds(): string[] {
+    return [...this.tabs.keys()];
+  }
+
+  get visible(): boolean {
+    return this.panel !== undefined;
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.updated.dispose();
+  }
+}
+
+function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { position?: string; hint?: string; detail?: string };
+  return [e.message, e.detail ? `DETAIL: ${e.detail}` : '', e.hint ? `HINT: ${e.hint}` : ''].filter(Boolean).join('\n');
+}
