@@ -17,6 +17,8 @@ import type { ConnectionProfile } from '../src/core/connections/profile';
 import { PostgresConnection } from '../src/core/postgres/connection';
 import { listSchemas, listTables } from '../src/core/postgres/catalog';
 import { reportsCase } from './benchReports';
+import { resultsCase } from './benchResults';
+import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
 export interface BenchRow {
@@ -198,7 +200,26 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [wideSchema, reportsCase({ pgClient, spawnPsql, profileFor })];
+export const CASES: BenchCase[] = [wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor })];
+
+/**
+ * The results path inside a real extension host: code-server runs the
+ * *.bench.js suite files against this bench's PostgreSQL; their report lines
+ * (time to first rows, the host's RSS growth) are printed and summarised.
+ */
+async function extensionHostBench(env: BenchEnv, root: string): Promise<string[]> {
+  const file = path.join(root, 'services.json');
+  fs.writeFileSync(file, JSON.stringify({ postgres: env.pg }));
+  Object.assign(process.env, { UPKEEP_SERVICES_FILE: file, UPKEEP_SUITE_BENCH: '1', UPKEEP_EXT_RESULTS_DIR: path.join(root, 'ext-results') });
+  console.log('\nresults path in the extension host (code-server):');
+  const lines: string[] = [];
+  const result = await runExtensionTests((line) => {
+    console.log(line);
+    if (line.includes('»')) lines.push(`bench: ${line.replace(/^\s*»\s*/, '')}`);
+  });
+  if (result.failures || !result.passes) throw new Error(`bench: the extension-host bench failed: ${result.error ?? `${result.failures} failure(s)`}`);
+  return lines;
+}
 
 async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -251,6 +272,7 @@ export async function main(cases: BenchCase[] = CASES): Promise<void> {
         await dispose();
       }
     }
+    summaries.push(...(await extensionHostBench(env, root)));
     console.log(`\n${summaries.join('\n')}\nbench: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     clearTimeout(watchdog);

@@ -18,7 +18,9 @@ export function run(): Promise<void> {
   const dir = path.join(__dirname, 'suite');
   // UPKEEP_SUITE_FILTER=7- runs only the suite files whose name contains it (while working on one).
   const only = process.env['UPKEEP_SUITE_FILTER'] ?? '';
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.test.js') && n.includes(only)).sort()) mocha.addFile(path.join(dir, f));
+  // UPKEEP_SUITE_BENCH=1 (npm run bench) runs the *.bench.js files instead: measurements, not tests.
+  const suffix = process.env['UPKEEP_SUITE_BENCH'] ? '.bench.js' : '.test.js';
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(suffix) && n.includes(only)).sort()) mocha.addFile(path.join(dir, f));
 
   return new Promise((resolve, reject) => {
     const started = Date.now();

@@ -1,0 +1,116 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import type { ServicesInfo } from '../services/index';
+import { dropDatabase, recreateDatabase } from '../support/pg';
+import { openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, webviewFrame, type Workbench } from './workbench';
+
+const DB = 'upkeep_e2e_queries';
+
+const FILE = `-- upkeep: connection=Shop
+-- Weekly maintenance: look first, then act.
+
+-- Largest tables
+SELECT relname AS table, pg_size_pretty(pg_total_relation_size(relid)) AS total, n_live_tup, n_dead_tup
+FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 10;
+
+-- Orders, with NULLs and the string 'NULL'
+SELECT id, customer_id, note, placed_at, meta FROM public.orders ORDER BY id;
+
+VACUUM (VERBOSE, ANALYZE) public.orders;
+
+\\dt public.*
+
+DELETE FROM public.orders;
+`;
+
+/** The "▶ Run" lenses, in file order (their text starts with the play icon; "Run on…" is a separate link). */
+function runLenses(page: Workbench['page']): ReturnType<Workbench['page']['locator']> {
+  return page.locator('.codelens-decoration a').filter({ hasText: 'Run' }).filter({ hasNotText: 'Run on' });
+}
+
+describe('e2e: statements from a .sql file', function () {
+  this.timeout(300_000);
+  let wb: Workbench;
+  let services: ServicesInfo;
+
+  before(async () => {
+    services = requireServices();
+    const pg = services.postgres;
+    const c = await recreateDatabase(pg, DB);
+    await c.query(`CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id int, note text, placed_at timestamptz, meta jsonb);
+      INSERT INTO public.orders SELECT g, g % 500, CASE WHEN g % 7 = 0 THEN NULL WHEN g % 11 = 0 THEN 'NULL' ELSE 'order ' || g END,
+        timestamptz '2026-01-01 00:00:00+00' + g * interval '1 minute', jsonb_build_object('items', g % 5, 'gift', g % 3 = 0)
+        FROM generate_series(1, 50000) g;
+      ANALYZE public.orders;`);
+    await c.end();
+    wb = await openWorkbench('e2e-queries', {
+      settings: { 'upkeep.connections': [{ id: 'e2e-queries', engine: 'postgres', name: 'Shop', host: pg.host, port: pg.port, user: pg.user, database: DB, tls: 'disable' }] },
+    });
+    fs.writeFileSync(path.join(wb.workspace, 'weekly-maintenance.sql'), FILE);
+  });
+
+  screenshotOnFailure(() => wb);
+
+  after(async () => {
+    await wb?.close();
+    await dropDatabase(services.postgres, DB);
+  });
+
+  async function resultsFrame(): Promise<Frame> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const frame = await webviewFrame(wb.page, /rows|Running|VACUUM/);
+        await frame.locator('.tab').first().waitFor({ timeout: 30_000 });
+        return frame;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await wb.page.waitForTimeout(500);
+      }
+    }
+  }
+
+  it('shows CodeLens over each statement of a maintenance file and the connection in the status bar', async () => {
+    const { page } = wb;
+    await openUpkeepAndSignIn(page, 'Shop', services.postgres.password);
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input.input').fill('weekly-maintenance.sql');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    const lens = runLenses(page);
+    await lens.first().waitFor({ timeout: 60_000 });
+    assert.ok((await lens.count()) >= 4, 'a Run lens on each statement');
+    await page.locator('.codelens-decoration').filter({ hasText: /Not sent: psql meta-command/ }).first().waitFor({ timeout: 10_000 });
+    await page.locator('.statusbar-item').filter({ hasText: 'Shop' }).first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await screenshot(page, 'codelens-sql');
+  });
+
+  it('▶ Run shows the rows in the results grid (virtual: few row elements for 1,000 rows held)', async () => {
+    const { page } = wb;
+    // The second Run lens belongs to the orders SELECT.
+    await runLenses(page).nth(1).click();
+    const frame = await resultsFrame();
+    await frame.locator('.grid .row').first().waitFor({ timeout: 60_000 });
+    await frame.locator('.status').filter({ hasText: /more available/ }).waitFor({ timeout: 60_000 });
+    const rendered = await frame.locator('.grid .row').count();
+    assert.ok(rendered > 5 && rendered < 200, `${rendered} row elements for 1,000 rows held`);
+    assert.ok((await frame.locator('.cell.null').count()) > 0, 'NULL cells are marked');
+    const headers = await frame.locator('.header .col').allInnerTexts();
+    assert.ok(headers.some((h) => /placed_at/.test(h) && /timestamp with time zone/.test(h)), headers.join(' | '));
+    await page.waitForTimeout(500);
+    await screenshot(page, 'results-grid');
+  });
+
+  it('VACUUM (VERBOSE) from the file shows its server messages in a new tab', async () => {
+    const { page } = wb;
+    await runLenses(page).nth(2).click();
+    const frame = await resultsFrame();
+    await frame.locator('.tab').nth(1).waitFor({ timeout: 30_000 });
+    await frame.locator('.messages').filter({ hasText: /vacuuming/ }).waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+    await page.locator('.notification-toast').filter({ hasText: 'Running on' }).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+    await screenshot(page, 'results-vacuum-verbose');
+  });
+});
