@@ -127,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.query.runOn', (uri?: vscode.Uri, index?: number) => queries.run(uri, index, { pick: true }));
   register('upkeep.query.explain', (uri?: vscode.Uri, index?: number) => queries.run(uri, index, { mode: 'explain' }));
   register('upkeep.query.explainAnalyze', (uri?: vscode.Uri, index?: number) => queries.run(uri, index, { mode: 'explain-analyze' }));
+  register('upkeep.query.runAll', (uri?: vscode.Uri) => queries.runAll(uri));
   register('upkeep.query.pickConnection', () => queries.pickConnection());
 
   log.info(`Upkeep activated in VS Code ${vscode.version} (${vscode.env.appHost}).`);

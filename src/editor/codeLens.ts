@@ -21,6 +21,11 @@ export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Dispos
     const sql = doc.languageId === 'sql';
     if (sql) await loadSqlParser();
     const out: vscode.CodeLens[] = [];
+    const runnable = list.filter((s) => s.kind === 'run');
+    if (runnable.length > 1) {
+      const top = new vscode.Range(0, 0, 0, 0);
+      out.push(new vscode.CodeLens(top, { title: `$(run-all) Run All (${runnable.length} statements)`, command: 'upkeep.query.runAll', arguments: [doc.uri], tooltip: 'Run every statement in order, one results tab each; stops at the first failure' }));
+    }
     for (const s of list) {
       const at = new vscode.Range(s.range.start, s.range.start);
       if (s.kind === 'flagged') {

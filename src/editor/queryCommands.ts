@@ -13,7 +13,9 @@ import { UserFacingError } from '../commands/register';
 import { classifySql, loadSqlParser, type SqlAnalysis } from '../core/query/sqlRisk';
 import { classifyCypher } from '../core/query/cypherRisk';
 import type { StatementRisk } from '../core/query/risk';
-import { startPgQuery, type PgRunMode } from '../core/query/pgQuery';
+import { pgStatementFor, startPgQuery, type PgRunMode } from '../core/query/pgQuery';
+import { errorPosition, statementErrorText } from '../core/query/errors';
+import { CONNECTION_LEVEL, describeConnectionError } from '../core/connections/errors';
 import { startCypher, terminateTagged } from '../core/query/neo4jQuery';
 import type { QueryStream } from '../core/query/types';
 import type { ResultsPanel, RunRequest, TabSnapshot } from '../webviews/resultsPanel';
@@ -47,6 +49,23 @@ function title(text: string): string {
   const line = text.split('\n').find((l) => l.trim() && !l.trim().startsWith('--') && !l.trim().startsWith('//')) ?? text;
   const t = line.trim().replace(/\s+/g, ' ');
   return t.length > 60 ? `${t.slice(0, 60)}…` : t;
+}
+
+/**
+ * A failed statement's message: connection-level problems (unreachable, wrong
+ * password, TLS, lost connection…) in the same one line as everywhere else;
+ * otherwise the server's message, with where in the file it points.
+ */
+export function describeFailure(profile: ConnectionProfile, doc: vscode.TextDocument, stmt: DocStatement, mode: PgRunMode, err: unknown): string {
+  const problem = describeConnectionError(profile, err);
+  if (CONNECTION_LEVEL.has(problem.kind) || problem.kind === 'statement-timeout' || problem.kind === 'lock-timeout') return problem.message;
+  const text = statementErrorText(err);
+  const pos = errorPosition(err);
+  if (pos === undefined) return text;
+  const within = pos - 1 - (pgStatementFor(stmt.text, mode).length - stmt.text.length);
+  if (within < 0 || within > stmt.text.length) return text;
+  const at = doc.positionAt(doc.offsetAt(stmt.range.start) + within);
+  return `${text}\n(line ${at.line + 1}, column ${at.character + 1} of ${vscode.workspace.asRelativePath(doc.uri)})`;
 }
 
 export class QueryCommands {
@@ -97,7 +116,9 @@ export class QueryCommands {
       if (!ok) return undefined;
     }
     this.deps.log.info(`Running on ${profile.name} (${mode}): ${title(stmt.text)}`);
-    return this.deps.results.run(this.request(profile, stmt.text, mode, analysis, risk));
+    const req = this.request(profile, stmt.text, mode, analysis, risk);
+    req.describe = (err) => describeFailure(profile, doc, stmt, mode, err);
+    return this.deps.results.run(req);
   }
 
   private request(profile: ConnectionProfile, text: string, mode: PgRunMode, analysis: SqlAnalysis | undefined, risk: StatementRisk): RunRequest {
@@ -132,6 +153,34 @@ export class QueryCommands {
     const req: RunRequest = { info, start: (signal) => start(signal) };
     if (!risk.writes) req.rerun = () => start(undefined);
     return req;
+  }
+
+  /**
+   * Runs every statement of the file in order, one results tab each. Each
+   * statement passes the same checks as on its own; the first failure, refusal
+   * or declined question stops the rest.
+   */
+  async runAll(uri?: vscode.Uri): Promise<TabSnapshot[]> {
+    const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+    if (!doc || !engineOf(doc)) throw new UserFacingError('Open a .sql (PostgreSQL) or .cypher (Neo4j) file to run its statements.');
+    const list = (await documentStatements(doc)).filter((s) => s.kind === 'run');
+    if (!list.length) throw new UserFacingError('This file has no statement to run.');
+    // Ask for the connection once, before the first statement.
+    await this.deps.files.resolve(doc);
+    const done: TabSnapshot[] = [];
+    for (const s of list) {
+      const snap = await this.run(doc.uri, s.index);
+      if (!snap) break;
+      done.push(snap);
+      if (snap.status === 'failed' || snap.status === 'cancelled') break;
+    }
+    const last = done.at(-1);
+    const ranAll = done.length === list.length && (last?.status === 'done' || last?.status === 'more');
+    if (!ranAll) {
+      const stoppedAt = last && (last.status === 'failed' || last.status === 'cancelled') ? `statement ${done.length} ${last.status === 'failed' ? 'failed' : 'was cancelled'}` : `statement ${done.length + 1} was not confirmed`;
+      void vscode.window.showWarningMessage(`Run All stopped: ${stoppedAt} (${done.length} of ${list.length} ran).`);
+    }
+    return done;
   }
 
   /** Status bar / palette: choose the active file's connection. */

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
 import type { CellValue, QueryStream, ResultColumn, StatementSummary } from '../core/query/types';
 import { exportStream } from '../core/query/exportRows';
+import { statementErrorText } from '../core/query/errors';
 import { panelHtml } from './panelHtml';
 import { parseResultsMessage, type ResultsExportFormat, type ResultsHostToPage, type ResultsPageToHost, type TabInfo, type TabStatus } from './resultsProtocol';
 
@@ -25,6 +26,8 @@ export interface RunRequest {
   start(signal: AbortSignal): Promise<QueryStream & { cancel?(): Promise<void> }>;
   /** Re-runs the statement for "Export all"; absent for writes (re-running would repeat them). */
   rerun?: () => Promise<QueryStream>;
+  /** Turns a failure into the message shown on the tab (connection problems in one line, the error's place in the file). */
+  describe?: (err: unknown) => string;
 }
 
 export interface TabSnapshot {
@@ -207,7 +210,7 @@ export class ResultsPanel implements vscode.Disposable {
   private fail(tab: Tab, err: unknown): void {
     if (tab.status === 'cancelled') return;
     tab.status = 'failed';
-    tab.message = errorMessage(err);
+    tab.message = tab.req.describe ? tab.req.describe(err) : statementErrorText(err);
     tab.summary = tab.stream?.summary();
     void tab.stream?.close();
     this.log.warn(`Statement on ${tab.info.connectionName} failed: ${tab.message}`);
@@ -259,7 +262,7 @@ export class ResultsPanel implements vscode.Disposable {
         void vscode.window.showInformationMessage(text);
         return rows;
       } catch (err) {
-        const text = `Export failed: ${errorMessage(err)}`;
+        const text = `Export failed: ${statementErrorText(err)}`;
         this.post({ type: 'info', tabId, text });
         void vscode.window.showErrorMessage(text);
         return undefined;
@@ -288,10 +291,4 @@ export class ResultsPanel implements vscode.Disposable {
     this.panel?.dispose();
     this.updated.dispose();
   }
-}
-
-function errorMessage(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const e = err as Error & { position?: string; hint?: string; detail?: string };
-  return [e.message, e.detail ? `DETAIL: ${e.detail}` : '', e.hint ? `HINT: ${e.hint}` : ''].filter(Boolean).join('\n');
 }

@@ -16,7 +16,7 @@ SELECT relname AS table, pg_size_pretty(pg_total_relation_size(relid)) AS total,
 FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 10;
 
 -- Orders, with NULLs and the string 'NULL'
-SELECT id, customer_id, note, placed_at, meta FROM public.orders ORDER BY id;
+SELECT id, customer_id, note, placed_at, meta, '<img src=x onerror=alert(1)>' AS "<b>html</b>" FROM public.orders ORDER BY id;
 
 VACUUM (VERBOSE, ANALYZE) public.orders;
 
@@ -27,13 +27,14 @@ DELETE FROM public.orders;
 
 /** The "▶ Run" lenses, in file order (their text starts with the play icon; "Run on…" is a separate link). */
 function runLenses(page: Workbench['page']): ReturnType<Workbench['page']['locator']> {
-  return page.locator('.codelens-decoration a').filter({ hasText: 'Run' }).filter({ hasNotText: 'Run on' });
+  return page.locator('.codelens-decoration a').filter({ hasText: 'Run' }).filter({ hasNotText: 'Run on' }).filter({ hasNotText: 'Run All' });
 }
 
 describe('e2e: statements from a .sql file', function () {
   this.timeout(300_000);
   let wb: Workbench;
   let services: ServicesInfo;
+  const dialogs: string[] = [];
 
   before(async () => {
     services = requireServices();
@@ -49,6 +50,10 @@ describe('e2e: statements from a .sql file', function () {
       settings: { 'upkeep.connections': [{ id: 'e2e-queries', engine: 'postgres', name: 'Shop', host: pg.host, port: pg.port, user: pg.user, database: DB, tls: 'disable' }] },
     });
     fs.writeFileSync(path.join(wb.workspace, 'weekly-maintenance.sql'), FILE);
+    wb.page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
   });
 
   screenshotOnFailure(() => wb);
@@ -99,6 +104,10 @@ describe('e2e: statements from a .sql file', function () {
     assert.ok((await frame.locator('.cell.null').count()) > 0, 'NULL cells are marked');
     const headers = await frame.locator('.header .col').allInnerTexts();
     assert.ok(headers.some((h) => /placed_at/.test(h) && /timestamp with time zone/.test(h)), headers.join(' | '));
+    // Server text is text: the HTML in a value and a column name shows as typed, and nothing runs.
+    assert.ok(headers.some((h) => h.includes('<b>html</b>')), headers.join(' | '));
+    assert.equal(await frame.locator('.grid img, .grid b').count(), 0);
+    assert.deepEqual(dialogs, [], 'no script ran');
     await page.waitForTimeout(500);
     await screenshot(page, 'results-grid');
   });

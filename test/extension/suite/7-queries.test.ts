@@ -210,6 +210,34 @@ describe('Statements from .sql and .cypher files', function () {
     answer = false;
   });
 
+  it('Run All runs each statement into its own tab and stops at the first failure, which names its line in the file', async () => {
+    const doc = await openFile('run-all-q.sql', '-- upkeep: connection=Query PG\nSELECT 1 AS a;\nSELECT \'x\' AS b;\nSELECT 1\n  FROM nowhere_at_all;\nSELECT 4 AS d;\n');
+    const lenses = await eventually('run-all lens', async () => (await lensesOf(doc.uri)).find((l) => /Run All \(4 statements\)/.test(l.command?.title ?? '')));
+    assert.equal(lenses.range.start.line, 0);
+    const snaps = await vscode.commands.executeCommand<TabSnapshot[]>('upkeep.query.runAll', doc.uri);
+    assert.deepEqual(snaps.map((s) => s.status), ['done', 'done', 'failed'], 'the fourth never ran');
+    assert.equal(new Set(snaps.map((s) => s.id)).size, 3, 'one tab per statement');
+    assert.deepEqual(snaps[1]?.preview, [['x']]);
+    assert.match(snaps[2]?.message ?? '', /relation "nowhere_at_all" does not exist/);
+    assert.match(snaps[2]?.message ?? '', /\(line 5, column 8 of .*run-all-q\.sql\)/);
+  });
+
+  it('copy from the grid goes to the clipboard; a connection that cannot be reached fails the tab with one clear line', async () => {
+    const api = await upkeep();
+    await api.results.handle({ type: 'copy', what: 'row', text: '1\tv1\tn' });
+    assert.equal(await vscode.env.clipboard.readText(), '1\tv1\tn');
+    const s = services().postgres;
+    const dead = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { url: `postgres://${s.user}:x@127.0.0.1:1/${s.database}`, name: 'Query PG nowhere' });
+    try {
+      const doc = await openFile('dead-q.sql', '-- upkeep: connection=Query PG nowhere\nSELECT 1;\n');
+      const snap = await vscode.commands.executeCommand<TabSnapshot>('upkeep.query.run', doc.uri, 0);
+      assert.equal(snap.status, 'failed');
+      assert.match(snap.message ?? '', /^Nothing is listening at upkeep@127\.0\.0\.1:1\/upkeep_test: is PostgreSQL running/);
+    } finally {
+      await vscode.commands.executeCommand('upkeep.removeConnection', dead.profile.id, { confirm: false });
+    }
+  });
+
   it('the setting turns the lenses off', async () => {
     const doc = await openFile('maintenance-q.sql', SQL_FILE);
     const cfg = vscode.workspace.getConfiguration('upkeep.codeLens');
