@@ -9,6 +9,7 @@ import type { CellValue, Column, Finding, Report, Section } from '../../src/core
 import type { HostToPage, PageToHost, PanelState } from '../../src/webviews/protocol';
 import { formatDuration } from '../../src/core/format';
 import { formatCell } from '../../src/core/reports/cells';
+import { el, icon } from '../shared/dom';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -32,20 +33,6 @@ let charts: Chart[] = [];
 
 const app = document.getElementById('app') as HTMLElement;
 const post = (m: PageToHost): void => vscode.postMessage(m);
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { cls?: string; text?: string; title?: string; attrs?: Record<string, string> } = {}, ...children: (Node | string | undefined)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.cls) node.className = props.cls;
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.title) node.title = props.title;
-  for (const [k, v] of Object.entries(props.attrs ?? {})) node.setAttribute(k, v);
-  for (const c of children) if (c !== undefined) node.append(c);
-  return node;
-}
-
-function icon(name: string): HTMLElement {
-  return el('span', { cls: `codicon codicon-${name}`, attrs: { 'aria-hidden': 'true' } });
-}
 
 function button(label: string, onClick: () => void, opts: { secondary?: boolean; iconName?: string; disabled?: boolean; title?: string } = {}): HTMLButtonElement {
   const b = el('button', { cls: opts.secondary ? 'button secondary' : 'button', title: opts.title }, opts.iconName ? icon(opts.iconName) : undefined, label);

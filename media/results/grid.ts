@@ -12,7 +12,7 @@
  */
 import type { CellValue, ResultColumn } from '../../src/core/query/types';
 import { columnCopyText, copyText, displayText, isNumericType, isRich, KIND_LABEL, rowCopyText, sortOrder, type SortDir } from './cells';
-import { el, icon } from './dom';
+import { el, icon } from '../shared/dom';
 
 const OVERSCAN = 8;
 const MAX_SPACER = 8_000_000;

@@ -27,7 +27,7 @@
  *   .info                         the transient one-line message from the host
  */
 import type { ResultsHostToPage, ResultsPageToHost, TabInfo, TabStatus } from '../../src/webviews/resultsProtocol';
-import { el, icon } from './dom';
+import { el, icon } from '../shared/dom';
 import { STATUS_ICON, TabView } from './tabView';
 
 interface SavedState {

@@ -3,7 +3,7 @@
  * placed at the pointer and kept inside the window. One at a time; Escape, a
  * click elsewhere, scrolling or losing focus closes it.
  */
-import { el, icon } from './dom';
+import { el, icon } from '../shared/dom';
 
 export interface MenuItem {
   label: string;

@@ -8,7 +8,8 @@ import type { CellValue, ResultColumn, StatementSummary } from '../../src/core/q
 import type { ResultsPageToHost, TabInfo, TabStatus } from '../../src/webviews/resultsProtocol';
 import { formatDuration } from '../../src/core/format';
 import { fullText, isRich } from './cells';
-import { button, el, formatInt, icon } from './dom';
+import { button, formatInt } from './dom';
+import { el, icon } from '../shared/dom';
 import { Grid, type GridCopy } from './grid';
 import { closeMenu, showMenu } from './menu';
 
