@@ -13,6 +13,7 @@
  */
 import type * as Neo4j from 'neo4j-driver';
 import { loadNeo4j } from '../drivers';
+import { orAfter } from '../async';
 import { toCell } from './neo4jValues';
 import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from './types';
 
@@ -178,10 +179,7 @@ class CypherStream implements Neo4jQuery {
         (count) => count > 0,
         () => false, // not allowed or not supported
       );
-      let timer: NodeJS.Timeout | undefined;
-      const terminated = await Promise.race([attempt, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), TERMINATE_WAIT_MS)))]);
-      clearTimeout(timer);
-      this.mustReset = !terminated;
+      this.mustReset = !(await orAfter(TERMINATE_WAIT_MS, attempt, false));
     }
     await this.close();
   }
@@ -220,9 +218,7 @@ class CypherStream implements Neo4jQuery {
       await new Promise((resolve) => setImmediate(resolve));
       return this.release();
     }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
+    await orAfter(CLOSE_WAIT_MS, drained ?? Promise.resolve(), undefined);
     await this.release();
   }
 

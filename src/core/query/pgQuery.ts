@@ -7,6 +7,7 @@
  */
 import type * as Pg from 'pg';
 import { loadPgCursor, type PgCursor } from '../drivers';
+import { orAfter } from '../async';
 import type { PostgresConnection } from '../postgres/connection';
 import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from './types';
 import type { SqlAnalysis } from './sqlRisk';
@@ -82,17 +83,6 @@ export function pgStatementFor(text: string, mode: PgRunMode): string {
   return text;
 }
 
-/** Waits for `p` at most `ms`; true when it settled in time. */
-async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const AFFECTS_ROWS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
 
 export async function startPgQuery(conn: PostgresConnection, database: string, text: string, opts: PgQueryOptions): Promise<PgQuery> {
@@ -137,8 +127,8 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
     closed = true;
     done = true;
     // A cursor or client whose server went away may never answer Close/Terminate: give each a moment, then drop the socket.
-    if (cursor && !busy) await within(1_000, cursor.close());
-    if (!(await within(1_000, client.end()))) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    if (cursor && !busy) await orAfter(1_000, cursor.close().catch(() => undefined), undefined);
+    if (!(await orAfter(1_000, client.end().then(() => true, () => true), false))) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
 
   const finish = (result: { command?: string; rowCount?: number | null } | undefined): void => {
@@ -150,7 +140,7 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
     if (busy && !closed) {
       await conn.query(database, 'SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
       // Let the cancelled round trip come back with its error before the session is ended.
-      if (inflight) await within(2_000, inflight.catch(() => undefined));
+      if (inflight) await orAfter(2_000, inflight.catch(() => undefined), undefined);
     }
     await endClient();
   };
