@@ -71,10 +71,16 @@ export function describeFailure(profile: ConnectionProfile, doc: vscode.TextDocu
 export class QueryCommands {
   constructor(private readonly deps: QueryDeps) {}
 
-  /** The statement a command means: (uri, index) from a CodeLens, else the one at the active editor's cursor. */
-  private async target(uri?: vscode.Uri, index?: number): Promise<{ doc: vscode.TextDocument; stmt: DocStatement }> {
+  /** The file a command means: the CodeLens's, else the active editor's. */
+  private async document(uri?: vscode.Uri): Promise<vscode.TextDocument> {
     const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
     if (!doc || !engineOf(doc)) throw new UserFacingError('Open a .sql (PostgreSQL) or .cypher (Neo4j) file to run its statements.');
+    return doc;
+  }
+
+  /** The statement a command means: (uri, index) from a CodeLens, else the one at the active editor's cursor. */
+  private async target(uri?: vscode.Uri, index?: number): Promise<{ doc: vscode.TextDocument; stmt: DocStatement }> {
+    const doc = await this.document(uri);
     const list = await documentStatements(doc);
     const editor = vscode.window.activeTextEditor;
     const stmt = index !== undefined ? list[index] : editor?.document === doc ? statementAt(list, editor.selection.active) : list[0];
@@ -126,32 +132,32 @@ export class QueryCommands {
     const tag = (): string => `Upkeep query ${process.pid}-${++runCounter}`;
     const info = { title: `${mode === 'run' ? '' : mode === 'explain' ? 'EXPLAIN ' : 'EXPLAIN ANALYZE '}${title(text)}`, statement: text, connectionName: profile.name, engine: profile.engine as 'postgres' | 'neo4j' };
     const connections = this.deps.connections;
+    let start: (signal?: AbortSignal) => Promise<QueryStream>;
     if (profile.engine === 'postgres' && analysis) {
       const database = profile.database ?? 'postgres';
-      const start = async (signal?: AbortSignal, runMode: PgRunMode = mode): Promise<QueryStream> => {
+      start = async (signal) => {
         const conn = await connections.postgres(profile);
-        const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: tag(), analysis, mode: runMode };
+        const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: tag(), analysis, mode };
         return startPgQuery(conn, database, text, signal ? { ...opts, signal } : opts);
       };
-      const req: RunRequest = { info, start: (signal) => start(signal) };
-      if (!risk.writes) req.rerun = () => start(undefined);
-      return req;
+    } else {
+      start = async (signal) => {
+        const driver = await connections.neo4j(profile);
+        const t = tag();
+        const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: t, ...(profile.database ? { database: profile.database } : {}) };
+        // Until startCypher returns there is no stream to cancel: terminate the tagged transaction instead.
+        const onAbort = (): void => void terminateTagged(driver, t, profile.database ? { database: profile.database } : {}).catch(() => 0);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          return await startCypher(driver, text, opts);
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+      };
     }
-    const start = async (signal?: AbortSignal): Promise<QueryStream> => {
-      const driver = await connections.neo4j(profile);
-      const t = tag();
-      const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: t, ...(profile.database ? { database: profile.database } : {}) };
-      // Until startCypher returns there is no stream to cancel: terminate the tagged transaction instead.
-      const onAbort = (): void => void terminateTagged(driver, t, profile.database ? { database: profile.database } : {}).catch(() => 0);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return await startCypher(driver, text, opts);
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
-    };
     const req: RunRequest = { info, start: (signal) => start(signal) };
-    if (!risk.writes) req.rerun = () => start(undefined);
+    // Export all runs the statement again: only for reads.
+    if (!risk.writes) req.rerun = () => start();
     return req;
   }
 
@@ -161,8 +167,7 @@ export class QueryCommands {
    * or declined question stops the rest.
    */
   async runAll(uri?: vscode.Uri): Promise<TabSnapshot[]> {
-    const doc = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
-    if (!doc || !engineOf(doc)) throw new UserFacingError('Open a .sql (PostgreSQL) or .cypher (Neo4j) file to run its statements.');
+    const doc = await this.document(uri);
     const list = (await documentStatements(doc)).filter((s) => s.kind === 'run');
     if (!list.length) throw new UserFacingError('This file has no statement to run.');
     // Ask for the connection once, before the first statement.
@@ -175,11 +180,9 @@ export class QueryCommands {
       if (snap.status === 'failed' || snap.status === 'cancelled') break;
     }
     const last = done.at(-1);
-    const ranAll = done.length === list.length && (last?.status === 'done' || last?.status === 'more');
-    if (!ranAll) {
-      const stoppedAt = last && (last.status === 'failed' || last.status === 'cancelled') ? `statement ${done.length} ${last.status === 'failed' ? 'failed' : 'was cancelled'}` : `statement ${done.length + 1} was not confirmed`;
-      void vscode.window.showWarningMessage(`Run All stopped: ${stoppedAt} (${done.length} of ${list.length} ran).`);
-    }
+    const ended = last?.status === 'failed' ? `statement ${done.length} failed` : last?.status === 'cancelled' ? `statement ${done.length} was cancelled` : undefined;
+    const stoppedAt = ended ?? (done.length < list.length ? `statement ${done.length + 1} was not confirmed` : undefined);
+    if (stoppedAt) void vscode.window.showWarningMessage(`Run All stopped: ${stoppedAt} (${done.length} of ${list.length} ran).`);
     return done;
   }
 

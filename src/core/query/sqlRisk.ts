@@ -86,7 +86,7 @@ class Verdict {
 }
 
 function judge(type: string, body: Node, v: Verdict): void {
-  if (type.startsWith('Drop') || type === 'DropStmt') {
+  if (type.startsWith('Drop')) {
     const what = typeof body['removeType'] === 'string' ? body['removeType'].replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase() : type.replace(/^Drop|Stmt$/g, '').toLowerCase();
     const cascade = body['behavior'] === 'DROP_CASCADE' ? ' CASCADE also drops everything that depends on it.' : '';
     v.raise('destructive', `DROP removes the ${what || 'object'}; it cannot be undone.${cascade}`);
