@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { ServicesInfo } from '../services/index';
 import { dropDatabase, recreateDatabase } from '../support/pg';
-import { openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, webviewFrame, type Workbench } from './workbench';
+import { openUpkeepAndSignIn, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_queries';
 
@@ -34,7 +34,7 @@ describe('e2e: statements from a .sql file', function () {
   this.timeout(300_000);
   let wb: Workbench;
   let services: ServicesInfo;
-  const dialogs: string[] = [];
+  let dialogs: string[] = [];
 
   before(async () => {
     services = requireServices();
@@ -50,10 +50,7 @@ describe('e2e: statements from a .sql file', function () {
       settings: { 'upkeep.connections': [{ id: 'e2e-queries', engine: 'postgres', name: 'Shop', host: pg.host, port: pg.port, user: pg.user, database: DB, tls: 'disable' }] },
     });
     fs.writeFileSync(path.join(wb.workspace, 'weekly-maintenance.sql'), FILE);
-    wb.page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    dialogs = recordDialogs(wb.page);
   });
 
   screenshotOnFailure(() => wb);
@@ -63,18 +60,7 @@ describe('e2e: statements from a .sql file', function () {
     await dropDatabase(services.postgres, DB);
   });
 
-  async function resultsFrame(): Promise<Frame> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const frame = await webviewFrame(wb.page, /rows|Running|VACUUM/);
-        await frame.locator('.tab').first().waitFor({ timeout: 30_000 });
-        return frame;
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await wb.page.waitForTimeout(500);
-      }
-    }
-  }
+  const resultsFrame = (): Promise<Frame> => settledWebviewFrame(wb.page, /rows|Running|VACUUM/, '.tab');
 
   it('shows CodeLens over each statement of a maintenance file and the connection in the status bar', async () => {
     const { page } = wb;

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
-import type { Frame } from 'playwright-core';
 import type { ServicesInfo } from '../services/index';
 import { recreateDatabase } from '../support/pg';
-import { contextMenu, openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, webviewFrame, type Workbench } from './workbench';
+import { contextMenu, openUpkeepAndSignIn, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, webviewFrame, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_reports';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -11,7 +10,7 @@ describe('e2e: report panels', function () {
   this.timeout(300_000);
   let wb: Workbench;
   let services: ServicesInfo;
-  const dialogs: string[] = [];
+  let dialogs: string[] = [];
 
   before(async () => {
     services = requireServices();
@@ -37,10 +36,7 @@ describe('e2e: report panels', function () {
         'upkeep.reports.bloatMinBytes': 0,
       },
     });
-    wb.page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
+    dialogs = recordDialogs(wb.page);
   });
 
   screenshotOnFailure(() => wb);
@@ -49,18 +45,10 @@ describe('e2e: report panels', function () {
     await wb?.close();
   });
 
-  /** The text of the report page showing `marker`; the webview's frames are replaced while it loads, so look again until stable. */
+  /** The text of the report page showing `marker`. */
   async function reportText(marker: string | RegExp): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const frame: Frame = await webviewFrame(wb.page, marker);
-        await frame.locator('.report-section').first().waitFor({ timeout: 30_000 });
-        return await frame.locator('#app').innerText();
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await wb.page.waitForTimeout(500);
-      }
-    }
+    const frame = await settledWebviewFrame(wb.page, marker, '.report-section');
+    return frame.locator('#app').innerText();
   }
 
   async function openReport(item: string, marker: string | RegExp): Promise<string> {

@@ -117,6 +117,34 @@ export async function webviewFrame(page: Page, text: string | RegExp, timeoutMs 
   }
 }
 
+/**
+ * The frame of a webview that shows `text` and has finished drawing `ready`.
+ * The workbench replaces a webview's frames while it loads, so a frame found
+ * too early may detach: look again, a few times.
+ */
+export async function settledWebviewFrame(page: Page, text: string | RegExp, ready: string): Promise<Frame> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const frame = await webviewFrame(page, text);
+      await frame.locator(ready).first().waitFor({ timeout: 30_000 });
+      return frame;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
+/** Records (and dismisses) every browser dialog the page opens: an XSS check expects none. */
+export function recordDialogs(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('dialog', (d) => {
+    seen.push(d.message());
+    void d.dismiss();
+  });
+  return seen;
+}
+
 /** Opens the Upkeep container, gives the other engines' views less room, and sets a connection's password from its context menu. */
 export async function openUpkeepAndSignIn(page: Page, connection: string, password: string): Promise<ReturnType<Page['locator']>> {
   await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
