@@ -73,6 +73,18 @@ export function previewDetail(p: OperationPreview): string {
     .join('\n\n');
 }
 
+/** The second question on production: true only when `name` is typed exactly. */
+async function typedConfirmation(title: string, prompt: string, name: string): Promise<boolean> {
+  const typed = await vscode.window.showInputBox({
+    title,
+    prompt,
+    placeHolder: name,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v === name ? undefined : `Type ${name} exactly to confirm.`),
+  });
+  return typed === name;
+}
+
 export class DialogPrompter implements Prompter {
   constructor(private readonly confirmSafe: () => boolean) {}
 
@@ -83,14 +95,7 @@ export class DialogPrompter implements Prompter {
     if (choice !== 'Run') return false;
     if (p.connection.production && p.risk !== 'safe') {
       const name = p.ops.length === 1 ? p.ops[0]?.confirmName ?? '' : p.connection.name;
-      const typed = await vscode.window.showInputBox({
-        title: `Production: ${p.title}`,
-        prompt: `"${p.connection.name}" is production. Type ${name} to run it.`,
-        placeHolder: name,
-        ignoreFocusOut: true,
-        validateInput: (v) => (v === name ? undefined : `Type ${name} exactly to confirm.`),
-      });
-      return typed === name;
+      return typedConfirmation(`Production: ${p.title}`, `"${p.connection.name}" is production. Type ${name} to run it.`, name);
     }
     return true;
   }
@@ -101,14 +106,7 @@ export class DialogPrompter implements Prompter {
     if (choice !== 'Run') return false;
     if (p.connection.production && p.risk !== 'safe') {
       const name = p.connection.name;
-      const typed = await vscode.window.showInputBox({
-        title: `Production: ${what}`,
-        prompt: `"${name}" is production. Type its name to run the statement.`,
-        placeHolder: name,
-        ignoreFocusOut: true,
-        validateInput: (v) => (v === name ? undefined : `Type ${name} exactly to confirm.`),
-      });
-      return typed === name;
+      return typedConfirmation(`Production: ${what}`, `"${name}" is production. Type its name to run the statement.`, name);
     }
     return true;
   }
