@@ -5,7 +5,7 @@
  * lens that says why they are not sent. `upkeep.codeLens.enabled` turns it off.
  */
 import * as vscode from 'vscode';
-import { documentStatements } from './statements';
+import { documentStatements, type DocStatement } from './statements';
 import { classifySql, loadSqlParser } from '../core/query/sqlRisk';
 
 export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
@@ -14,6 +14,15 @@ export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Dispos
   private readonly sub = vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('upkeep.codeLens')) this.changed.fire();
   });
+
+  /** Per statement object, so per document version: lenses are asked for again and again while the file is unchanged. */
+  private readonly explainableCache = new WeakMap<DocStatement, boolean>();
+
+  private explainable(s: DocStatement): boolean {
+    let v = this.explainableCache.get(s);
+    if (v === undefined) this.explainableCache.set(s, (v = classifySql(s.text).explainable));
+    return v;
+  }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!vscode.workspace.getConfiguration('upkeep.codeLens', doc).get<boolean>('enabled', true)) return [];
@@ -37,7 +46,7 @@ export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Dispos
         new vscode.CodeLens(at, { title: '$(play) Run', command: 'upkeep.query.run', arguments: args, tooltip: 'Run this statement on the file\'s connection' }),
         new vscode.CodeLens(at, { title: 'Run on…', command: 'upkeep.query.runOn', arguments: args, tooltip: 'Pick a connection for this run only' }),
       );
-      if (sql && classifySql(s.text).explainable) {
+      if (sql && this.explainable(s)) {
         out.push(
           new vscode.CodeLens(at, { title: 'Explain', command: 'upkeep.query.explain', arguments: args, tooltip: 'Show the plan (EXPLAIN): nothing is executed' }),
           new vscode.CodeLens(at, { title: 'Explain Analyze', command: 'upkeep.query.explainAnalyze', arguments: args, tooltip: 'EXPLAIN (ANALYZE, BUFFERS): executes the statement; writes are rolled back' }),
