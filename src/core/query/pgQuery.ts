@@ -83,6 +83,11 @@ export function pgStatementFor(text: string, mode: PgRunMode): string {
   return text;
 }
 
+/** The fields and command tag pg-cursor collects (it has no public accessor for them). */
+function cursorResult(c: PgCursor): Pg.QueryResult | undefined {
+  return (c as unknown as { _result?: Pg.QueryResult })._result;
+}
+
 const AFFECTS_ROWS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
 
 export async function startPgQuery(conn: PostgresConnection, database: string, text: string, opts: PgQueryOptions): Promise<PgQuery> {
@@ -99,7 +104,6 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
   const pid = (client as unknown as { processID: number }).processID;
   const batch = opts.batchSize ?? 500;
 
-  let busy = false;
   let closed = false;
   let done = false;
   let command = '';
@@ -108,16 +112,14 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
   let buffered: CellValue[][] = [];
   let fields: Pg.FieldDef[] = [];
 
+  /** The round trip under way, if any: cancel needs to know whether the server is working for us. */
   let inflight: Promise<unknown> | undefined;
-  /** Runs one round trip with `busy` set, so cancel knows whether the server is working for us. */
   const roundTrip = async <T>(work: () => Promise<T>): Promise<T> => {
-    busy = true;
     const p = work();
     inflight = p;
     try {
       return await p;
     } finally {
-      busy = false;
       inflight = undefined;
     }
   };
@@ -127,7 +129,7 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
     closed = true;
     done = true;
     // A cursor or client whose server went away may never answer Close/Terminate: give each a moment, then drop the socket.
-    if (cursor && !busy) await orAfter(1_000, cursor.close().catch(() => undefined), undefined);
+    if (cursor && !inflight) await orAfter(1_000, cursor.close().catch(() => undefined), undefined);
     if (!(await orAfter(1_000, client.end().then(() => true, () => true), false))) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
 
@@ -137,10 +139,11 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
   };
 
   const cancel = async (): Promise<void> => {
-    if (busy && !closed) {
+    const running = inflight;
+    if (running && !closed) {
       await conn.query(database, 'SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
       // Let the cancelled round trip come back with its error before the session is ended.
-      if (inflight) await orAfter(2_000, inflight.catch(() => undefined), undefined);
+      await orAfter(2_000, running.catch(() => undefined), undefined);
     }
     await endClient();
   };
@@ -154,7 +157,7 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
       const c = client.query(new Cursor(sent, [], { rowMode: 'array', types: RAW_TEXT }));
       cursor = c;
       const first = await roundTrip(() => c.read(batch));
-      const result = (c as unknown as { _result?: Pg.QueryResult })._result;
+      const result = cursorResult(c);
       fields = result?.fields ?? [];
       buffered = toCells(first, fields);
       if (first.length < batch) {
@@ -202,7 +205,7 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
       out.push(...toCells(more, fields));
       if (more.length < want) {
         done = true;
-        finish((c as unknown as { _result?: Pg.QueryResult })._result);
+        finish(cursorResult(c));
         await endClient();
       }
       return out;
