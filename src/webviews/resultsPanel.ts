@@ -179,8 +179,11 @@ export class ResultsPanel implements vscode.Disposable {
   private async pump(tab: Tab): Promise<void> {
     const stream = tab.stream;
     if (!stream) return;
-    tab.status = 'running';
-    this.postStatus(tab);
+    // A first window follows run()'s own 'running'; Fetch more turns the tab back to it.
+    if (tab.status !== 'running') {
+      tab.status = 'running';
+      this.postStatus(tab);
+    }
     const started = Date.now();
     let left = Math.max(1, this.maxRows());
     try {
