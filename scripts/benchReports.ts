@@ -5,8 +5,8 @@
  * every report ≤ 3 s.
  */
 import { PostgresConnection } from '../src/core/postgres/connection';
-import { buildReport, type ReportKind } from '../src/core/reports/index';
-import { INDEX_BLOAT_SQL, TABLE_BLOAT_SQL } from '../src/core/reports/bloatQueries';
+import { buildReport, type ReportKind } from '../src/core/postgres/reports/index';
+import { INDEX_BLOAT_SQL, TABLE_BLOAT_SQL } from '../src/core/postgres/reports/bloatQueries';
 import type { Client } from 'pg';
 import type { BenchCase, BenchEnv } from './bench';
 

@@ -12,8 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Client } from 'pg';
 import { PostgresConnection } from '../src/core/postgres/connection';
-import { startPgQuery } from '../src/core/query/pgQuery';
-import { classifySql, loadSqlParser } from '../src/core/query/sqlRisk';
+import { startPgQuery } from '../src/core/postgres/pgQuery';
+import { classifySql, loadSqlParser } from '../src/core/postgres/sqlRisk';
 import { exportStream } from '../src/core/query/exportRows';
 import type { BenchCase, BenchEnv } from './bench';
 

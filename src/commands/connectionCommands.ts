@@ -9,7 +9,7 @@ import type { ProfileScope, ProfileStore } from '../connections/profileStore';
 import type { SecretStore } from '../connections/secretStore';
 import { defaultName, pickEngine, runConnectionWizard } from '../connections/wizard';
 import type { ConnectionNode } from '../views/connectionNode';
-import { Cancelled, UserFacingError } from './register';
+import { Cancelled, UserFacingError } from '../core/errors';
 
 /**
  * The argument form of "Add connection", for automation and tests: the same

@@ -1,16 +1,8 @@
 import * as vscode from 'vscode';
 import { firstLine } from '../core/connections/errors';
 import type { Logger } from '../core/log';
+import { isCancelled, isUserFacing } from '../core/errors';
 
-/** An error whose message is already fit for the user: shown as is, without "failed:" noise. */
-export class UserFacingError extends Error {
-  override name = 'UserFacingError';
-}
-
-/** Thrown when the user dismisses a prompt: ends the command quietly. */
-export class Cancelled extends Error {
-  override name = 'Cancelled';
-}
 
 /**
  * The one way commands are registered: every failure is logged in full and
@@ -28,10 +20,10 @@ export function registerCommand(
       try {
         return await (handler as (...a: unknown[]) => unknown)(...args);
       } catch (err) {
-        if (err instanceof Cancelled) return undefined;
+        if (isCancelled(err)) return undefined;
         const message = err instanceof Error ? err.message : String(err);
         log.error(`${id}: ${err instanceof Error && err.stack ? err.stack : message}`);
-        void vscode.window.showErrorMessage(err instanceof UserFacingError ? message : `Upkeep: ${firstLine(message)}`);
+        void vscode.window.showErrorMessage(isUserFacing(err) ? message : `Upkeep: ${firstLine(message)}`);
         return undefined;
       }
     }),

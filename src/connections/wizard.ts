@@ -4,7 +4,7 @@ import {
   ENGINE_LABELS, ENGINES, newProfileId, type TlsMode, usesPassword, validateProfile,
 } from '../core/connections/profile';
 import { looksLikeConnectionUrl, parseConnectionUrl, type ParsedConnectionUrl } from '../core/connections/url';
-import { Cancelled } from '../commands/register';
+import { Cancelled } from '../core/errors';
 import type { ProfileScope } from './profileStore';
 
 /** What the add/edit flow produces: a profile, where to save it, and the password (undefined = keep/none). */

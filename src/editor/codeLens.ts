@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { documentStatements, type DocStatement } from './statements';
-import { classifySql, loadSqlParser } from '../core/query/sqlRisk';
+import { classifySql, loadSqlParser } from '../core/postgres/sqlRisk';
 
 export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { type ConnectionProfile, ENGINE_LABELS } from '../core/connections/profile';
 import type { ProfileStore } from '../connections/profileStore';
-import { Cancelled, UserFacingError } from '../commands/register';
+import { Cancelled, UserFacingError } from '../core/errors';
 import { engineOf } from './statements';
 
 const STATE_KEY = 'upkeep.fileConnections';

@@ -3,8 +3,8 @@
  * by the core splitters and cached per document version (CodeLens asks often).
  */
 import * as vscode from 'vscode';
-import { loadSqlScanner, splitSql } from '../core/sql/splitSql';
-import { splitCypher } from '../core/cypher/splitCypher';
+import { loadSqlScanner, splitSql } from '../core/postgres/splitSql';
+import { splitCypher } from '../core/neo4j/splitCypher';
 import type { Engine } from '../core/connections/profile';
 
 export interface DocStatement {

@@ -3,7 +3,7 @@ import type { Engine } from '../core/connections/profile';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileStore } from '../connections/profileStore';
 import { ConnectionNode } from './connectionNode';
-import { PgConnectionNode, type PgTreeContext } from './postgresNodes';
+import { PgConnectionNode, type PgTreeContext } from './postgres/nodes';
 import type { UpkeepNode } from './node';
 
 /**

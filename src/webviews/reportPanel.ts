@@ -9,10 +9,10 @@ import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { describeConnectionError } from '../core/connections/errors';
 import type { Report, ReportKind, ReportThresholds } from '../core/reports/model';
-import { buildReport, fixScript, measureExactBloat, renderCsv, renderHtml, renderJson, renderMarkdown, type CapacityStore } from '../core/reports/index';
+import { buildReport, fixScript, measureExactBloat, renderCsv, renderHtml, renderJson, renderMarkdown, type CapacityStore } from '../core/postgres/reports/index';
 import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
-import { runMaintenanceFlow, type FlowDeps } from '../commands/postgres/maintenanceFlow';
+import { runMaintenanceFlow, type FlowDeps } from '../app/operationFlow';
 import { panelHtml } from './panelHtml';
 import { parsePageMessage, type ExportFormat, type HostToPage, type PageToHost, type PanelState } from './protocol';
 

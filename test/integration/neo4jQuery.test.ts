@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type * as Neo4j from 'neo4j-driver';
 import { loadNeo4j } from '../../src/core/drivers';
 import { neo4jUrl, openNeo4jDriver } from '../../src/core/neo4j/connection';
-import { startCypher, terminateTagged, type CypherRunOptions, type Neo4jQuery } from '../../src/core/query/neo4jQuery';
+import { startCypher, terminateTagged, type CypherRunOptions, type Neo4jQuery } from '../../src/core/neo4j/neo4jQuery';
 import type { CellValue, RichCell } from '../../src/core/query/types';
 import { neo4jProfile, services, uniqueName } from './services';
 

@@ -8,7 +8,7 @@ import { runMaintenance } from '../../src/core/postgres/runner';
 import {
   buildBloatReport, buildCapacityReport, buildHealthReport, buildIndexReport, buildReport, CapacityStore, DEFAULT_REPORT_THRESHOLDS, fixScript, measureExactBloat,
   PG_STAT_STATEMENTS_GUIDE, renderCsv, renderHtml, renderJson, renderMarkdown, type Finding, type Report, type Section, takeCapacitySnapshot,
-} from '../../src/core/reports/index';
+} from '../../src/core/postgres/reports/index';
 import { pgProfile, services, uniqueName } from './services';
 import { pgClient } from '../support/pg';
 

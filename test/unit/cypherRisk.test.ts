@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { classifyCypher } from '../../src/core/query/cypherRisk';
+import { classifyCypher } from '../../src/core/neo4j/cypherRisk';
 import type { Risk } from '../../src/core/postgres/maintenance';
 
 interface Case {

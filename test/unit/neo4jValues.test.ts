@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type * as Neo4j from 'neo4j-driver';
 import { loadNeo4j } from '../../src/core/drivers';
-import { toCell, toPlain } from '../../src/core/query/neo4jValues';
+import { toCell, toPlain } from '../../src/core/neo4j/neo4jValues';
 import type { CellValue, RichCell } from '../../src/core/query/types';
 
 describe('Neo4j values → cells', () => {

@@ -6,7 +6,7 @@ import { featuresFor } from '../../src/core/postgres/features';
 import { buildCancelBackend, buildDropIndexConcurrently, buildReindex, buildVacuum } from '../../src/core/postgres/maintenance';
 import {
   CapacityStore, csvField, DEFAULT_REPORT_THRESHOLDS, fixScript, fkIndexName, formatCell, type Finding, inlineParams, renderCsv, renderHtml, renderJson, renderMarkdown, type Report,
-} from '../../src/core/reports/index';
+} from '../../src/core/postgres/reports/index';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const pg15 = featuresFor(150004);

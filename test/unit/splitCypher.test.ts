@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { splitCypher, type CypherStatementKind } from '../../src/core/cypher/splitCypher';
+import { splitCypher, type CypherStatementKind } from '../../src/core/neo4j/splitCypher';
 
 type Case = [string, string, (string | [CypherStatementKind, string])[]];
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { loadSqlScanner, splitSql, type SqlStatementKind } from '../../src/core/sql/splitSql';
+import { loadSqlScanner, splitSql, type SqlStatementKind } from '../../src/core/postgres/splitSql';
 
 /** [what it is, the file, the statements expected: text, or [kind, text] for flagged ones]. */
 type Case = [string, string, (string | [SqlStatementKind, string])[]];

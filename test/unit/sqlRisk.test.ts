@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { classifySql, loadSqlParser, type SqlAnalysis } from '../../src/core/query/sqlRisk';
+import { classifySql, loadSqlParser, type SqlAnalysis } from '../../src/core/postgres/sqlRisk';
 
 type Expect = Partial<Pick<SqlAnalysis, 'risk' | 'writes' | 'explainable' | 'streamable' | 'transactionControl'>> & { reason?: RegExp };
 

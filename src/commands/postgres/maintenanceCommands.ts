@@ -10,10 +10,10 @@ import { canCheckpoint, listIndexes } from '../../core/postgres/objects';
 import { displayName } from '../../core/postgres/identifiers';
 import type { BatchOutcome } from '../../core/postgres/runner';
 import type { ProfileStore } from '../../connections/profileStore';
-import { PgSessionNode } from '../../views/pgObjectNodes';
+import { PgSessionNode } from '../../views/postgres/objectNodes';
 import { rootOf } from '../../views/node';
-import { Cancelled, UserFacingError } from '../register';
-import { runMaintenanceFlow, type FlowDeps } from './maintenanceFlow';
+import { Cancelled, UserFacingError } from '../../core/errors';
+import { runMaintenanceFlow, type FlowDeps } from '../../app/operationFlow';
 import { resolveTarget, type PgTarget } from './pgTarget';
 
 export interface VacuumArgs { options?: VacuumOptions }

@@ -5,10 +5,10 @@ import { listDatabases, listSchemas, listTables } from '../../core/postgres/cata
 import { listIndexes } from '../../core/postgres/objects';
 import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
-import { PgConnectionNode, PgDatabaseNode, PgSchemaNode, PgTableNode } from '../../views/postgresNodes';
-import { PgIndexNode } from '../../views/pgObjectNodes';
+import { PgConnectionNode, PgDatabaseNode, PgSchemaNode, PgTableNode } from '../../views/postgres/nodes';
+import { PgIndexNode } from '../../views/postgres/objectNodes';
 import type { UpkeepNode } from '../../views/node';
-import { Cancelled, UserFacingError } from '../register';
+import { Cancelled, UserFacingError } from '../../core/errors';
 
 export type PgTargetKind = 'connection' | 'database' | 'schema' | 'table' | 'index';
 

@@ -1,13 +1,13 @@
 /** Commands that open report panels or export a report without one. */
 import * as vscode from 'vscode';
 import type { Report, ReportKind } from '../../core/reports/model';
-import { buildReport } from '../../core/reports/index';
+import { buildReport } from '../../core/postgres/reports/index';
 import type { ExportFormat } from '../../webviews/protocol';
 import { exportReport, EXPORTS, PANEL_TITLES, type ReportDeps } from '../../webviews/reportPanel';
 import type { ReportPanels } from '../../webviews/reportPanels';
 import type { ReportPanel } from '../../webviews/reportPanel';
 import type { ProfileStore } from '../../connections/profileStore';
-import { Cancelled } from '../register';
+import { Cancelled } from '../../core/errors';
 import { resolveTarget } from './pgTarget';
 
 export const REPORT_KINDS: ReportKind[] = ['bloat', 'indexes', 'health', 'capacity'];

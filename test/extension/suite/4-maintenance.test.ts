@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import { pgClient } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
-import type { OperationPreview } from '../../../src/commands/prompter';
+import type { OperationPreview } from '../../../src/app/prompter';
 import type { BatchOutcome } from '../../../src/core/postgres/runner';
 import type { UpkeepNode } from '../../../src/views/node';
 import type { EngineTreeProvider } from '../../../src/views/treeProvider';

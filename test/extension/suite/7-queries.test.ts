@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { pgClient } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
-import type { StatementPreview } from '../../../src/commands/prompter';
+import type { StatementPreview } from '../../../src/app/prompter';
 import type { TabSnapshot } from '../../../src/webviews/resultsPanel';
 import { eventually, report, services, upkeep } from './helpers';
 

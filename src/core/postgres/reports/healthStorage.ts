@@ -1,10 +1,10 @@
 /** Health checks on the data: cache hits, wraparound, sequences, dead tuples, slow statements. */
-import { DEFAULT_THRESHOLDS } from '../postgres/health';
-import { displayName, ident } from '../postgres/identifiers';
-import { buildVacuum } from '../postgres/maintenance';
-import { formatDuration } from '../format';
+import { DEFAULT_THRESHOLDS } from '../health';
+import { displayName, ident } from '../identifiers';
+import { buildVacuum } from '../maintenance';
+import { formatDuration } from '../../format';
 import { col, finding, iso, num, round1, rowKey, type ReportContext, type SectionResult, USER_SCHEMAS_SQL } from './common';
-import type { Finding, Severity } from './model';
+import type { Finding, Severity } from '../../reports/model';
 
 /** Transaction-ID age from which wraparound is critical (the hard stop is near 2^31). */
 export const WRAPAROUND_CRITICAL_AGE = 1_000_000_000;

@@ -1,13 +1,13 @@
 /** PostgreSQL reports: bloat, index usage, health and capacity, as data, with renderers and fix scripts. */
-import type { PostgresConnection } from '../postgres/connection';
+import type { PostgresConnection } from '../connection';
 import { buildBloatReport } from './bloat';
 import { buildCapacityReport as capacityReport, takeCapacitySnapshot } from './capacity';
 import type { CapacitySnapshot, CapacityStore } from './capacityStore';
 import { buildHealthReport } from './health';
 import { buildIndexReport } from './indexes';
-import type { Report, ReportKind, ReportOptions } from './model';
+import type { Report, ReportKind, ReportOptions } from '../../reports/model';
 
-export * from './model';
+export * from '../../reports/model';
 export { buildBloatReport, measureExactBloat, EXACT_BLOAT_WARNING, MAX_BLOAT_ROWS, type ExactBloat, type ExactTarget } from './bloat';
 export { buildIndexReport, fkIndexName, MAX_INDEX_ROWS } from './indexes';
 export { buildHealthReport, HEALTH_CHECKS } from './health';
@@ -15,7 +15,7 @@ export { CONNECTIONS_WARN_PERCENT, CONNECTIONS_CRITICAL_PERCENT } from './health
 export { CACHE_HIT_MIN_BLOCKS, PG_STAT_STATEMENTS_GUIDE, WRAPAROUND_CRITICAL_AGE } from './healthStorage';
 export { buildCapacityReport, takeCapacitySnapshot, LARGEST_TABLES } from './capacity';
 export { CapacityStore, type CapacitySnapshot } from './capacityStore';
-export { renderMarkdown, renderCsv, renderJson, renderHtml, fixScript, formatCell, escapeHtml, escapeMarkdown, csvField, inlineParams, statementText, NOT_AVAILABLE } from './render';
+export { renderMarkdown, renderCsv, renderJson, renderHtml, fixScript, formatCell, escapeHtml, escapeMarkdown, csvField, inlineParams, statementText, NOT_AVAILABLE } from '../../reports/render';
 
 export const REPORT_TITLES: Record<ReportKind, string> = {
   bloat: 'Table and index bloat',

@@ -1,8 +1,8 @@
 /** Health checks on what the server is doing: connections, idle transactions, long queries, replication. */
-import { buildCancelBackend, buildTerminateBackend } from '../postgres/maintenance';
-import { formatBytes, formatDuration } from '../format';
+import { buildCancelBackend, buildTerminateBackend } from '../maintenance';
+import { formatBytes, formatDuration } from '../../format';
 import { col, finding, num, round1, type ReportContext, type SectionResult } from './common';
-import type { Finding } from './model';
+import type { Finding } from '../../reports/model';
 
 /** Share of max_connections (less the superuser reserve) that warns, and that is critical. */
 export const CONNECTIONS_WARN_PERCENT = 80;

@@ -7,7 +7,7 @@
  * in: `toCell(await loadNeo4j(), value)`.
  */
 import type * as Neo4j from 'neo4j-driver';
-import type { CellValue, RichCell } from './types';
+import type { CellValue, RichCell } from '../query/types';
 
 /** The parts of the neo4j-driver module this file uses. */
 export type Neo4jValueTypes = Pick<

@@ -4,16 +4,16 @@
  * progress, then report, record the history and refresh the tree.
  */
 import * as vscode from 'vscode';
-import type { ConnectionProfile } from '../../core/connections/profile';
-import type { MaintenanceOp, Risk } from '../../core/postgres/maintenance';
-import { measureTarget } from '../../core/postgres/measure';
-import { runMaintenanceBatch, type BatchOutcome, type OpOutcome } from '../../core/postgres/runner';
-import type { HistoryStore } from '../../core/history/historyStore';
-import { formatBytes, formatDuration } from '../../core/format';
-import type { Logger } from '../../core/log';
-import type { ConnectionService } from '../../connections/connectionService';
-import type { Prompter } from '../prompter';
-import { UserFacingError } from '../register';
+import type { ConnectionProfile } from '../core/connections/profile';
+import type { MaintenanceOp, Risk } from '../core/postgres/maintenance';
+import { measureTarget } from '../core/postgres/measure';
+import { runMaintenanceBatch, type BatchOutcome, type OpOutcome } from '../core/postgres/runner';
+import type { HistoryStore } from '../core/history/historyStore';
+import { formatBytes, formatDuration } from '../core/format';
+import type { Logger } from '../core/log';
+import type { ConnectionService } from '../connections/connectionService';
+import type { Prompter } from './prompter';
+import { UserFacingError } from '../core/errors';
 
 export interface FlowDeps {
   connections: ConnectionService;

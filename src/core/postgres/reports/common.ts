@@ -1,10 +1,10 @@
 /** What every report builder shares: server facts, timing, cancel, row helpers. */
-import type { PostgresConnection } from '../postgres/connection';
-import { featuresFor, type PgFeatures } from '../postgres/features';
-import type { MaintenanceOp } from '../postgres/maintenance';
+import type { PostgresConnection } from '../connection';
+import { featuresFor, type PgFeatures } from '../features';
+import type { MaintenanceOp } from '../maintenance';
 import {
   type CellValue, type Column, DEFAULT_REPORT_THRESHOLDS, type Finding, type Report, type ReportKind, type ReportOptions, type ReportThresholds, type Section, type Severity,
-} from './model';
+} from '../../reports/model';
 
 export interface ReportContext {
   conn: PostgresConnection;
@@ -121,4 +121,4 @@ export function round1(n: number): number {
 export const USER_SCHEMAS_SQL = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
 
 /** A `fmt` for messages: "12.3 MB". */
-export { formatBytes } from '../format';
+export { formatBytes } from '../../format';

@@ -15,7 +15,7 @@ import type * as Neo4j from 'neo4j-driver';
 import { loadNeo4j } from '../drivers';
 import { orAfter } from '../async';
 import { toCell } from './neo4jValues';
-import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from './types';
+import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from '../query/types';
 
 export interface Neo4jQuery extends QueryStream {
   /**

@@ -8,8 +8,8 @@
 import type * as Pg from 'pg';
 import { loadPgCursor, type PgCursor } from '../drivers';
 import { orAfter } from '../async';
-import type { PostgresConnection } from '../postgres/connection';
-import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from './types';
+import type { PostgresConnection } from './connection';
+import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from '../query/types';
 import type { SqlAnalysis } from './sqlRisk';
 
 export type PgRunMode = 'run' | 'explain' | 'explain-analyze';

@@ -1,15 +1,15 @@
 import * as vscode from 'vscode';
-import type { ConnectionProfile } from '../core/connections/profile';
-import { listDatabases, listSchemas, listTables, type PgDatabase, type PgSchema, type PgTable } from '../core/postgres/catalog';
-import { formatAge, formatBytes, formatCount } from '../core/format';
-import { assessTable, flagIndexes, type HealthThresholds } from '../core/postgres/health';
-import { listExtensions, listIndexes, listRoles, listSessions } from '../core/postgres/objects';
-import { featuresFor, type PgFeatures } from '../core/postgres/features';
-import { PgExtensionNode, PgFolderNode, PgIndexNode, PgRoleNode, PgSessionNode } from './pgObjectNodes';
-import type { ConnectionService } from '../connections/connectionService';
-import type { ProfileScope } from '../connections/profileStore';
-import { ConnectionNode, escapeMd } from './connectionNode';
-import { childId, MessageNode, rootOf, UpkeepNode } from './node';
+import type { ConnectionProfile } from '../../core/connections/profile';
+import { listDatabases, listSchemas, listTables, type PgDatabase, type PgSchema, type PgTable } from '../../core/postgres/catalog';
+import { formatAge, formatBytes, formatCount } from '../../core/format';
+import { assessTable, flagIndexes, type HealthThresholds } from '../../core/postgres/health';
+import { listExtensions, listIndexes, listRoles, listSessions } from '../../core/postgres/objects';
+import { featuresFor, type PgFeatures } from '../../core/postgres/features';
+import { PgExtensionNode, PgFolderNode, PgIndexNode, PgRoleNode, PgSessionNode } from './objectNodes';
+import type { ConnectionService } from '../../connections/connectionService';
+import type { ProfileScope } from '../../connections/profileStore';
+import { ConnectionNode, escapeMd } from '../connectionNode';
+import { childId, MessageNode, rootOf, UpkeepNode } from '../node';
 
 /** Everything a PostgreSQL node needs to load its children and report failures. */
 export interface PgTreeContext {

@@ -1,9 +1,9 @@
 /** PostgreSQL nodes under a table and a database: indexes, sessions, roles, extensions. */
 import * as vscode from 'vscode';
-import { formatAge, formatBytes, formatCount } from '../core/format';
-import type { PgIndex, PgRole, PgSession, PgExtension } from '../core/postgres/objects';
-import type { IndexFlags } from '../core/postgres/health';
-import { childId, UpkeepNode } from './node';
+import { formatAge, formatBytes, formatCount } from '../../core/format';
+import type { PgIndex, PgRole, PgSession, PgExtension } from '../../core/postgres/objects';
+import type { IndexFlags } from '../../core/postgres/health';
+import { childId, UpkeepNode } from '../node';
 
 export class PgIndexNode extends UpkeepNode {
   constructor(parent: UpkeepNode, readonly index: PgIndex, readonly flags: IndexFlags) {

@@ -3,10 +3,10 @@
  * the snapshots stored by earlier runs (CapacityStore) — the guides' weekly
  * growth review.
  */
-import type { PostgresConnection } from '../postgres/connection';
+import type { PostgresConnection } from '../connection';
 import { col, finishReport, iso, openContext, round1, rowKey, USER_SCHEMAS_SQL } from './common';
 import type { CapacitySnapshot } from './capacityStore';
-import type { CellValue, Column, Report, ReportOptions, Section } from './model';
+import type { CellValue, Column, Report, ReportOptions, Section } from '../../reports/model';
 
 export { CapacityStore, type CapacitySnapshot } from './capacityStore';
 

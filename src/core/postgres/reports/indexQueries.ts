@@ -1,6 +1,6 @@
 /** Catalog reads for the index report, over the whole database at once. */
-import type { PostgresConnection } from '../postgres/connection';
-import { type IndexRow, type PgIndex, toPgIndex } from '../postgres/objects';
+import type { PostgresConnection } from '../connection';
+import { type IndexRow, type PgIndex, toPgIndex } from '../objects';
 import { num, USER_SCHEMAS_SQL } from './common';
 
 /** Every index in user schemas, in the shape health.ts flags (PgIndex), plus its table's OID for grouping. */

@@ -1,11 +1,11 @@
 /** The bloat report: table and B-tree index waste estimated from statistics, and an exact measure on request. */
-import type { PostgresConnection } from '../postgres/connection';
-import { displayName, ident, qualified } from '../postgres/identifiers';
-import { buildReindex, buildVacuum, type MaintenanceOp } from '../postgres/maintenance';
-import { formatBytes } from '../format';
+import type { PostgresConnection } from '../connection';
+import { displayName, ident, qualified } from '../identifiers';
+import { buildReindex, buildVacuum, type MaintenanceOp } from '../maintenance';
+import { formatBytes } from '../../format';
 import { type BloatRow, INDEX_BLOAT_SQL, TABLE_BLOAT_SQL } from './bloatQueries';
 import { checkAborted, col, finding, finishReport, num, openContext, round1, rowKey, type ReportContext } from './common';
-import type { CellValue, Column, Finding, Report, ReportOptions, Section } from './model';
+import type { CellValue, Column, Finding, Report, ReportOptions, Section } from '../../reports/model';
 
 /** More rows than this per section are cut (the most wasteful stay); the note says so. */
 export const MAX_BLOAT_ROWS = 1000;

@@ -1,13 +1,13 @@
 /** The index report: usage, unused, redundant, invalid, probably missing, and foreign keys without an index. */
-import type { PostgresConnection } from '../postgres/connection';
-import { flagIndexes, type IndexFlags } from '../postgres/health';
-import { displayName } from '../postgres/identifiers';
-import { buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, type MaintenanceOp, type OpTarget } from '../postgres/maintenance';
-import type { PgIndex } from '../postgres/objects';
-import { formatBytes } from '../format';
+import type { PostgresConnection } from '../connection';
+import { flagIndexes, type IndexFlags } from '../health';
+import { displayName } from '../identifiers';
+import { buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, type MaintenanceOp, type OpTarget } from '../maintenance';
+import type { PgIndex } from '../objects';
+import { formatBytes } from '../../format';
 import { checkAborted, col, finding, finishReport, iso, openContext, rowKey, type ReportContext } from './common';
 import { listAllIndexes, seqScanTables, statsReset, unindexedForeignKeys } from './indexQueries';
-import type { CellValue, Finding, Report, ReportOptions, Section } from './model';
+import type { CellValue, Finding, Report, ReportOptions, Section } from '../../reports/model';
 
 export const MAX_INDEX_ROWS = 1000;
 const NAMEDATALEN = 63;

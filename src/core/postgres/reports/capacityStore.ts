@@ -3,7 +3,7 @@
  * (like the maintenance history): a crash loses at most the line being
  * written, and a torn or hand-edited line is skipped, not fatal.
  */
-import { JsonLinesFiles } from '../jsonl';
+import { JsonLinesFiles } from '../../jsonl';
 
 export interface CapacitySnapshot {
   /** ISO 8601. */

@@ -3,11 +3,11 @@
  * and a finding (with its fix where one can be run) when a threshold is crossed.
  * A check that cannot read what it needs says so in its note; the rest still run.
  */
-import type { PostgresConnection } from '../postgres/connection';
+import type { PostgresConnection } from '../connection';
 import { col, finishReport, guarded, openContext, type ReportContext, type SectionResult } from './common';
 import { connectionsCheck, idleInTransactionCheck, longQueriesCheck, replicationCheck, slotsCheck } from './healthActivity';
 import { cacheHitCheck, deadTuplesCheck, sequencesCheck, statementsCheck, wraparoundDatabasesCheck, wraparoundTablesCheck } from './healthStorage';
-import type { Report, ReportOptions, Section } from './model';
+import type { Report, ReportOptions, Section } from '../../reports/model';
 
 type Check = { fallback: Omit<Section, 'rows'>; run: (ctx: ReportContext) => Promise<SectionResult> };
 

@@ -7,9 +7,9 @@
  * it is destructive even when its MATCH happens to select one node.
  */
 import type { Risk } from '../postgres/maintenance';
-import type { StatementRisk } from './risk';
+import type { StatementRisk } from '../query/risk';
 
-export type { StatementRisk } from './risk';
+export type { StatementRisk } from '../query/risk';
 
 type TokenKind = 'word' | 'string' | 'ident' | 'param' | 'number' | 'punct';
 

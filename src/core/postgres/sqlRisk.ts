@@ -4,8 +4,8 @@
  * CTE is found, a 'DROP' inside a string is not.
  */
 import type * as LibPgQuery from 'libpg-query';
-import type { Risk } from '../postgres/maintenance';
-import type { StatementRisk } from './risk';
+import type { Risk } from './maintenance';
+import type { StatementRisk } from '../query/risk';
 
 export interface SqlAnalysis extends StatementRisk {
   /** Returns rows worth streaming through a cursor (SELECT, SHOW, EXPLAIN, DML … RETURNING). */
