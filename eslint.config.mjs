@@ -1,7 +1,13 @@
 // ESLint flat config. Type-aware rules run over everything TypeScript;
-// src/core may never import the editor API, so it stays testable without VS Code.
+// src/core may never import the editor API, so it stays testable without VS Code,
+// and imports between the folders of src/ only go down (upkeep/layers, scripts/eslint-layers.mjs).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { LAYERS, upkeepPlugin } from './scripts/eslint-layers.mjs';
+
+export { LAYERS };
+
+export const layersOnlyGoDown = { 'upkeep/layers': 'error' };
 
 export const coreMayNotImportVscode = {
   'no-restricted-imports': ['error', {
@@ -27,6 +33,7 @@ export default tseslint.config(
   },
   { files: ['src/**/*.ts', 'test/**/*.ts'], rules: { 'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }] } },
   { files: ['src/core/**/*.ts'], rules: coreMayNotImportVscode },
+  { files: ['src/**/*.ts'], plugins: { upkeep: upkeepPlugin }, rules: layersOnlyGoDown },
   { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   {

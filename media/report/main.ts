@@ -110,7 +110,7 @@ function findingItem(f: Finding): HTMLElement {
   });
   const fixes = el('div', { cls: 'fixes' });
   f.fixes.forEach((fix, i) => {
-    fixes.append(button(`Run ${fix.title}`, () => post({ type: 'runFix', findingId: f.id, fixIndex: i }), { secondary: i > 0, iconName: 'play', title: `${fix.sql} — ${fix.risk}, ${fix.lock.level}` }), el('span', { cls: `risk risk-${fix.risk}`, text: fix.risk }));
+    fixes.append(button(`Run ${fix.title}`, () => post({ type: 'runFix', findingId: f.id, fixIndex: i }), { secondary: i > 0, iconName: 'play', title: `${fix.text} — ${fix.risk}, ${fix.lockLevel ?? fix.impact}` }), el('span', { cls: `risk risk-${fix.risk}`, text: fix.risk }));
   });
   const status = fixStatus.get(f.id);
   return el(

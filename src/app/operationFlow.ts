@@ -1,13 +1,13 @@
 /**
- * The one path every PostgreSQL maintenance action takes: refuse on a
- * read-only connection, show what will run and ask, run with cancellable
- * progress, then report, record the history and refresh the tree.
+ * The one path every maintenance action of every engine takes: refuse on a
+ * read-only connection before anything is sent, show what will run and ask,
+ * run it through the engine's executor with cancellable progress, then
+ * report, record the history and refresh the views.
  */
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
-import type { MaintenanceOp, Risk } from '../core/postgres/maintenance';
-import { measureTarget } from '../core/postgres/measure';
-import { runMaintenanceBatch, type BatchOutcome, type OpOutcome } from '../core/postgres/runner';
+import { engineModule } from '../core/engines';
+import { describeChange, highestRisk, type BatchOutcome, type Operation, type OperationOutcome } from '../core/operations/operation';
 import type { HistoryStore } from '../core/history/historyStore';
 import { formatBytes, formatDuration } from '../core/format';
 import type { Logger } from '../core/log';
@@ -15,31 +15,27 @@ import type { ConnectionService } from '../connections/connectionService';
 import type { Prompter } from './prompter';
 import { UserFacingError } from '../core/errors';
 
+export { highestRisk };
+
 export interface FlowDeps {
   connections: ConnectionService;
   history: HistoryStore;
   log: Logger;
   prompter(): Prompter;
-  /** Re-reads these tree nodes (or the whole view when empty). */
+  /** Re-reads the views after an operation. */
   refresh(): void;
 }
 
-export interface FlowRequest {
+export interface FlowRequest<Op extends Operation = Operation> {
   profile: ConnectionProfile;
-  ops: MaintenanceOp[];
+  ops: Op[];
   /** Title for a batch ("VACUUM (ANALYZE) of 12 tables in schema public"); a single op's own title otherwise. */
   title?: string;
-  /** What to measure for the preview's size line, when it is not the single op's target. */
-  sizeOf?: MaintenanceOp['target'];
+  /** What to measure for the preview's size line, when it is not the first op's target. */
+  sizeOf?: Op['target'];
 }
 
-const RISK_ORDER: Risk[] = ['safe', 'blocking', 'destructive'];
-
-export function highestRisk(ops: MaintenanceOp[]): Risk {
-  return ops.reduce<Risk>((worst, op) => (RISK_ORDER.indexOf(op.risk) > RISK_ORDER.indexOf(worst) ? op.risk : worst), 'safe');
-}
-
-export async function runMaintenanceFlow(deps: FlowDeps, req: FlowRequest): Promise<BatchOutcome | undefined> {
+export async function runOperationFlow<Op extends Operation>(deps: FlowDeps, req: FlowRequest<Op>): Promise<BatchOutcome<Op> | undefined> {
   const { profile, ops } = req;
   const first = ops[0];
   if (!first) throw new UserFacingError('There is nothing to run here.');
@@ -47,14 +43,16 @@ export async function runMaintenanceFlow(deps: FlowDeps, req: FlowRequest): Prom
   if (profile.readOnly) {
     throw new UserFacingError(`"${profile.name}" is a read-only connection: ${title} was refused and nothing was sent to the server.`);
   }
-  const conn = await deps.connections.postgres(profile);
-  const stats = await measureTarget(conn, req.sizeOf ?? first.target).catch(() => undefined);
-  const sizeText = stats?.sizeBytes != null ? formatBytes(stats.sizeBytes) : 'unknown';
+  const engine = engineModule(profile.engine);
+  if (ops.some((op) => op.engine !== profile.engine)) throw new UserFacingError(`${title} is not a ${engine.label} operation: nothing was sent.`);
+  if (!engine.executor) throw new UserFacingError(`Upkeep cannot run ${engine.label} operations yet: nothing was sent.`);
+  const lockTimeoutMs = vscode.workspace.getConfiguration('upkeep.maintenance').get<number>('lockTimeoutMs', 10_000);
+  const executor = await engine.executor(await deps.connections.session(profile), { lockTimeoutMs, log: deps.log });
+  const sizeText = (await executor.sizeText(req.sizeOf ?? first.target).catch(() => undefined)) ?? 'unknown';
   const risk = highestRisk(ops);
   const confirmed = await deps.prompter().confirmOperation({ connection: profile, title, ops, risk, sizeText });
   if (!confirmed) return undefined;
 
-  const lockTimeoutMs = vscode.workspace.getConfiguration('upkeep.maintenance').get<number>('lockTimeoutMs', 10_000);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `${title} — ${profile.name}`, cancellable: true },
     async (progress, token) => {
@@ -68,10 +66,8 @@ export async function runMaintenanceFlow(deps: FlowDeps, req: FlowRequest): Prom
         progress.report({ message, increment });
       };
       try {
-        return await runMaintenanceBatch(conn, ops, {
+        return await executor.run(ops, {
           signal: controller.signal,
-          lockTimeoutMs,
-          log: deps.log,
           onStep: (i, n, op) => {
             step = i;
             report(n > 1 ? `${i + 1} of ${n}: ${op.title}` : 'starting…', n > 1 ? (100 * i) / n : 0);
@@ -92,13 +88,13 @@ export async function runMaintenanceFlow(deps: FlowDeps, req: FlowRequest): Prom
   await recordHistory(deps, profile, ops, result);
   deps.refresh();
   showOutcome(deps, title, result);
-  return result;
+  return result as BatchOutcome<Op>;
 }
 
-async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: MaintenanceOp[], result: BatchOutcome): Promise<void> {
+async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: Operation[], result: BatchOutcome<Operation>): Promise<void> {
   const entries = [
     ...result.outcomes.map((o, i) => ({ o, op: ops[i] })),
-    ...result.notRun.map((op) => ({ o: undefined as OpOutcome | undefined, op })),
+    ...result.notRun.map((op) => ({ o: undefined as OperationOutcome | undefined, op })),
   ];
   for (const { o, op } of entries) {
     if (!op) continue;
@@ -107,11 +103,13 @@ async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: Ma
         at: o?.startedAt ?? new Date().toISOString(),
         connectionId: profile.id,
         connectionName: profile.name,
-        database: op.target.database,
+        engine: op.engine,
+        database: (op.target as { database?: string }).database,
         kind: op.kind,
         title: op.title,
-        sql: op.sql,
-        lock: op.lock.level,
+        text: op.text,
+        impact: op.impact,
+        lock: op.lockLevel,
         risk: op.risk,
         status: o?.status ?? 'not run',
         durationMs: o?.durationMs ?? 0,
@@ -125,20 +123,13 @@ async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: Ma
   }
 }
 
-/** "size 8.0 MB → 4.1 MB, dead tuples 10,000 → 0" */
-export function describeChange(o: OpOutcome): string {
-  const parts: string[] = [];
-  if (o.before?.sizeBytes != null && o.after?.sizeBytes != null) parts.push(`size ${formatBytes(o.before.sizeBytes)} → ${formatBytes(o.after.sizeBytes)}`);
-  if (o.before?.deadTuples != null && o.after?.deadTuples != null) parts.push(`dead tuples ${o.before.deadTuples.toLocaleString('en-US')} → ${o.after.deadTuples.toLocaleString('en-US')}`);
-  return parts.join(', ');
-}
-
-function showOutcome(deps: FlowDeps, title: string, result: BatchOutcome): void {
+function showOutcome(deps: FlowDeps, title: string, result: BatchOutcome<Operation>): void {
   const done = result.outcomes.filter((o) => o.status === 'done');
   const failed = result.outcomes.filter((o) => o.status === 'failed');
   const cancelled = result.outcomes.filter((o) => o.status === 'cancelled');
+  const change = (o: OperationOutcome): string => describeChange(o, formatBytes);
   for (const o of result.outcomes) {
-    deps.log.info(`${o.title}: ${o.status} in ${formatDuration(o.durationMs)}${describeChange(o) ? ` — ${describeChange(o)}` : ''}\n  ${o.sql}${o.notices.length ? `\n  ${o.notices.join('\n  ')}` : ''}${o.problem ? `\n  ${o.problem.message}` : ''}`);
+    deps.log.info(`${o.title}: ${o.status} in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}\n  ${o.text}${o.notices.length ? `\n  ${o.notices.join('\n  ')}` : ''}${o.problem ? `\n  ${o.problem.message}` : ''}`);
   }
   const showLog = (choice: string | undefined): void => {
     if (choice === 'Show Log') void vscode.commands.executeCommand('upkeep.showLog');
@@ -147,10 +138,9 @@ function showOutcome(deps: FlowDeps, title: string, result: BatchOutcome): void 
     const o = result.outcomes[0];
     if (!o) return;
     if (o.status === 'done') {
-      const change = describeChange(o);
-      void vscode.window.showInformationMessage(`${title}: done in ${formatDuration(o.durationMs)}${change ? ` — ${change}` : ''}.`, 'Show Log').then(showLog);
+      void vscode.window.showInformationMessage(`${title}: done in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}.`, 'Show Log').then(showLog);
     } else if (o.status === 'cancelled') {
-      void vscode.window.showWarningMessage(`${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (backend stopped after ${o.stoppedAfterMs} ms)` : ''}.`, 'Show Log').then(showLog);
+      void vscode.window.showWarningMessage(`${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (stopped after ${o.stoppedAfterMs} ms)` : ''}.`, 'Show Log').then(showLog);
     } else {
       void vscode.window.showErrorMessage(`${title} failed: ${o.problem?.message ?? 'see the log'}`, 'Show Log').then(showLog);
     }

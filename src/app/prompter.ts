@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
-import type { MaintenanceOp, Risk } from '../core/postgres/maintenance';
+import type { Operation, Risk } from '../core/operations/operation';
 
 /** What the user is shown before anything runs. */
 export interface OperationPreview {
   connection: ConnectionProfile;
   /** "VACUUM (ANALYZE) public.orders", or for a batch "VACUUM (ANALYZE) of 500 tables in schema public". */
   title: string;
-  ops: MaintenanceOp[];
+  ops: Operation[];
   risk: Risk;
   sizeText: string;
 }
@@ -54,19 +54,22 @@ export function statementDetail(p: StatementPreview): string {
 
 const RISK_WORDS: Record<Risk, string> = {
   safe: 'Safe: other sessions keep reading and writing.',
+  heavy: 'Heavy: nothing waits on a lock, but it loads the server (I/O, CPU) while it runs.',
   blocking: 'Blocking: other sessions will wait while it runs.',
   destructive: 'Destructive: this cannot be undone.',
 };
 
 export function previewDetail(p: OperationPreview): string {
   const first = p.ops[0];
-  const sql = p.ops.length > 1 ? `${first?.sql ?? ''};\n… and ${p.ops.length - 1} more, one at a time` : `${first?.sql ?? ''};`;
+  const end = first?.language === 'sql' || first?.language === 'cypher' ? ';' : '';
+  const text = p.ops.length > 1 ? `${first?.text ?? ''}${end}\n… and ${p.ops.length - 1} more, one at a time` : `${first?.text ?? ''}${end}`;
+  const impact = first?.lockLevel !== undefined ? `Lock: ${first.lockLevel} — ${first.impact.replace(/^[A-Z ]+ lock: /, '')}.` : `Effect: ${first?.impact ?? ''}.`;
   return [
-    sql,
-    `Lock: ${first?.lock.level ?? 'none'} — ${first?.lock.effect ?? ''}.`,
+    text,
+    impact,
     `Target size: ${p.sizeText}.`,
     RISK_WORDS[p.risk],
-    first?.autocommit ? 'Runs on its own connection, outside any transaction; Cancel stops it on the server.' : '',
+    first?.language === 'sql' ? 'Runs on its own connection, outside any transaction; Cancel stops it on the server.' : 'Cancel stops it on the server.',
     p.connection.production ? `"${p.connection.name}" is a production connection.` : '',
   ]
     .filter(Boolean)
@@ -89,8 +92,9 @@ export class DialogPrompter implements Prompter {
   constructor(private readonly confirmSafe: () => boolean) {}
 
   async confirmOperation(p: OperationPreview): Promise<boolean> {
+    // Heavy work is always previewed, whatever confirmSafeOperations says.
     if (p.risk === 'safe' && !this.confirmSafe()) return true;
-    const show = p.risk === 'safe' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const show = p.risk === 'safe' || p.risk === 'heavy' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     const choice = await show(`${p.title} on ${p.connection.name}?`, { modal: true, detail: previewDetail(p) }, 'Run');
     if (choice !== 'Run') return false;
     if (p.connection.production && p.risk !== 'safe') {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import {
-  type ConnectionProfile, DEFAULT_CONNECT_TIMEOUT_MS, type Engine, ENGINE_LABELS, ENGINES, isEngine, newProfileId, usesPassword, validateProfile,
+  type ConnectionProfile, DEFAULT_CONNECT_TIMEOUT_MS, type Engine, engineLabel, ENGINES, isEngine, newProfileId, usesPassword, validateProfile,
 } from '../core/connections/profile';
 import { parseConnectionUrl } from '../core/connections/url';
 import type { ProbeResult } from '../core/connections/probe';
@@ -150,7 +150,7 @@ export class ConnectionCommands {
     const all = this.profiles.all();
     if (!all.length) throw new UserFacingError('There are no Upkeep connections yet: add one first.');
     const picked = await vscode.window.showQuickPick(
-      all.map((s) => ({ label: s.profile.name, description: `${ENGINE_LABELS[s.profile.engine]} · ${s.scope}`, stored: s })),
+      all.map((s) => ({ label: s.profile.name, description: `${engineLabel(s.profile.engine)} · ${s.scope}`, stored: s })),
       { placeHolder },
     );
     if (!picked) throw new Cancelled();

@@ -5,6 +5,8 @@ import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError } fro
 import { redact } from '../core/connections/redact';
 import type * as Neo4j from 'neo4j-driver';
 import { PostgresConnection, type CatalogLimits } from '../core/postgres/connection';
+import { engineModule } from '../core/engines';
+import type { EngineSession } from '../core/engine';
 import { openNeo4jDriver } from '../core/neo4j/connection';
 import type { Logger } from '../core/log';
 import type { SecretStore } from './secretStore';
@@ -23,7 +25,7 @@ export type ConnectionStatus =
  */
 export class ConnectionService implements vscode.Disposable {
   private readonly statuses = new Map<string, ConnectionStatus>();
-  private readonly pg = new Map<string, { fingerprint: string; conn: PostgresConnection }>();
+  private readonly sessions = new Map<string, { fingerprint: string; session: Promise<EngineSession> }>();
   private readonly neo = new Map<string, { fingerprint: string; driver: Promise<Neo4j.Driver> }>();
   private readonly inFlight = new Map<string, Promise<ProbeResult>>();
   private readonly changed = new vscode.EventEmitter<string>();
@@ -87,15 +89,28 @@ export class ConnectionService implements vscode.Disposable {
     return run;
   }
 
+  /**
+   * The engine's session for a profile (PostgreSQL: its catalog connection),
+   * opened on first use by the engine module and kept until the profile or
+   * its password changes. Operations and catalog reads share it.
+   */
+  async session(profile: ConnectionProfile): Promise<EngineSession> {
+    const fingerprint = JSON.stringify(profile);
+    const existing = this.sessions.get(profile.id);
+    if (existing && existing.fingerprint === fingerprint) return existing.session;
+    if (existing) void existing.session.then((s) => s.dispose()).catch(() => undefined);
+    const engine = engineModule(profile.engine);
+    if (!engine.openSession) throw new Error(`${engine.label} connections have no session to open yet.`);
+    const open = engine.openSession.bind(engine);
+    const session = Promise.resolve(this.secrets.getPassword(profile.id)).then((password) => open(profile, password, { catalog: catalogLimits(), log: this.log }));
+    this.sessions.set(profile.id, { fingerprint, session });
+    session.catch(() => this.sessions.delete(profile.id));
+    return session;
+  }
+
   /** The catalog connection for a PostgreSQL profile, opened on first use. */
   async postgres(profile: ConnectionProfile): Promise<PostgresConnection> {
-    const fingerprint = JSON.stringify(profile);
-    const existing = this.pg.get(profile.id);
-    if (existing && existing.fingerprint === fingerprint) return existing.conn;
-    if (existing) void existing.conn.dispose();
-    const conn = new PostgresConnection(profile, await this.secrets.getPassword(profile.id), catalogLimits(), this.log);
-    this.pg.set(profile.id, { fingerprint, conn });
-    return conn;
+    return (await this.session(profile)) as PostgresConnection;
   }
 
   /** A Neo4j driver (its own small pool) for a profile, opened on first use; statements from files run on it. */
@@ -120,27 +135,27 @@ export class ConnectionService implements vscode.Disposable {
   }
 
   async forget(id: string): Promise<void> {
-    const existing = this.pg.get(id);
-    this.pg.delete(id);
+    const existing = this.sessions.get(id);
+    this.sessions.delete(id);
     const neo = this.neo.get(id);
     this.neo.delete(id);
     if (neo) void neo.driver.then((d) => d.close()).catch(() => undefined);
     this.statuses.delete(id);
     this.changed.fire(id);
-    if (existing) await existing.conn.dispose();
+    if (existing) await existing.session.then((s) => s.dispose()).catch(() => undefined);
   }
 
   private async dropStale(): Promise<void> {
     const current = new Map(this.profiles.all().map((s) => [s.profile.id, JSON.stringify(s.profile)]));
-    for (const [id, entry] of [...this.pg, ...this.neo]) {
+    for (const [id, entry] of [...this.sessions, ...this.neo]) {
       if (current.get(id) !== entry.fingerprint) await this.forget(id);
     }
   }
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
-    for (const { conn } of this.pg.values()) void conn.dispose();
-    this.pg.clear();
+    for (const { session } of this.sessions.values()) void session.then((s) => s.dispose()).catch(() => undefined);
+    this.sessions.clear();
     for (const { driver } of this.neo.values()) void driver.then((d) => d.close()).catch(() => undefined);
     this.neo.clear();
     this.changed.dispose();

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import {
-  type ConnectionProfile, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DOCKER_SOCKET, DEFAULT_PORTS, describeTarget, type Engine,
-  ENGINE_LABELS, ENGINES, newProfileId, type TlsMode, usesPassword, validateProfile,
+  type ConnectionProfile, DEFAULT_CONNECT_TIMEOUT_MS, describeTarget, type Engine,
+  engineLabel, ENGINES, newProfileId, type TlsMode, usesPassword, validateProfile,
 } from '../core/connections/profile';
+import { engineModule } from '../core/engines';
 import { looksLikeConnectionUrl, parseConnectionUrl, type ParsedConnectionUrl } from '../core/connections/url';
 import { Cancelled } from '../core/errors';
 import type { ProfileScope } from './profileStore';
@@ -14,13 +15,6 @@ export interface WizardResult {
   password: string | undefined;
 }
 
-const URL_EXAMPLES: Record<Engine, string> = {
-  postgres: 'postgres://user@db.example.com:5432/app',
-  neo4j: 'neo4j://localhost:7687 or bolt://…, neo4j+s://…',
-  redis: 'redis://:password@localhost:6379/0 or rediss://…',
-  docker: 'unix:///var/run/docker.sock, tcp://host:2375 or DOCKER_HOST',
-};
-
 function required<T>(value: T | undefined): T {
   if (value === undefined) throw new Cancelled();
   return value;
@@ -28,7 +22,7 @@ function required<T>(value: T | undefined): T {
 
 export async function pickEngine(): Promise<Engine> {
   const picked = await vscode.window.showQuickPick(
-    ENGINES.map((e) => ({ label: ENGINE_LABELS[e], engine: e })),
+    ENGINES.map((e) => ({ label: engineLabel(e), engine: e })),
     { title: 'Add connection', placeHolder: 'Which kind of server?' },
   );
   return required(picked).engine;
@@ -40,7 +34,7 @@ export async function pickEngine(): Promise<Engine> {
  * keeps the stored password.
  */
 export async function runConnectionWizard(engine: Engine, existing?: { profile: ConnectionProfile; scope: ProfileScope }): Promise<WizardResult> {
-  const title = existing ? `Edit ${existing.profile.name}` : `Add ${ENGINE_LABELS[engine]} connection`;
+  const title = existing ? `Edit ${existing.profile.name}` : `Add ${engineLabel(engine)} connection`;
   const base: Partial<ConnectionProfile> = existing ? { ...existing.profile } : { engine, tls: 'disable', connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS };
   let password: string | undefined;
 
@@ -48,7 +42,7 @@ export async function runConnectionWizard(engine: Engine, existing?: { profile: 
     await vscode.window.showInputBox({
       title,
       prompt: existing ? 'Paste a new URL, or press Enter to edit the fields one by one' : 'Paste a connection URL, or press Enter to fill in the fields one by one',
-      placeHolder: URL_EXAMPLES[engine],
+      placeHolder: engineModule(engine).urlExample,
       ignoreFocusOut: true,
       validateInput: (v) => validateUrlInput(v, engine),
     }),
@@ -75,7 +69,7 @@ export async function runConnectionWizard(engine: Engine, existing?: { profile: 
     password = answer === '' ? undefined : answer;
   }
 
-  if (!fromUrl && engine !== 'docker') base.tls = await askTls(title, base.tls ?? 'disable');
+  if (!fromUrl && engineModule(engine).asksTls) base.tls = await askTls(title, base.tls ?? 'disable');
 
   const name = required(
     await vscode.window.showInputBox({
@@ -115,10 +109,10 @@ export async function runConnectionWizard(engine: Engine, existing?: { profile: 
 function validateUrlInput(value: string, engine: Engine): string | undefined {
   const text = value.trim();
   if (!text) return undefined;
-  if (!looksLikeConnectionUrl(text)) return `Not a URL: ${URL_EXAMPLES[engine]}`;
+  if (!looksLikeConnectionUrl(text)) return `Not a URL: ${engineModule(engine).urlExample}`;
   try {
     const parsed = parseConnectionUrl(text, process.env);
-    if (parsed.fields.engine !== engine) return `That is a ${ENGINE_LABELS[parsed.fields.engine]} URL; this connection is ${ENGINE_LABELS[engine]}.`;
+    if (parsed.fields.engine !== engine) return `That is a ${engineLabel(parsed.fields.engine)} URL; this connection is ${engineLabel(engine)}.`;
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
@@ -129,8 +123,9 @@ async function askFields(engine: Engine, base: Partial<ConnectionProfile>, title
   const ask = async (prompt: string, value: string | undefined, validate?: (v: string) => string | undefined): Promise<string> =>
     required(await vscode.window.showInputBox({ title, prompt, value: value ?? '', ignoreFocusOut: true, validateInput: validate })).trim();
 
-  if (engine === 'docker') {
-    const where = await ask('Docker socket path (or host:port for TCP)', base.socketPath ?? (base.host ? `${base.host}:${base.port ?? DEFAULT_PORTS.docker}` : DEFAULT_DOCKER_SOCKET));
+  const module = engineModule(engine);
+  if (module.socket) {
+    const where = await ask(module.socket.prompt, base.socketPath ?? (base.host ? `${base.host}:${base.port ?? module.defaultPort}` : module.socket.defaultPath));
     if (where.startsWith('/')) {
       base.socketPath = where;
       delete base.host;
@@ -138,19 +133,16 @@ async function askFields(engine: Engine, base: Partial<ConnectionProfile>, title
     } else {
       const [host, port] = where.split(':');
       base.host = host;
-      base.port = port ? Number(port) : DEFAULT_PORTS.docker;
+      base.port = port ? Number(port) : module.defaultPort;
       delete base.socketPath;
     }
     return;
   }
   base.host = await ask('Host', base.host ?? 'localhost', (v) => (v.trim() ? undefined : 'Enter a host name or address.'));
-  const port = await ask('Port', String(base.port ?? DEFAULT_PORTS[engine]), (v) => (/^\d+$/.test(v.trim()) && Number(v) < 65536 && Number(v) > 0 ? undefined : 'A port is a number from 1 to 65535.'));
+  const port = await ask('Port', String(base.port ?? module.defaultPort), (v) => (/^\d+$/.test(v.trim()) && Number(v) < 65536 && Number(v) > 0 ? undefined : 'A port is a number from 1 to 65535.'));
   base.port = Number(port);
-  if (engine === 'postgres') base.database = (await ask('Database', base.database ?? 'postgres')) || undefined;
-  if (engine === 'neo4j') base.database = (await ask('Database (empty for the server default)', base.database)) || undefined;
-  if (engine === 'redis') base.database = (await ask('Database index', base.database ?? '0', (v) => (/^\d*$/.test(v.trim()) ? undefined : 'A Redis database is a number.'))) || undefined;
-  const defaultUser = engine === 'postgres' ? 'postgres' : engine === 'neo4j' ? 'neo4j' : '';
-  base.user = (await ask(engine === 'redis' ? 'User (empty for the default user)' : 'User', base.user ?? defaultUser)) || undefined;
+  for (const field of module.fields) base[field.key] = (await ask(field.prompt, base[field.key] ?? field.default, field.validate)) || undefined;
+  if (!module.fields.some((f) => f.key === 'user')) base.user = (await ask('User', base.user ?? module.defaultUser ?? '')) || undefined;
 }
 
 async function askTls(title: string, current: TlsMode): Promise<TlsMode> {
@@ -179,6 +171,5 @@ async function askScope(title: string, current?: ProfileScope): Promise<ProfileS
 }
 
 export function defaultName(p: ConnectionProfile): string {
-  if (p.engine === 'docker') return p.socketPath ? 'Local Docker' : `Docker ${p.host ?? ''}`;
-  return describeTarget({ ...p, user: undefined });
+  return engineModule(p.engine).defaultName?.(p) ?? describeTarget({ ...p, user: undefined });
 }

@@ -5,7 +5,7 @@
  * user is asked once. A status bar item shows it and changes it.
  */
 import * as vscode from 'vscode';
-import { type ConnectionProfile, ENGINE_LABELS } from '../core/connections/profile';
+import { type ConnectionProfile, engineLabel } from '../core/connections/profile';
 import type { ProfileStore } from '../connections/profileStore';
 import { Cancelled, UserFacingError } from '../core/errors';
 import { engineOf } from './statements';
@@ -54,7 +54,7 @@ export class FileConnections implements vscode.Disposable {
     const candidates = this.profiles.byEngine(engine).map((s) => s.profile);
     if (named !== undefined) {
       const p = candidates.find((c) => c.name === named);
-      if (!p) throw new UserFacingError(`The first line binds this file to "${named}", but there is no ${ENGINE_LABELS[engine]} connection with that name.`);
+      if (!p) throw new UserFacingError(`The first line binds this file to "${named}", but there is no ${engineLabel(engine)} connection with that name.`);
       return { profile: p, source: 'comment' };
     }
     const id = this.remembered()[doc.uri.toString()];
@@ -72,10 +72,10 @@ export class FileConnections implements vscode.Disposable {
     const engine = engineOf(doc);
     if (!engine) throw new UserFacingError('Upkeep runs statements of SQL (PostgreSQL) and Cypher (Neo4j) files.');
     const candidates = this.profiles.byEngine(engine).map((s) => s.profile);
-    if (!candidates.length) throw new UserFacingError(`No ${ENGINE_LABELS[engine]} connection yet: add one in the Upkeep view first.`);
+    if (!candidates.length) throw new UserFacingError(`No ${engineLabel(engine)} connection yet: add one in the Upkeep view first.`);
     const picked = await vscode.window.showQuickPick(
       candidates.map((p) => ({ label: p.name, description: [p.production ? 'production' : '', p.readOnly ? 'read-only' : '', p.host ?? ''].filter(Boolean).join(' · '), profile: p })),
-      { title: remember ? `Connection for ${vscode.workspace.asRelativePath(doc.uri)}` : 'Run on…', placeHolder: `${ENGINE_LABELS[engine]} connection` },
+      { title: remember ? `Connection for ${vscode.workspace.asRelativePath(doc.uri)}` : 'Run on…', placeHolder: `${engineLabel(engine)} connection` },
     );
     if (!picked) throw new Cancelled();
     if (remember) await this.remember(doc.uri, picked.profile.id);

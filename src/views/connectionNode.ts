@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { type ConnectionProfile, describeTarget, ENGINE_LABELS } from '../core/connections/profile';
+import { type ConnectionProfile, describeTarget, engineLabel } from '../core/connections/profile';
 import type { ConnectionService, ConnectionStatus } from '../connections/connectionService';
 import type { ProfileScope } from '../connections/profileStore';
 import { UpkeepNode } from './node';
@@ -57,7 +57,7 @@ export function statusIcon(status: ConnectionStatus): vscode.ThemeIcon {
 
 function connectionTooltip(profile: ConnectionProfile, scope: ProfileScope, status: ConnectionStatus): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escapeMd(profile.name)}** — ${ENGINE_LABELS[profile.engine]}\n\n`);
+  md.appendMarkdown(`**${escapeMd(profile.name)}** — ${engineLabel(profile.engine)}\n\n`);
   md.appendMarkdown(`${escapeMd(describeTarget(profile))} · TLS ${profile.tls} · saved in ${scope} settings\n\n`);
   if (profile.production) md.appendMarkdown('$(flame) **Production**: blocking and destructive actions need the name typed.\n\n');
   if (profile.readOnly) md.appendMarkdown('$(lock) **Read-only**: maintenance actions are refused.\n\n');

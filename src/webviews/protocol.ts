@@ -3,7 +3,8 @@
  * file, so a message's shape is checked on both ends. Nothing here imports
  * 'vscode' or the DOM.
  */
-import type { Report, ReportKind } from '../core/reports/model';
+import type { Report } from '../core/reports/model';
+import type { ReportKind } from '../core/postgres/reports/model';
 
 export type ExportFormat = 'html' | 'markdown' | 'csv' | 'json';
 

@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { describeConnectionError } from '../core/connections/errors';
-import type { Report, ReportKind, ReportThresholds } from '../core/reports/model';
+import type { Report } from '../core/reports/model';
+import type { ReportKind, ReportThresholds } from '../core/postgres/reports/model';
 import { buildReport, fixScript, measureExactBloat, renderCsv, renderHtml, renderJson, renderMarkdown, type CapacityStore } from '../core/postgres/reports/index';
 import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
-import { runMaintenanceFlow, type FlowDeps } from '../app/operationFlow';
+import { runOperationFlow, type FlowDeps } from '../app/operationFlow';
 import { panelHtml } from './panelHtml';
 import { parsePageMessage, type ExportFormat, type HostToPage, type PageToHost, type PanelState } from './protocol';
 
@@ -155,7 +156,7 @@ export class ReportPanel implements vscode.Disposable {
     const finding = this.report?.findings.find((f) => f.id === findingId);
     const fix = finding?.fixes[fixIndex];
     if (!finding || !fix) return;
-    const result = await runMaintenanceFlow(this.deps.flow, { profile: this.profile(), ops: [fix] });
+    const result = await runOperationFlow(this.deps.flow, { profile: this.profile(), ops: [fix] });
     const outcome = result?.outcomes[0];
     if (!outcome) return;
     this.post({ type: 'fixDone', findingId, ok: outcome.status === 'done', message: `${fix.title}: ${outcome.status}${outcome.problem ? ` — ${outcome.problem.message}` : ''}` });

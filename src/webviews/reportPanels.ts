@@ -1,6 +1,6 @@
 /** Opens, reuses and restores report panels (one per report kind, connection and database). */
 import * as vscode from 'vscode';
-import type { ReportKind } from '../core/reports/model';
+import type { ReportKind } from '../core/postgres/reports/model';
 import type { PanelState } from './protocol';
 import { PANEL_TITLES, REPORT_VIEW_TYPE, ReportPanel, type ReportDeps } from './reportPanel';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DEFAULT_REPORT_THRESHOLDS, type ReportThresholds } from '../core/reports/model';
+import { DEFAULT_REPORT_THRESHOLDS, type ReportThresholds } from '../core/postgres/reports/model';
 
 /** Report thresholds from settings, falling back to the maintenance guides' defaults. */
 export function reportThresholds(): ReportThresholds {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { formatBytes, formatCount } from '../../src/core/format';
-import { formatPgVersion } from '../../src/core/connections/probe';
+import { formatPgVersion } from '../../src/core/postgres/probe';
 
 describe('formatting', () => {
   it('formats sizes', () => {

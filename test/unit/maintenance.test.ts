@@ -142,10 +142,10 @@ describe('history store', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-history-'));
     try {
       const store = new HistoryStore(dir);
-      const base = { connectionId: 'c/../1', connectionName: 'Prod | main', database: 'app', kind: 'vacuum', lock: 'x', risk: 'safe', durationMs: 1500 };
-      await store.append({ ...base, at: '2026-01-01T00:00:00Z', title: 'first', sql: 'VACUUM a', status: 'done' });
+      const base = { connectionId: 'c/../1', connectionName: 'Prod | main', engine: 'postgres' as const, database: 'app', kind: 'vacuum', lock: 'x', risk: 'safe', durationMs: 1500 };
+      await store.append({ ...base, at: '2026-01-01T00:00:00Z', title: 'first', text: 'VACUUM a', status: 'done' });
       fs.appendFileSync(path.join(dir, 'c_.._1.jsonl'), '{torn\n');
-      await store.append({ ...base, at: '2026-01-02T00:00:00Z', title: 'second', sql: 'VACUUM b', status: 'failed', message: 'lock | timeout', before: { sizeBytes: 2048 }, after: { sizeBytes: 1024 } });
+      await store.append({ ...base, at: '2026-01-02T00:00:00Z', title: 'second', text: 'VACUUM b', status: 'failed', message: 'lock | timeout', before: { sizeBytes: 2048 }, after: { sizeBytes: 1024 } });
       assert.deepEqual(fs.readdirSync(dir), ['c_.._1.jsonl'], 'the id cannot name a path outside the folder');
       const entries = await store.read('c/../1');
       assert.deepEqual(entries.map((e) => e.title), ['second', 'first']);
@@ -154,6 +154,26 @@ describe('history store', () => {
       assert.match(md, /failed: lock \\\| timeout/);
       assert.match(md, /2\.0 kB → 1\.0 kB/);
       assert.deepEqual(await store.read('nobody'), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads lines written before engines were told apart (sql, no engine) as PostgreSQL entries', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-history-'));
+    try {
+      const old = { at: '2025-06-01T00:00:00Z', connectionId: 'old', connectionName: 'Old', database: 'app', kind: 'vacuum', title: 'VACUUM t', sql: 'VACUUM "t"', lock: 'SHARE UPDATE EXCLUSIVE', risk: 'safe', status: 'done', durationMs: 10 };
+      fs.writeFileSync(path.join(dir, 'old.jsonl'), `${JSON.stringify(old)}\n`);
+      const store = new HistoryStore(dir);
+      await store.append({ at: '2025-06-02T00:00:00Z', connectionId: 'old', connectionName: 'Old', engine: 'redis', kind: 'flushdb', title: 'FLUSHDB 3', text: 'FLUSHDB', impact: 'deletes every key of database 3', risk: 'destructive', status: 'done', durationMs: 2 });
+      const [redis, pg] = await store.read('old');
+      assert.equal(pg?.engine, 'postgres');
+      assert.equal(pg?.text, 'VACUUM "t"');
+      assert.ok(!('sql' in (pg ?? {})), 'the old field is folded into text');
+      assert.equal(redis?.engine, 'redis');
+      assert.equal(redis?.database, undefined);
+      const md = historyToMarkdown('Old', [redis, pg].filter((e) => e !== undefined), formatBytes);
+      assert.ok(md.includes('`FLUSHDB`') && md.includes('`VACUUM "t"`'));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@ import type { ProfileStore } from '../../connections/profileStore';
 import { PgSessionNode } from '../../views/postgres/objectNodes';
 import { rootOf } from '../../views/node';
 import { Cancelled, UserFacingError } from '../../core/errors';
-import { runMaintenanceFlow, type FlowDeps } from '../../app/operationFlow';
+import { runOperationFlow, type FlowDeps, type FlowRequest } from '../../app/operationFlow';
 import { resolveTarget, type PgTarget } from './pgTarget';
 
 export interface VacuumArgs { options?: VacuumOptions }
@@ -23,6 +23,11 @@ export interface CreateIndexArgs { columns?: string[]; name?: string; unique?: b
 
 export class PgMaintenanceCommands {
   constructor(private readonly deps: FlowDeps, private readonly profiles: ProfileStore) {}
+
+  /** The shared flow; PostgreSQL's executor returns runner outcomes (SQL, rows, backend pid). */
+  private run(req: FlowRequest<MaintenanceOp>): Promise<BatchOutcome | undefined> {
+    return runOperationFlow(this.deps, req) as Promise<BatchOutcome | undefined>;
+  }
 
   private target(node: unknown, kinds: PgTarget['kind'][]): Promise<PgTarget> {
     return resolveTarget(node, kinds, this.profiles, this.deps.connections);
@@ -62,14 +67,14 @@ export class PgMaintenanceCommands {
     const f = await this.features(t);
     const options = args.options ?? (await askVacuumOptions(f));
     const { ops, title } = await this.perTable(t, (target) => buildVacuum(target, options, f));
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops, title, sizeOf: this.opTarget(t) });
+    return this.run({ profile: t.profile, ops, title, sizeOf: this.opTarget(t) });
   }
 
   async analyze(node?: unknown): Promise<BatchOutcome | undefined> {
     const t = await this.target(node, ['table', 'schema', 'database']);
     const f = await this.features(t);
     const { ops, title } = await this.perTable(t, (target) => buildAnalyze(target, {}, f));
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops, title, sizeOf: this.opTarget(t) });
+    return this.run({ profile: t.profile, ops, title, sizeOf: this.opTarget(t) });
   }
 
   async reindex(node?: unknown, args: ReindexArgs = {}): Promise<BatchOutcome | undefined> {
@@ -91,7 +96,7 @@ export class PgMaintenanceCommands {
       }
     }
     const op = buildReindex(this.opTarget(t), { concurrently }, f);
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops: [op] });
+    return this.run({ profile: t.profile, ops: [op] });
   }
 
   async cluster(node?: unknown, args: ClusterArgs = {}): Promise<BatchOutcome | undefined> {
@@ -105,7 +110,7 @@ export class PgMaintenanceCommands {
       if (!choice) throw new Cancelled();
       index = choice.value;
     }
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops: [buildCluster(this.opTarget(t), index, { verbose: true })] });
+    return this.run({ profile: t.profile, ops: [buildCluster(this.opTarget(t), index, { verbose: true })] });
   }
 
   async checkpoint(node?: unknown): Promise<BatchOutcome | undefined> {
@@ -115,7 +120,7 @@ export class PgMaintenanceCommands {
     if (!(await canCheckpoint(conn, t.database, f.checkpointRole))) {
       throw new UserFacingError(`CHECKPOINT needs a superuser${f.checkpointRole ? ' or a member of pg_checkpoint' : ''}; ${t.profile.user ?? 'this role'} is neither.`);
     }
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops: [buildCheckpoint(t.database)] });
+    return this.run({ profile: t.profile, ops: [buildCheckpoint(t.database)] });
   }
 
   async createIndex(node?: unknown, args: CreateIndexArgs = {}): Promise<BatchOutcome | undefined> {
@@ -128,12 +133,12 @@ export class PgMaintenanceCommands {
     }
     const name = args.name ?? `${t.table ?? 't'}_${columns.join('_')}_idx`.slice(0, 63);
     const op = buildCreateIndexConcurrently(t.database, { schema: t.schema ?? 'public', table: t.table ?? '', name, columns, unique: args.unique });
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops: [op] });
+    return this.run({ profile: t.profile, ops: [op] });
   }
 
   async dropIndex(node?: unknown): Promise<BatchOutcome | undefined> {
     const t = await this.target(node, ['index']);
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops: [buildDropIndexConcurrently(this.opTarget(t))] });
+    return this.run({ profile: t.profile, ops: [buildDropIndexConcurrently(this.opTarget(t))] });
   }
 
   async signalBackend(node: unknown, how: 'cancel' | 'terminate'): Promise<BatchOutcome | undefined> {
@@ -141,7 +146,7 @@ export class PgMaintenanceCommands {
     if (node.session.isUpkeep) throw new UserFacingError('That is Upkeep\'s own session.');
     const t = await this.target(rootOf(node), ['connection']);
     const build = how === 'cancel' ? buildCancelBackend : buildTerminateBackend;
-    return runMaintenanceFlow(this.deps, { profile: t.profile, ops: [build(node.database, node.session.pid)] });
+    return this.run({ profile: t.profile, ops: [build(node.database, node.session.pid)] });
   }
 }
 

@@ -1,6 +1,7 @@
 /** Commands that open report panels or export a report without one. */
 import * as vscode from 'vscode';
-import type { Report, ReportKind } from '../../core/reports/model';
+import type { Report } from '../../core/reports/model';
+import type { ReportKind } from '../../core/postgres/reports/model';
 import { buildReport } from '../../core/postgres/reports/index';
 import type { ExportFormat } from '../../webviews/protocol';
 import { exportReport, EXPORTS, PANEL_TITLES, type ReportDeps } from '../../webviews/reportPanel';

@@ -1,4 +1,6 @@
-import { type ConnectionProfile, describeTarget, ENGINE_LABELS } from './profile';
+import { type ConnectionProfile, describeTarget } from './profile';
+import type { ErrorFacts } from '../engine';
+import { engineModule } from '../engines';
 import { redact } from './redact';
 
 export type ProblemKind =
@@ -27,12 +29,7 @@ export interface ConnectionProblem {
   message: string;
 }
 
-interface ErrorFacts {
-  code: string;
-  message: string;
-}
-
-function factsOf(err: unknown): ErrorFacts {
+export function factsOf(err: unknown): ErrorFacts {
   if (typeof err === 'object' && err !== null) {
     const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
     let code = typeof e.code === 'string' ? e.code : '';
@@ -56,33 +53,25 @@ function factsOf(err: unknown): ErrorFacts {
  * in the log; this is what the user reads. Secrets are redacted from both.
  */
 export function describeConnectionError(profile: ConnectionProfile, err: unknown, secrets: readonly (string | undefined)[] = []): ConnectionProblem {
-  const { code, message } = factsOf(err);
+  const facts = factsOf(err);
+  const { code, message } = facts;
   const where = describeTarget(profile);
-  const engine = ENGINE_LABELS[profile.engine];
+  const module = engineModule(profile.engine);
+  const engine = module.label;
   const m = message.toLowerCase();
   const problem = (kind: ProblemKind, text: string): ConnectionProblem => ({ kind, message: redact(text, secrets) });
 
-  // Query-level PostgreSQL outcomes first: their messages contain words like "timeout".
-  if (code === '55P03') {
-    return problem('lock-timeout', `Another session holds a lock on this object, so the read gave up (lock_timeout): try again when its DDL or maintenance ends.`);
-  }
-  if (code === '57014') {
-    return m.includes('statement timeout')
-      ? problem('statement-timeout', `The query ran longer than its statement_timeout and was stopped by ${engine}.`)
-      : problem('statement-timeout', 'The query was cancelled on the server.');
-  }
-  if (code === '57P01' || code === '57P02' || code === '57P03' || (m.includes('connection terminated') && !m.includes('timeout')) || m.includes('server closed the connection') || m.includes('connection ended unexpectedly')) {
+  // The engine's own codes first: query-level outcomes (lock or statement timeouts) carry words like "timeout".
+  const own = module.describeError?.(facts, { label: engine, where, server: describeTarget({ ...profile, database: undefined }), profile });
+  if (own) return problem(own.kind, own.message);
+  if ((m.includes('connection terminated') && !m.includes('timeout')) || m.includes('server closed the connection') || m.includes('connection ended unexpectedly')) {
     return problem('connection-lost', `The connection to ${engine} at ${where} was lost (server shut down or restarted): refresh to reconnect.`);
   }
   // Refused sockets first: some drivers wrap them in text about encryption settings.
   if (code === 'ECONNREFUSED' || m.includes('econnrefused')) {
     return problem('unreachable', `Nothing is listening at ${where}: is ${engine} running and the port right?`);
   }
-  // Order matters: TLS and auth messages can also carry socket words.
-  if (code === '28P01' || m.includes('password authentication failed') || code === 'Neo.ClientError.Security.Unauthorized' ||
-      m.includes('wrongpass') || m.includes('invalid username-password') || m.includes('noauth') || m.includes('the client is unauthorized due to authentication failure')) {
-    return problem('auth', `${engine} rejected the user name or password for ${where}.`);
-  }
+  // Order matters: TLS messages can also carry socket words.
   if (m.includes('no encryption') || m.includes('ssl off') || m.includes('ssl required') || m.includes('requires ssl') || m.includes('only secure connections')) {
     return problem('tls-required', `${engine} at ${where} requires TLS for this connection: set TLS to "require" or "verify".`);
   }
@@ -95,10 +84,10 @@ export function describeConnectionError(profile: ConnectionProfile, err: unknown
       code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return problem('tls-untrusted', `${engine} at ${where} presented a certificate that is not trusted: use TLS "require" to skip verification, or trust its CA.`);
   }
-  if (code === '3D000' || code === 'Neo.ClientError.Database.DatabaseNotFound' || m.includes('db index is out of range') || (m.includes('database') && m.includes('does not exist'))) {
+  if (m.includes('database') && m.includes('does not exist')) {
     return problem('unknown-database', `${engine} at ${describeTarget({ ...profile, database: undefined })} has no database "${profile.database ?? ''}".`);
   }
-  if (code === '28000' || code === '42501' || code === 'EACCES' || code === 'Neo.ClientError.Security.Forbidden' || m.includes('permission denied') || m.includes('noperm')) {
+  if (code === 'EACCES' || module.permissionCodes?.includes(code) || m.includes('permission denied')) {
     return problem('permission', `${engine} at ${where} refused access: ${firstLine(message)}`);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || m.includes('getaddrinfo')) {
@@ -107,8 +96,8 @@ export function describeConnectionError(profile: ConnectionProfile, err: unknown
   if (code === 'ETIMEDOUT' || m.includes('timeout') || m.includes('timed out')) {
     return problem('timeout', `${engine} at ${where} did not answer within ${Math.round(profile.connectTimeoutMs / 100) / 10} s.`);
   }
-  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ECONNRESET' ||
-      code === 'ServiceUnavailable' || m.includes('connection refused') || m.includes('econnrefused') || m.includes('connection is closed')) {
+  if (code === 'ENOENT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ECONNRESET' ||
+      module.unreachableCodes?.includes(code) || m.includes('connection refused') || m.includes('connection is closed')) {
     return problem('unreachable', `Nothing is listening at ${where}: is ${engine} running and the port right?`);
   }
   return problem('other', `${engine} at ${where}: ${firstLine(message)}`);

@@ -1,17 +1,25 @@
 /**
  * A connection profile: everything needed to reach a server except its secret.
  * Profiles are stored in settings (shareable with a team); the password lives
- * in the editor's secret storage, keyed by `id`.
+ * in the editor's secret storage, keyed by `id`. What differs between engines
+ * comes from their modules (core/engines.ts).
  */
-export const ENGINES = ['postgres', 'neo4j', 'redis', 'docker'] as const;
-export type Engine = (typeof ENGINES)[number];
+import { ENGINE_IDS, type Engine } from '../engine';
+import { engineModule } from '../engines';
 
-export const ENGINE_LABELS: Record<Engine, string> = {
-  postgres: 'PostgreSQL',
-  neo4j: 'Neo4j',
-  redis: 'Redis',
-  docker: 'Docker',
-};
+export { type Engine };
+/** The engines' ids, in view order. */
+export const ENGINES = ENGINE_IDS;
+
+/** "PostgreSQL", "Redis"… */
+export function engineLabel(engine: Engine): string {
+  return engineModule(engine).label;
+}
+
+/** The port an engine listens on unless a profile says otherwise. */
+export function defaultPort(engine: Engine): number {
+  return engineModule(engine).defaultPort;
+}
 
 /** `disable`: plain TCP; `require`: TLS without verifying the certificate; `verify`: TLS with a verified chain. */
 export type TlsMode = 'disable' | 'require' | 'verify';
@@ -36,19 +44,11 @@ export interface ConnectionProfile {
   connectTimeoutMs: number;
 }
 
-export const DEFAULT_PORTS: Record<Engine, number> = {
-  postgres: 5432,
-  neo4j: 7687,
-  redis: 6379,
-  docker: 2375,
-};
-
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
 /** Engines whose profiles carry a password in secret storage. */
 export function usesPassword(engine: Engine): boolean {
-  return engine !== 'docker';
+  return engineModule(engine).usesPassword;
 }
 
 export function isEngine(value: unknown): value is Engine {
@@ -62,12 +62,11 @@ export function newProfileId(): string {
 
 /** A short "where is it" text: `user@host:port/db` or the socket path. Never contains a secret. */
 export function describeTarget(p: ConnectionProfile): string {
-  if (p.engine === 'docker') {
-    return p.socketPath ? `unix://${p.socketPath}` : `${p.tls === 'disable' ? 'tcp' : 'https'}://${p.host ?? ''}:${p.port ?? DEFAULT_PORTS.docker}`;
-  }
+  const engine = engineModule(p.engine);
+  if (engine.describeTarget) return engine.describeTarget(p);
   const user = p.user ? `${p.user}@` : '';
   const db = p.database ? `/${p.database}` : '';
-  return `${user}${p.host ?? ''}:${p.port ?? DEFAULT_PORTS[p.engine]}${db}`;
+  return `${user}${p.host ?? ''}:${p.port ?? engine.defaultPort}${db}`;
 }
 
 /**
@@ -82,8 +81,9 @@ export function validateProfile(p: Partial<ConnectionProfile>): string[] {
     return problems;
   }
   if (!p.name || !p.name.trim()) problems.push('Give the connection a name.');
-  if (p.engine === 'docker' && p.socketPath) {
-    if (!p.socketPath.startsWith('/')) problems.push('The Docker socket path must be absolute.');
+  const engine = engineModule(p.engine);
+  if (engine.socket && p.socketPath) {
+    // The engine checks the socket path itself.
   } else {
     if (!p.host || !p.host.trim()) problems.push('Enter a host name or address.');
     else if (/[\s/@]/.test(p.host)) problems.push(`"${p.host}" is not a valid host name.`);
@@ -91,9 +91,7 @@ export function validateProfile(p: Partial<ConnectionProfile>): string[] {
   if (p.port !== undefined && !(Number.isInteger(p.port) && p.port > 0 && p.port < 65536)) {
     problems.push(`Port ${String(p.port)} is out of range: use 1–65535.`);
   }
-  if (p.engine === 'redis' && p.database !== undefined && p.database !== '' && !/^\d+$/.test(p.database)) {
-    problems.push(`Redis database must be a number (got "${p.database}").`);
-  }
+  problems.push(...(engine.validate?.(p) ?? []));
   if (p.tls !== undefined && !['disable', 'require', 'verify'].includes(p.tls)) {
     problems.push(`TLS mode "${String(p.tls)}" is not one of disable, require, verify.`);
   }

@@ -1,4 +1,4 @@
-import { redactUrl } from './url';
+import { redactUrl } from './urlText';
 
 /**
  * Removes secrets from text before it is logged or shown: every known secret

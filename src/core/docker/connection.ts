@@ -1,13 +1,16 @@
 import type Dockerode from 'dockerode';
 import { loadDockerode } from '../drivers';
-import { type ConnectionProfile, DEFAULT_PORTS } from '../connections/profile';
+import type { ConnectionProfile } from '../connections/profile';
+
+/** The port docker listens on unless the profile says otherwise. */
+export const DEFAULT_PORT = 2375;
 
 export async function openDocker(profile: ConnectionProfile): Promise<Dockerode> {
   const Docker = await loadDockerode();
   if (profile.socketPath) return new Docker({ socketPath: profile.socketPath, timeout: profile.connectTimeoutMs });
   return new Docker({
     host: profile.host,
-    port: profile.port ?? DEFAULT_PORTS.docker,
+    port: profile.port ?? DEFAULT_PORT,
     protocol: profile.tls === 'disable' ? 'http' : 'https',
     timeout: profile.connectTimeoutMs,
   });

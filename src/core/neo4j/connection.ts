@@ -1,12 +1,15 @@
 import type * as Neo4j from 'neo4j-driver';
 import { loadNeo4j } from '../drivers';
-import { type ConnectionProfile, DEFAULT_PORTS } from '../connections/profile';
+import type { ConnectionProfile } from '../connections/profile';
+
+/** The port neo4j listens on unless the profile says otherwise. */
+export const DEFAULT_PORT = 7687;
 
 /** The bolt URL for a profile: scheme from the profile, TLS as the `+s` / `+ssc` suffix. */
 export function neo4jUrl(profile: ConnectionProfile): string {
   const suffix = profile.tls === 'verify' ? '+s' : profile.tls === 'require' ? '+ssc' : '';
   const host = profile.host?.includes(':') ? `[${profile.host}]` : profile.host ?? 'localhost';
-  return `${profile.scheme ?? 'neo4j'}${suffix}://${host}:${profile.port ?? DEFAULT_PORTS.neo4j}`;
+  return `${profile.scheme ?? 'neo4j'}${suffix}://${host}:${profile.port ?? DEFAULT_PORT}`;
 }
 
 export async function openNeo4jDriver(profile: ConnectionProfile, password: string | undefined): Promise<Neo4j.Driver> {

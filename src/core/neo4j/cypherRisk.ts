@@ -307,7 +307,7 @@ function procedureAt(tokens: Token[], i: number): Procedure | undefined {
   return { name: parts.join('.').toLowerCase(), args };
 }
 
-const RANK: Record<Risk, number> = { safe: 0, blocking: 1, destructive: 2 };
+const RANK: Record<Risk, number> = { safe: 0, heavy: 1, blocking: 2, destructive: 3 };
 
 /** Risk, writes and reasons gathered while judging; reasons come out most serious first. */
 class Verdict {

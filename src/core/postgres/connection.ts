@@ -1,6 +1,9 @@
 import type * as Pg from 'pg';
 import { loadPg } from '../drivers';
-import { type ConnectionProfile, DEFAULT_PORTS } from '../connections/profile';
+import type { ConnectionProfile } from '../connections/profile';
+
+/** The port postgres listens on unless the profile says otherwise. */
+export const DEFAULT_PORT = 5432;
 import { type Logger, silentLogger } from '../log';
 import { redact } from '../connections/redact';
 
@@ -21,7 +24,7 @@ export const APPLICATION_NAME = 'Upkeep';
 export function pgClientConfig(profile: ConnectionProfile, password: string | undefined, database?: string): Pg.ClientConfig {
   const config: Pg.ClientConfig = {
     host: profile.host,
-    port: profile.port ?? DEFAULT_PORTS.postgres,
+    port: profile.port ?? DEFAULT_PORT,
     user: profile.user,
     database: database ?? profile.database ?? 'postgres',
     connectionTimeoutMillis: profile.connectTimeoutMs,

@@ -1,12 +1,14 @@
 /**
- * Maintenance operations as data: the exact SQL, the lock it takes, how risky
- * it is. The tree, the palette, report fixes and the CodeLens risk check all
- * build these; one runner executes them (runner.ts).
+ * PostgreSQL's kind of Operation: the exact SQL, the lock it takes, how risky
+ * it is. The tree, the palette and report fixes build these; the shared
+ * operation flow runs them through this engine's executor (runner.ts).
  */
+import type { Operation, Risk } from '../operations/operation';
 import type { PgFeatures } from './features';
 import { displayName, ident, qualified } from './identifiers';
+import { inlineParams } from './sqlText';
 
-export type Risk = 'safe' | 'blocking' | 'destructive';
+export type { Risk };
 
 /** What a statement locks, in PostgreSQL's words, and what that means for other sessions. */
 export interface LockInfo {
@@ -28,22 +30,32 @@ export interface OpTarget {
   pid?: number;
 }
 
-export interface MaintenanceOp {
+export interface MaintenanceOp extends Operation {
+  engine: 'postgres';
   kind: OpKind;
-  /** Short, human: "VACUUM (ANALYZE) public.orders". */
-  title: string;
   target: OpTarget;
   sql: string;
   /** Bound parameters ($1 …) for the few statements that take values. */
   params?: unknown[];
   lock: LockInfo;
-  risk: Risk;
   /** Always true: these statements must run outside a transaction block. */
   autocommit: true;
   /** Which pg_stat_progress_* view reports on it, if any. */
   progress?: ProgressView;
-  /** The name a production connection asks the user to type before a risky run. */
-  confirmName: string;
+}
+
+/** The fields a builder decides; the engine-neutral ones follow from them. */
+type PgOpFields = Omit<MaintenanceOp, 'engine' | 'text' | 'language' | 'impact' | 'lockLevel'>;
+
+function pgOp(f: PgOpFields): MaintenanceOp {
+  return {
+    engine: 'postgres',
+    language: 'sql',
+    text: inlineParams(f.sql, f.params),
+    impact: f.lock.level === 'none' ? f.lock.effect : `${f.lock.level} lock: ${f.lock.effect}`,
+    lockLevel: f.lock.level,
+    ...f,
+  };
 }
 
 const LOCKS = {
@@ -130,7 +142,7 @@ export function buildVacuum(target: OpTarget, options: VacuumOptions, f: PgFeatu
   const opts = parts.length ? ` (${parts.join(', ')})` : '';
   const on = target.kind === 'table' ? ` ${tableTarget(target)}` : '';
   if (target.kind !== 'table' && target.kind !== 'database') throw new Error('VACUUM runs on a table or a database; a schema is vacuumed table by table.');
-  return {
+  return pgOp({
     kind: 'vacuum',
     title: `VACUUM${opts} ${label(target)}`,
     target,
@@ -141,7 +153,7 @@ export function buildVacuum(target: OpTarget, options: VacuumOptions, f: PgFeatu
     autocommit: true,
     progress: options.full ? 'cluster' : 'vacuum',
     confirmName: target.kind === 'table' ? target.name ?? '' : target.database,
-  };
+  });
 }
 
 // ---------------------------------------------------------------- ANALYZE
@@ -155,7 +167,7 @@ export function buildAnalyze(target: OpTarget, options: { verbose?: boolean; ski
     parts.push('SKIP_LOCKED');
   }
   const opts = parts.length ? ` (${parts.join(', ')})` : '';
-  return {
+  return pgOp({
     kind: 'analyze',
     title: `ANALYZE${opts} ${label(target)}`,
     target,
@@ -165,7 +177,7 @@ export function buildAnalyze(target: OpTarget, options: { verbose?: boolean; ski
     autocommit: true,
     progress: 'analyze',
     confirmName: target.kind === 'table' ? target.name ?? '' : target.database,
-  };
+  });
 }
 
 // ---------------------------------------------------------------- REINDEX
@@ -192,7 +204,7 @@ export function buildReindex(target: OpTarget, options: { concurrently?: boolean
     default:
       throw new Error(`REINDEX does not apply to a ${target.kind}.`);
   }
-  return {
+  return pgOp({
     kind: 'reindex',
     title: `REINDEX${conc} ${label(target)}`,
     target,
@@ -203,14 +215,14 @@ export function buildReindex(target: OpTarget, options: { concurrently?: boolean
     autocommit: true,
     progress: 'create_index',
     confirmName: target.kind === 'schema' ? target.schema ?? '' : target.kind === 'database' ? target.database : target.name ?? '',
-  };
+  });
 }
 
 // ---------------------------------------------------------------- CLUSTER
 
 export function buildCluster(target: OpTarget, index: string, options: { verbose?: boolean } = {}): MaintenanceOp {
   const verbose = options.verbose ? ' (VERBOSE)' : '';
-  return {
+  return pgOp({
     kind: 'cluster',
     title: `CLUSTER ${label(target)} USING ${displayName(undefined, index)}`,
     target,
@@ -220,13 +232,13 @@ export function buildCluster(target: OpTarget, index: string, options: { verbose
     autocommit: true,
     progress: 'cluster',
     confirmName: target.name ?? '',
-  };
+  });
 }
 
 // ---------------------------------------------------------------- CHECKPOINT
 
 export function buildCheckpoint(database: string): MaintenanceOp {
-  return {
+  return pgOp({
     kind: 'checkpoint',
     title: 'CHECKPOINT',
     target: { kind: 'server', database },
@@ -235,7 +247,7 @@ export function buildCheckpoint(database: string): MaintenanceOp {
     risk: 'safe',
     autocommit: true,
     confirmName: 'CHECKPOINT',
-  };
+  });
 }
 
 // ---------------------------------------------------------------- indexes
@@ -252,7 +264,7 @@ export interface NewIndex {
 export function buildCreateIndexConcurrently(database: string, ix: NewIndex): MaintenanceOp {
   if (!ix.columns.length) throw new Error('An index needs at least one column.');
   const method = ix.method && ix.method !== 'btree' ? ` USING ${ident(ix.method)}` : '';
-  return {
+  return pgOp({
     kind: 'create-index',
     title: `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${displayName(undefined, ix.name)} ON ${displayName(ix.schema, ix.table)}`,
     target: { kind: 'index', database, schema: ix.schema, name: ix.name, table: ix.table },
@@ -262,12 +274,12 @@ export function buildCreateIndexConcurrently(database: string, ix: NewIndex): Ma
     autocommit: true,
     progress: 'create_index',
     confirmName: ix.name,
-  };
+  });
 }
 
 export function buildDropIndexConcurrently(target: OpTarget): MaintenanceOp {
   if (target.kind !== 'index') throw new Error('DROP INDEX needs an index.');
-  return {
+  return pgOp({
     kind: 'drop-index',
     title: `DROP INDEX CONCURRENTLY ${label(target)}`,
     target,
@@ -276,13 +288,13 @@ export function buildDropIndexConcurrently(target: OpTarget): MaintenanceOp {
     risk: 'destructive',
     autocommit: true,
     confirmName: target.name ?? '',
-  };
+  });
 }
 
 // ---------------------------------------------------------------- backends
 
 export function buildCancelBackend(database: string, pid: number): MaintenanceOp {
-  return {
+  return pgOp({
     kind: 'cancel-backend',
     title: `Cancel the query of backend ${pid}`,
     target: { kind: 'backend', database, pid },
@@ -292,11 +304,11 @@ export function buildCancelBackend(database: string, pid: number): MaintenanceOp
     risk: 'blocking',
     autocommit: true,
     confirmName: String(pid),
-  };
+  });
 }
 
 export function buildTerminateBackend(database: string, pid: number): MaintenanceOp {
-  return {
+  return pgOp({
     kind: 'terminate-backend',
     title: `Terminate backend ${pid}`,
     target: { kind: 'backend', database, pid },
@@ -307,5 +319,5 @@ export function buildTerminateBackend(database: string, pid: number): Maintenanc
     risk: 'destructive',
     autocommit: true,
     confirmName: String(pid),
-  };
+  });
 }

@@ -8,7 +8,8 @@ import type * as Pg from 'pg';
 import type { PostgresConnection } from './connection';
 import type { MaintenanceOp } from './maintenance';
 import { readProgress, PROGRESS_VIEWS, type OpProgress } from './progress';
-import { type ConnectionProblem, describeConnectionError } from '../connections/errors';
+import { describeConnectionError } from '../connections/errors';
+import type { BatchOutcome as SharedBatchOutcome, OperationOutcome } from '../operations/operation';
 import { type Logger, silentLogger } from '../log';
 import { measureTarget, type TargetStats } from './measure';
 
@@ -28,21 +29,13 @@ export interface RunOptions {
   pollMs?: number;
 }
 
-export interface OpOutcome {
-  title: string;
+/** The shared outcome, plus what PostgreSQL adds: the SQL, rows returned, the backend that ran it. */
+export interface OpOutcome extends OperationOutcome {
   sql: string;
-  status: 'done' | 'cancelled' | 'failed';
-  startedAt: string;
-  durationMs: number;
   before?: TargetStats;
   after?: TargetStats;
-  /** Server notices, e.g. the VERBOSE report. */
-  notices: string[];
   rows?: Record<string, unknown>[];
-  problem?: ConnectionProblem;
   backendPid?: number;
-  /** After a cancel: how long until the server showed the backend idle or gone. */
-  stoppedAfterMs?: number;
 }
 
 export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp, opts: RunOptions = {}): Promise<OpOutcome> {
@@ -50,7 +43,7 @@ export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp
   const log = opts.log ?? silentLogger;
   const database = op.target.database;
   const started = Date.now();
-  const outcome: OpOutcome = { title: op.title, sql: op.sql, status: 'done', startedAt: new Date(started).toISOString(), durationMs: 0, notices: [] };
+  const outcome: OpOutcome = { title: op.title, text: op.text, sql: op.sql, status: 'done', startedAt: new Date(started).toISOString(), durationMs: 0, notices: [] };
   if (opts.signal?.aborted) return { ...outcome, status: 'cancelled' };
 
   outcome.before = await measureTarget(conn, op.target).catch(() => undefined);
@@ -120,10 +113,8 @@ async function waitUntilStopped(conn: PostgresConnection, database: string, pid:
   return undefined;
 }
 
-export interface BatchOutcome {
+export interface BatchOutcome extends SharedBatchOutcome<MaintenanceOp> {
   outcomes: OpOutcome[];
-  /** Operations not started because the run was cancelled. */
-  notRun: MaintenanceOp[];
 }
 
 /**

@@ -29,7 +29,7 @@ export async function loadSqlParser(): Promise<void> {
   parser = (t) => lib.parseSync(t);
 }
 
-const RANK: Record<Risk, number> = { safe: 0, blocking: 1, destructive: 2 };
+const RANK: Record<Risk, number> = { safe: 0, heavy: 1, blocking: 2, destructive: 3 };
 
 /** The statement's node type and body: { DropStmt: {...} } → ['DropStmt', {...}]. */
 function unwrap(n: unknown): [string, Node] | undefined {

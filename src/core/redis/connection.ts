@@ -2,12 +2,15 @@ import { isIP } from 'node:net';
 import type IORedis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { loadRedis } from '../drivers';
-import { type ConnectionProfile, DEFAULT_PORTS } from '../connections/profile';
+import type { ConnectionProfile } from '../connections/profile';
+
+/** The port redis listens on unless the profile says otherwise. */
+export const DEFAULT_PORT = 6379;
 
 export function redisOptions(profile: ConnectionProfile, password: string | undefined): RedisOptions {
   const options: RedisOptions = {
     host: profile.host,
-    port: profile.port ?? DEFAULT_PORTS.redis,
+    port: profile.port ?? DEFAULT_PORT,
     db: profile.database ? Number(profile.database) : 0,
     connectTimeout: profile.connectTimeoutMs,
     lazyConnect: true,

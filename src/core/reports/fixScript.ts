@@ -1,11 +1,12 @@
 /**
- * A fix script: the selected findings' fixes as one SQL file for review. Every
- * statement stands alone (VACUUM and the CONCURRENTLY forms refuse to run in
- * a transaction block). Comments never carry a line break from server text,
- * so a name can't end a comment and start a statement.
+ * A fix script: the selected findings' fixes as one file for review, in the
+ * language of their Operations (SQL, Cypher, Redis commands, shell), each
+ * commented in that language's syntax. Every statement stands alone
+ * (VACUUM and the CONCURRENTLY forms refuse to run in a transaction block).
+ * Comments never carry a line break from server text, so a name can't end a
+ * comment and start a statement.
  */
-import { pgSync } from '../drivers';
-import type { MaintenanceOp } from '../postgres/maintenance';
+import { COMMENT_PREFIX, type Operation, type OperationLanguage } from '../operations/operation';
 import type { Finding } from './model';
 
 /** One line of comment text: line breaks (and other control characters) become spaces. */
@@ -14,59 +15,42 @@ export function commentText(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
 }
 
-function literal(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return pgSync().escapeLiteral(typeof v === 'string' ? v : JSON.stringify(v));
+/** The statement as it goes in a script: its exact text, ending with one semicolon where the language has them. */
+export function statementText(op: Operation): string {
+  const text = op.text.replace(/;\s*$/, '');
+  return op.language === 'sql' || op.language === 'cypher' ? `${text};` : text;
 }
 
-/** Replaces $1 … with literals, outside quoted identifiers and strings, so a statement with bound values runs as text. */
-export function inlineParams(sql: string, params: unknown[] | undefined): string {
-  if (!params?.length) return sql;
-  let out = '';
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < sql.length; i++) {
-    const ch = sql[i] ?? '';
-    if (quote) {
-      out += ch;
-      if (ch === quote) quote = null;
-      continue;
-    }
-    if (ch === '"' || ch === "'") {
-      quote = ch;
-      out += ch;
-      continue;
-    }
-    const m = ch === '$' ? /^\$(\d+)/.exec(sql.slice(i)) : null;
-    if (m?.[1] && Number(m[1]) >= 1 && Number(m[1]) <= params.length) {
-      out += literal(params[Number(m[1]) - 1]);
-      i += m[0].length - 1;
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
+/** What each language's script says before its statements. */
+const PREAMBLE: Record<OperationLanguage, string[]> = {
+  sql: [
+    'Review before running; each statement runs on its own, outside a transaction',
+    '(VACUUM and the CONCURRENTLY forms cannot run inside a transaction block: do not wrap this file in BEGIN/COMMIT).',
+  ],
+  cypher: ['Review before running; each statement runs on its own, in its own transaction.'],
+  redis: ['Review before running; each line is one command (redis-cli reads this file from standard input).'],
+  shell: ['Review before running; each line is one command.'],
+  http: ['Review before running; each line is one HTTP request.'],
+};
 
-/** The statement as it goes in a script: values inlined, ending with one semicolon. */
-export function statementText(op: MaintenanceOp): string {
-  return `${inlineParams(op.sql, op.params).replace(/;\s*$/, '')};`;
-}
-
-function commentedOut(text: string): string {
-  // Every line of it, even one inside a quoted name: no line escapes the comment.
-  return text.split(/\r\n|\r|\n/).map((l) => `-- ${l}`).join('\n');
+/** The impact of an operation in a comment: "risk: safe; lock: SHARE UPDATE EXCLUSIVE, reads and writes continue…". */
+function impactText(op: Operation): string {
+  const lock = op.lockLevel !== undefined ? `lock: ${op.lockLevel}, ${commentText(op.impact.replace(/^[A-Z ]+ lock: /, ''))}` : commentText(op.impact);
+  return `risk: ${op.risk}; ${lock}`;
 }
 
 export function fixScript(findings: Finding[], connectionName: string, database: string, now: Date = new Date()): string {
+  const language = findings.flatMap((f) => f.fixes)[0]?.language ?? 'sql';
+  const c = COMMENT_PREFIX[language];
+  const commentedOut = (text: string): string =>
+    // Every line of it, even one inside a quoted name: no line escapes the comment.
+    text.split(/\r\n|\r|\n/).map((l) => `${c} ${l}`).join('\n');
   const lines = [
-    '-- Upkeep fix script',
-    `-- Connection: ${commentText(connectionName)}`,
-    `-- Database: ${commentText(database)}`,
-    `-- Generated: ${now.toISOString()}`,
-    '-- Review before running; each statement runs on its own, outside a transaction',
-    '-- (VACUUM and the CONCURRENTLY forms cannot run inside a transaction block: do not wrap this file in BEGIN/COMMIT).',
+    `${c} Upkeep fix script`,
+    `${c} Connection: ${commentText(connectionName)}`,
+    `${c} Database: ${commentText(database)}`,
+    `${c} Generated: ${now.toISOString()}`,
+    ...PREAMBLE[language].map((l) => `${c} ${l}`),
     '',
   ];
   const written = new Set<string>();
@@ -74,20 +58,20 @@ export function fixScript(findings: Finding[], connectionName: string, database:
   for (const f of withFixes) {
     const [first, ...alternatives] = f.fixes;
     if (!first) continue;
-    lines.push(`-- ${f.severity}: ${commentText(f.object)}: ${commentText(f.message)}`);
-    lines.push(`-- ${commentText(first.title)} (risk: ${first.risk}; lock: ${first.lock.level}, ${commentText(first.lock.effect)})`);
+    lines.push(`${c} ${f.severity}: ${commentText(f.object)}: ${commentText(f.message)}`);
+    lines.push(`${c} ${commentText(first.title)} (${impactText(first)})`);
     const stmt = statementText(first);
     if (written.has(stmt)) lines.push(commentedOut(`(already above) ${stmt}`));
     else lines.push(stmt);
     written.add(stmt);
     for (const alt of alternatives) {
-      lines.push(`-- Alternative: ${commentText(alt.title)} (risk: ${alt.risk}; lock: ${alt.lock.level}, ${commentText(alt.lock.effect)})`);
+      lines.push(`${c} Alternative: ${commentText(alt.title)} (${impactText(alt)})`);
       lines.push(commentedOut(statementText(alt)));
     }
     lines.push('');
   }
   const skipped = findings.length - withFixes.length;
-  if (skipped > 0) lines.push(`-- ${skipped} selected finding${skipped === 1 ? ' has' : 's have'} no statement to run and ${skipped === 1 ? 'is' : 'are'} left out.`, '');
-  if (!withFixes.length) lines.push('-- Nothing to run: none of the selected findings has a fix.', '');
+  if (skipped > 0) lines.push(`${c} ${skipped} selected finding${skipped === 1 ? ' has' : 's have'} no statement to run and ${skipped === 1 ? 'is' : 'are'} left out.`, '');
+  if (!withFixes.length) lines.push(`${c} Nothing to run: none of the selected findings has a fix.`, '');
   return lines.join('\n');
 }

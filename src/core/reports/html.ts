@@ -121,7 +121,7 @@ function section(s: Section): string {
 }
 
 function findingItem(f: Finding): string {
-  const fixes = f.fixes.map((op, i) => `<div>${i === 0 ? 'Fix' : 'Alternative'} (${e(op.risk)}, lock ${e(op.lock.level)}):</div><pre>${e(op.sql)}</pre>`).join('');
+  const fixes = f.fixes.map((op, i) => `<div>${i === 0 ? 'Fix' : 'Alternative'} (${e(op.risk)}${op.lockLevel !== undefined ? `, lock ${e(op.lockLevel)}` : `, ${e(op.impact)}`}):</div><pre>${e(op.text)}</pre>`).join('');
   return `<li class="${e(f.severity)}"><span class="sev">${e(f.severity)}</span><strong>${e(f.object)}</strong>: ${e(f.message)}${fixes}</li>`;
 }
 

@@ -1,11 +1,11 @@
 /**
- * Reports as data: computed in core, rendered by the webview panels and
- * exported by render.ts. Every finding carries its fixes as MaintenanceOps,
- * so "Run" goes through the same preview/confirm/progress path as the tree.
+ * Reports as data, for every engine: computed in core (each engine's reports
+ * live in its folder), rendered by the webview panels and exported by
+ * render.ts. Every finding carries its fixes as Operations, so "Run" goes
+ * through the same preview/confirm/progress path as the tree.
  */
-import type { MaintenanceOp } from '../postgres/maintenance';
+import type { Operation } from '../operations/operation';
 
-export type ReportKind = 'bloat' | 'indexes' | 'health' | 'capacity';
 export type Severity = 'info' | 'warning' | 'critical';
 export type CellValue = string | number | boolean | null;
 
@@ -40,7 +40,7 @@ export interface Section {
   note?: string;
 }
 
-export interface Finding {
+export interface Finding<Op extends Operation = Operation> {
   /** Stable across runs: `${report kind}:${sectionId}:${rowKey}`. */
   id: string;
   severity: Severity;
@@ -51,11 +51,12 @@ export interface Finding {
   message: string;
   evidence: Record<string, CellValue>;
   /** The first is the suggested fix; the rest are alternatives. Empty when nothing can be run for it. */
-  fixes: MaintenanceOp[];
+  fixes: Op[];
 }
 
-export interface Report {
-  kind: ReportKind;
+export interface Report<Op extends Operation = Operation> {
+  /** The engine's report kind: 'bloat', 'memory'… */
+  kind: string;
   title: string;
   connectionName: string;
   database: string;
@@ -64,47 +65,5 @@ export interface Report {
   generatedAt: string;
   durationMs: number;
   sections: Section[];
-  findings: Finding[];
-}
-
-export interface ReportThresholds {
-  /** Table bloat warns at ≥ this share of the table (the guides: 20%)… */
-  bloatPercent: number;
-  /** …and at least this many wasted bytes (10 MB). */
-  bloatMinBytes: number;
-  /** REINDEX is suggested above this share of an index (the guides: 30%). */
-  indexBloatReindexPercent: number;
-  /** Unused indexes smaller than this are not listed (0: all). */
-  unusedIndexMinBytes: number;
-  /** A table with mostly sequential scans probably misses an index from this many live rows. */
-  seqScanMinRows: number;
-  /** Cache hit ratio below this (percent) warns (the guides: 90%). */
-  cacheHitMin: number;
-  /** Queries running, and transactions left idle, longer than this (seconds). */
-  longQuerySeconds: number;
-  /** Transaction-ID age (of a database or table) that warns. */
-  wraparoundWarnAge: number;
-  /** A sequence this far (percent) towards its limit warns. */
-  sequenceWarnPercent: number;
-  /** Dead tuples at ≥ this share of live + dead warn (the guides: 20%). */
-  deadTuplePercent: number;
-}
-
-export const DEFAULT_REPORT_THRESHOLDS: ReportThresholds = {
-  bloatPercent: 20,
-  bloatMinBytes: 10 * 1024 * 1024,
-  indexBloatReindexPercent: 30,
-  unusedIndexMinBytes: 0,
-  seqScanMinRows: 10_000,
-  cacheHitMin: 90,
-  longQuerySeconds: 60,
-  wraparoundWarnAge: 200_000_000,
-  sequenceWarnPercent: 75,
-  deadTuplePercent: 20,
-};
-
-export interface ReportOptions {
-  signal?: AbortSignal;
-  thresholds?: ReportThresholds;
-  now?: Date;
+  findings: Finding<Op>[];
 }

@@ -7,7 +7,7 @@ import type { CellValue, Column, Report, Section } from './model';
 
 export { formatCell, NOT_AVAILABLE } from './cells';
 export { renderHtml, escapeHtml } from './html';
-export { fixScript, inlineParams, statementText } from './fixScript';
+export { fixScript, statementText } from './fixScript';
 
 // ---------------------------------------------------------------- Markdown
 
@@ -40,7 +40,7 @@ export function renderMarkdown(report: Report): string {
   if (!report.findings.length) out.push('Nothing needs attention.', '');
   for (const f of report.findings) {
     out.push(`- **${f.severity}** ${escapeMarkdown(f.object)}: ${escapeMarkdown(f.message)}`);
-    f.fixes.forEach((op, i) => out.push(`  - ${i === 0 ? 'Fix' : 'Alternative'} (${op.risk}): ${escapeMarkdown(op.sql.replace(/\s+/g, ' '))}`));
+    f.fixes.forEach((op, i) => out.push(`  - ${i === 0 ? 'Fix' : 'Alternative'} (${op.risk}): ${escapeMarkdown(op.text.replace(/\s+/g, ' '))}`));
   }
   if (report.findings.length) out.push('');
   for (const s of report.sections) {
@@ -83,7 +83,7 @@ export function renderCsv(report: Report): string {
     return text;
   });
   let findings = `# Findings\r\n${csvLine(['Severity', 'Section', 'Object', 'Message', 'Fix'].map((h) => csvField(h)))}`;
-  for (const f of report.findings) findings += csvLine([f.severity, f.sectionId, f.object, f.message, f.fixes[0]?.sql ?? null].map(csvField));
+  for (const f of report.findings) findings += csvLine([f.severity, f.sectionId, f.object, f.message, f.fixes[0]?.text ?? null].map(csvField));
   return [...blocks, findings].join('\r\n');
 }
 

@@ -80,8 +80,8 @@ describe('PostgreSQL maintenance from the tree', function () {
     const result = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.vacuum', node, { options: { analyze: true } });
     assert.ok(result, 'ran');
     const preview = previews.at(-1);
-    assert.equal(preview?.ops[0]?.sql, 'VACUUM (ANALYZE) "public"."ext_bloat"');
-    assert.equal(preview.ops[0]?.lock.level, 'SHARE UPDATE EXCLUSIVE');
+    assert.equal(preview?.ops[0]?.text, 'VACUUM (ANALYZE) "public"."ext_bloat"');
+    assert.equal(preview.ops[0]?.lockLevel, 'SHARE UPDATE EXCLUSIVE');
     assert.equal(preview.risk, 'safe');
     assert.match(preview.sizeText, /\d+(\.\d)? (kB|MB)/);
     const outcome = result.outcomes[0];
@@ -93,7 +93,7 @@ describe('PostgreSQL maintenance from the tree', function () {
     });
     assert.match(String(after.toTreeItem().description), /0% dead · vacuumed just now · analyzed just now/);
     const history = await api.history.read(rw.profile.id);
-    assert.equal(history[0]?.sql, 'VACUUM (ANALYZE) "public"."ext_bloat"');
+    assert.equal(history[0]?.text, 'VACUUM (ANALYZE) "public"."ext_bloat"');
     assert.equal(history[0]?.status, 'done');
     const conn = await child(api.trees.postgres, undefined, 'Maint PG');
     await vscode.commands.executeCommand('upkeep.pg.showHistory', conn);

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { recreateDatabase } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
-import type { Report, ReportKind } from '../../../src/core/reports/model';
+import type { Report } from '../../../src/core/reports/model';
+import type { ReportKind } from '../../../src/core/postgres/reports/model';
 import type { ReportPanel } from '../../../src/webviews/reportPanel';
 import type { UpkeepNode } from '../../../src/views/node';
 import { eventually, label, report, services, upkeep } from './helpers';
@@ -91,7 +92,7 @@ describe('Report panels', function () {
     const previews: string[] = [];
     api.setPrompter({
       confirmOperation: (p) => {
-        previews.push(p.ops[0]?.sql ?? '');
+        previews.push(p.ops[0]?.text ?? '');
         return Promise.resolve(true);
       },
     });

@@ -5,7 +5,8 @@ import { buildReindex, buildVacuum, type MaintenanceOp } from '../maintenance';
 import { formatBytes } from '../../format';
 import { type BloatRow, INDEX_BLOAT_SQL, TABLE_BLOAT_SQL } from './bloatQueries';
 import { checkAborted, col, finding, finishReport, num, openContext, round1, rowKey, type ReportContext } from './common';
-import type { CellValue, Column, Finding, Report, ReportOptions, Section } from '../../reports/model';
+import type { CellValue, Column, Section } from '../../reports/model';
+import type { PgFinding as Finding, PgReport as Report, ReportOptions } from './model';
 
 /** More rows than this per section are cut (the most wasteful stay); the note says so. */
 export const MAX_BLOAT_ROWS = 1000;

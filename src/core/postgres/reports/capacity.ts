@@ -6,7 +6,8 @@
 import type { PostgresConnection } from '../connection';
 import { col, finishReport, iso, openContext, round1, rowKey, USER_SCHEMAS_SQL } from './common';
 import type { CapacitySnapshot } from './capacityStore';
-import type { CellValue, Column, Report, ReportOptions, Section } from '../../reports/model';
+import type { CellValue, Column, Section } from '../../reports/model';
+import type { PgReport as Report, ReportOptions } from './model';
 
 export { CapacityStore, type CapacitySnapshot } from './capacityStore';
 

@@ -2,9 +2,8 @@
 import type { PostgresConnection } from '../connection';
 import { featuresFor, type PgFeatures } from '../features';
 import type { MaintenanceOp } from '../maintenance';
-import {
-  type CellValue, type Column, DEFAULT_REPORT_THRESHOLDS, type Finding, type Report, type ReportKind, type ReportOptions, type ReportThresholds, type Section, type Severity,
-} from '../../reports/model';
+import { type CellValue, type Column, type Section, type Severity } from '../../reports/model';
+import { DEFAULT_REPORT_THRESHOLDS, type PgFinding as Finding, type PgReport as Report, type ReportKind, type ReportOptions, type ReportThresholds } from './model';
 
 export interface ReportContext {
   conn: PostgresConnection;

@@ -7,7 +7,8 @@ import type { PostgresConnection } from '../connection';
 import { col, finishReport, guarded, openContext, type ReportContext, type SectionResult } from './common';
 import { connectionsCheck, idleInTransactionCheck, longQueriesCheck, replicationCheck, slotsCheck } from './healthActivity';
 import { cacheHitCheck, deadTuplesCheck, sequencesCheck, statementsCheck, wraparoundDatabasesCheck, wraparoundTablesCheck } from './healthStorage';
-import type { Report, ReportOptions, Section } from '../../reports/model';
+import type { Section } from '../../reports/model';
+import type { PgReport as Report, ReportOptions } from './model';
 
 type Check = { fallback: Omit<Section, 'rows'>; run: (ctx: ReportContext) => Promise<SectionResult> };
 

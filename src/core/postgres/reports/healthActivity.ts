@@ -2,7 +2,7 @@
 import { buildCancelBackend, buildTerminateBackend } from '../maintenance';
 import { formatBytes, formatDuration } from '../../format';
 import { col, finding, num, round1, type ReportContext, type SectionResult } from './common';
-import type { Finding } from '../../reports/model';
+import type { PgFinding as Finding } from './model';
 
 /** Share of max_connections (less the superuser reserve) that warns, and that is critical. */
 export const CONNECTIONS_WARN_PERCENT = 80;

@@ -4,7 +4,8 @@ import { displayName, ident } from '../identifiers';
 import { buildVacuum } from '../maintenance';
 import { formatDuration } from '../../format';
 import { col, finding, iso, num, round1, rowKey, type ReportContext, type SectionResult, USER_SCHEMAS_SQL } from './common';
-import type { Finding, Severity } from '../../reports/model';
+import type { Severity } from '../../reports/model';
+import type { PgFinding as Finding } from './model';
 
 /** Transaction-ID age from which wraparound is critical (the hard stop is near 2^31). */
 export const WRAPAROUND_CRITICAL_AGE = 1_000_000_000;

@@ -5,9 +5,11 @@ import { buildCapacityReport as capacityReport, takeCapacitySnapshot } from './c
 import type { CapacitySnapshot, CapacityStore } from './capacityStore';
 import { buildHealthReport } from './health';
 import { buildIndexReport } from './indexes';
-import type { Report, ReportKind, ReportOptions } from '../../reports/model';
+import type { ReportKind, ReportOptions, PgReport as Report } from './model';
 
 export * from '../../reports/model';
+export * from './model';
+export type { PgReport as Report, PgFinding as Finding } from './model';
 export { buildBloatReport, measureExactBloat, EXACT_BLOAT_WARNING, MAX_BLOAT_ROWS, type ExactBloat, type ExactTarget } from './bloat';
 export { buildIndexReport, fkIndexName, MAX_INDEX_ROWS } from './indexes';
 export { buildHealthReport, HEALTH_CHECKS } from './health';
@@ -15,7 +17,8 @@ export { CONNECTIONS_WARN_PERCENT, CONNECTIONS_CRITICAL_PERCENT } from './health
 export { CACHE_HIT_MIN_BLOCKS, PG_STAT_STATEMENTS_GUIDE, WRAPAROUND_CRITICAL_AGE } from './healthStorage';
 export { buildCapacityReport, takeCapacitySnapshot, LARGEST_TABLES } from './capacity';
 export { CapacityStore, type CapacitySnapshot } from './capacityStore';
-export { renderMarkdown, renderCsv, renderJson, renderHtml, fixScript, formatCell, escapeHtml, escapeMarkdown, csvField, inlineParams, statementText, NOT_AVAILABLE } from '../../reports/render';
+export { renderMarkdown, renderCsv, renderJson, renderHtml, fixScript, formatCell, escapeHtml, escapeMarkdown, csvField, statementText, NOT_AVAILABLE } from '../../reports/render';
+export { inlineParams } from '../sqlText';
 
 export const REPORT_TITLES: Record<ReportKind, string> = {
   bloat: 'Table and index bloat',

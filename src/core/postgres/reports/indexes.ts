@@ -7,7 +7,8 @@ import type { PgIndex } from '../objects';
 import { formatBytes } from '../../format';
 import { checkAborted, col, finding, finishReport, iso, openContext, rowKey, type ReportContext } from './common';
 import { listAllIndexes, seqScanTables, statsReset, unindexedForeignKeys } from './indexQueries';
-import type { CellValue, Finding, Report, ReportOptions, Section } from '../../reports/model';
+import type { CellValue, Section } from '../../reports/model';
+import type { PgFinding as Finding, PgReport as Report, ReportOptions } from './model';
 
 export const MAX_INDEX_ROWS = 1000;
 const NAMEDATALEN = 63;

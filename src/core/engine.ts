@@ -1,0 +1,127 @@
+/**
+ * What an engine is and can do, as shared code sees it. Each engine folder
+ * (core/postgres, core/neo4j, …) exports one EngineModule from its engine.ts;
+ * core/engines.ts is the one list of them. Shared code asks the module and
+ * never switches on an engine's name.
+ *
+ * A module is small on purpose: identity and profile rules are data, and every
+ * hook that needs a driver or a large piece of code loads it at first use.
+ */
+import type { ConnectionProblem } from './connections/errors';
+import type { OperationExecutor } from './operations/operation';
+import type { Logger } from './log';
+import type { ConnectionProfile, TlsMode } from './connections/profile';
+
+/** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
+export const ENGINE_IDS = ['postgres', 'neo4j', 'redis', 'docker'] as const;
+export type Engine = (typeof ENGINE_IDS)[number];
+
+/** One profile field the add-connection wizard asks for after the address. */
+export interface ProfileField {
+  key: 'database' | 'user';
+  prompt: string;
+  /** Value offered when the profile has none. */
+  default?: string;
+  /** A problem with the typed value, in words; undefined when it is fine. Empty input is always allowed. */
+  validate?: (value: string) => string | undefined;
+}
+
+/** How a URL scheme maps onto a profile of this engine. */
+export interface UrlScheme {
+  tls: TlsMode;
+  /** Neo4j: routing (`neo4j`) or direct (`bolt`). */
+  scheme?: 'neo4j' | 'bolt';
+}
+
+/** The fields a pasted URL sets (id, name and flags come from the wizard). */
+export type UrlFields = Omit<Partial<ConnectionProfile>, 'id'> & { engine: Engine };
+
+/** An error reduced to what mapping needs: its code and its message (with causes folded in). */
+export interface ErrorFacts {
+  code: string;
+  message: string;
+}
+
+export interface EngineModule extends EngineHooks {
+  id: Engine;
+  /** "PostgreSQL". */
+  label: string;
+  defaultPort: number;
+  /** URL schemes (with the colon: `postgres:`) a pasted connection URL may use. */
+  urlSchemes: Readonly<Record<string, UrlScheme>>;
+  /** An example URL for the wizard's hint. */
+  urlExample: string;
+  /** Whether profiles of this engine carry a password. */
+  usesPassword: boolean;
+  /** Whether the wizard asks for a TLS mode (Docker's comes from its URL scheme). */
+  asksTls: boolean;
+  /**
+   * Where the server is, when it is not host and port: Docker's unix socket.
+   * The wizard asks "socket path or host:port" with this default.
+   */
+  socket?: { defaultPath: string; prompt: string };
+  /** Fields the wizard asks for after host and port. */
+  fields: readonly ProfileField[];
+  /** Default user offered by the wizard. */
+  defaultUser?: string;
+  /**
+   * Driver codes that mean "unreachable" but only after the shared socket,
+   * TLS and timeout rules had their say (a wrapper code with many causes).
+   */
+  unreachableCodes?: readonly string[];
+  /** Driver codes that mean "no permission", asked after the shared TLS rules (a rejection may be about TLS). */
+  permissionCodes?: readonly string[];
+
+  /** `user@host:port/db`, or what stands for it (a socket URL). Never contains a secret. */
+  describeTarget?(p: ConnectionProfile): string;
+  /** The name the wizard offers for a new profile, when not `describeTarget` without the user. */
+  defaultName?(p: ConnectionProfile): string;
+  /** Engine-specific problems of a profile, in words (shared checks are done already). */
+  validate?(p: Partial<ConnectionProfile>): string[];
+  /**
+   * The engine's part of reading a pasted URL (after scheme, host, port, user
+   * and password): its path and query. `text` is the URL as pasted.
+   */
+  parseUrl?(url: URL, fields: UrlFields, text: string): UrlFields;
+  /** A URL that the shared parser can't read (Docker's unix://). Returns undefined to let the shared parser go on. */
+  parseSpecialUrl?(scheme: string, text: string): UrlFields | undefined;
+
+  /** "Test connection": connects, authenticates, reads the server version, closes; returns a one-line summary. Throws the driver's error. */
+  probe(profile: ConnectionProfile, password: string | undefined): Promise<string>;
+  /**
+   * The engine's own error codes as one-line problems, asked before the
+   * shared socket/TLS/auth rules. Undefined: not one of its codes.
+   */
+  describeError?(facts: ErrorFacts, ctx: { label: string; where: string; server: string; profile: ConnectionProfile }): ConnectionProblem | undefined;
+}
+
+/**
+ * The hooks later engines fill in; each is optional and each loads its code at
+ * first use. `session` is what the editor keeps open per connection for this
+ * engine (a PostgresConnection, a driver…), made by `openSession`.
+ */
+export interface EngineHooks {
+  /** Opens what the engine's catalog reads and operations share for one connection. */
+  openSession?(profile: ConnectionProfile, password: string | undefined, options?: SessionOptions): Promise<EngineSession>;
+  /** The executor that runs this engine's Operations on a session. */
+  executor?(session: EngineSession, settings: ExecutorSettings): Promise<OperationExecutor>;
+}
+
+/** What the editor passes when it opens a session: its catalog limits and its log. */
+export interface SessionOptions {
+  /** Timeouts of catalog (browsing) reads. */
+  catalog?: { lockTimeoutMs: number; statementTimeoutMs: number };
+  log?: Logger;
+}
+
+/** A connection's open handle, owned by the editor's connection service. */
+export interface EngineSession {
+  dispose(): Promise<void>;
+}
+
+/** Editor settings an executor reads (each engine takes what applies to it). */
+export interface ExecutorSettings {
+  /** PostgreSQL: lock_timeout of a maintenance session. */
+  lockTimeoutMs: number;
+  log?: Logger;
+}

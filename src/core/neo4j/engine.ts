@@ -1,0 +1,54 @@
+/** Neo4j as an engine: identity, URL schemes, status codes, probe. */
+import type { EngineModule, ErrorFacts } from '../engine';
+import type { ConnectionProblem } from '../connections/errors';
+import { DEFAULT_PORT } from './connection';
+
+function describeError({ code, message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
+  const m = message.toLowerCase();
+  if (code === 'Neo.ClientError.Security.Unauthorized' || m.includes('invalid username-password') || m.includes('the client is unauthorized due to authentication failure')) {
+    return { kind: 'auth', message: `${label} rejected the user name or password for ${where}.` };
+  }
+  if (code === 'Neo.ClientError.Database.DatabaseNotFound') return { kind: 'unknown-database', message: `${label} at ${server} has no database "${profile.database ?? ''}".` };
+  return undefined;
+}
+
+export const neo4jEngine: EngineModule = {
+  id: 'neo4j',
+  label: 'Neo4j',
+  defaultPort: DEFAULT_PORT,
+  urlSchemes: {
+    'neo4j:': { tls: 'disable', scheme: 'neo4j' },
+    'neo4j+s:': { tls: 'verify', scheme: 'neo4j' },
+    'neo4j+ssc:': { tls: 'require', scheme: 'neo4j' },
+    'bolt:': { tls: 'disable', scheme: 'bolt' },
+    'bolt+s:': { tls: 'verify', scheme: 'bolt' },
+    'bolt+ssc:': { tls: 'require', scheme: 'bolt' },
+  },
+  urlExample: 'neo4j://localhost:7687 or bolt://…, neo4j+s://…',
+  usesPassword: true,
+  permissionCodes: ['Neo.ClientError.Security.Forbidden'],
+  asksTls: true,
+  fields: [{ key: 'database', prompt: 'Database (empty for the server default)' }],
+  defaultUser: 'neo4j',
+  // The driver's "service unavailable" wraps many causes: it only means unreachable once the shared rules found nothing more precise.
+  unreachableCodes: ['ServiceUnavailable'],
+
+  parseUrl(url, fields) {
+    // A database name is not part of the bolt URL, but accept it.
+    const path = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (path) fields.database = path;
+    return fields;
+  },
+
+  async probe(profile, password) {
+    const { neo4jServerInfo, openNeo4jDriver } = await import('./connection');
+    const driver = await openNeo4jDriver(profile, password);
+    try {
+      const info = await neo4jServerInfo(driver, profile.database);
+      return `Neo4j ${info.version} ${info.edition}, database ${info.database}`;
+    } finally {
+      await driver.close();
+    }
+  },
+  describeError,
+};

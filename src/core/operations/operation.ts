@@ -1,0 +1,122 @@
+/**
+ * An Operation is data: what will be sent to which server, what it locks,
+ * stops or deletes, and how risky that is. Every engine's maintenance action
+ * is one (PostgreSQL's MaintenanceOp is its kind), and one flow in the editor
+ * (app/operationFlow.ts) runs them all the same way: read-only refused →
+ * preview → confirmation → progress with server-side cancel → history →
+ * refresh. Report findings carry Operations as their fixes.
+ */
+import type { Engine } from '../engine';
+import type { ConnectionProblem } from '../connections/errors';
+
+/**
+ * `safe`: others keep working. `heavy`: nothing is locked against others but
+ * it loads the server (I/O, CPU) — always previewed. `blocking`: others wait
+ * while it runs. `destructive`: it removes something that cannot be brought back.
+ */
+export type Risk = 'safe' | 'heavy' | 'blocking' | 'destructive';
+export const RISK_ORDER: readonly Risk[] = ['safe', 'heavy', 'blocking', 'destructive'];
+
+/** The worst risk of a batch. */
+export function highestRisk(ops: readonly { risk: Risk }[]): Risk {
+  return ops.reduce<Risk>((worst, op) => (RISK_ORDER.indexOf(op.risk) > RISK_ORDER.indexOf(worst) ? op.risk : worst), 'safe');
+}
+
+/** The language of an Operation's text: it decides how a fix script comments it. */
+export type OperationLanguage = 'sql' | 'cypher' | 'redis' | 'shell' | 'http';
+
+/** The line-comment prefix of each language, for fix scripts. */
+export const COMMENT_PREFIX: Record<OperationLanguage, string> = {
+  sql: '--',
+  cypher: '//',
+  redis: '#',
+  shell: '#',
+  http: '#',
+};
+
+/** What an operation acts on; each engine adds its own fields (PostgreSQL: database, schema, name…). */
+export interface OperationTarget {
+  kind: string;
+}
+
+export interface Operation {
+  engine: Engine;
+  target: OperationTarget;
+  /** The engine's own kind: 'vacuum', 'flushdb', 'prune-images'… */
+  kind: string;
+  /** Short, human: "VACUUM (ANALYZE) public.orders". */
+  title: string;
+  /** The exact text that will be sent: SQL, Cypher, a Redis command, a Docker API call as its CLI equivalent, an HTTP request. */
+  text: string;
+  language: OperationLanguage;
+  /** What it does to others, in words: the lock and what waits, or what it stops or deletes. */
+  impact: string;
+  /** PostgreSQL: the lock level it takes ('none' when it takes none). Other engines leave it out. */
+  lockLevel?: string;
+  risk: Risk;
+  /** The name a production connection asks the user to type before a risky run. */
+  confirmName: string;
+  /** What progress it can report, in the engine's terms (PostgreSQL: a pg_stat_progress_* view). */
+  progress?: string;
+}
+
+/** Progress of a running operation: a phase in words and, where known, a percentage. */
+export interface OperationProgress {
+  phase: string;
+  percent: number | null;
+}
+
+/** Measurements before and after (sizes, counts), engine-specific but plain numbers. */
+export interface OperationMeasure {
+  sizeBytes: number | null;
+  deadTuples?: number | null;
+  liveTuples?: number | null;
+}
+
+export interface OperationOutcome {
+  title: string;
+  /** The text that was sent. */
+  text: string;
+  status: 'done' | 'cancelled' | 'failed';
+  startedAt: string;
+  durationMs: number;
+  before?: OperationMeasure;
+  after?: OperationMeasure;
+  /** Server notices (a VERBOSE report, warnings). */
+  notices: string[];
+  problem?: ConnectionProblem;
+  /** After a cancel: how long until the server showed the work stopped. */
+  stoppedAfterMs?: number;
+}
+
+export interface BatchOutcome<Op extends Operation = Operation> {
+  outcomes: OperationOutcome[];
+  /** Operations not started because the run was cancelled. */
+  notRun: Op[];
+}
+
+export interface RunCallbacks<Op extends Operation = Operation> {
+  signal?: AbortSignal;
+  /** A batch step starts. */
+  onStep?: (index: number, total: number, op: Op) => void;
+  onProgress?: (p: OperationProgress) => void;
+}
+
+/**
+ * Runs one engine's Operations, one at a time: a cancel stops the running one
+ * on the server and starts no more; a failure of one does not stop the rest.
+ * Never throws for a server-side failure: the outcome says what happened.
+ */
+export interface OperationExecutor<Op extends Operation = Operation> {
+  /** The size of what an operation (or a batch) acts on, for the preview ("8.0 MB"), when the engine can tell. */
+  sizeText(target: Op['target']): Promise<string | undefined>;
+  run(ops: Op[], callbacks: RunCallbacks<Op>): Promise<BatchOutcome<Op>>;
+}
+
+/** "size 8.0 MB → 4.1 MB, dead tuples 10,000 → 0" */
+export function describeChange(o: Pick<OperationOutcome, 'before' | 'after'>, formatBytes: (n: number) => string): string {
+  const parts: string[] = [];
+  if (o.before?.sizeBytes != null && o.after?.sizeBytes != null) parts.push(`size ${formatBytes(o.before.sizeBytes)} → ${formatBytes(o.after.sizeBytes)}`);
+  if (o.before?.deadTuples != null && o.after?.deadTuples != null) parts.push(`dead tuples ${o.before.deadTuples.toLocaleString('en-US')} → ${o.after.deadTuples.toLocaleString('en-US')}`);
+  return parts.join(', ');
+}

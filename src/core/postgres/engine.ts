@@ -1,0 +1,66 @@
+/** PostgreSQL as an engine: identity, profile rules, URL details, error codes, and the hooks that load its code at first use. */
+import type { EngineModule, ErrorFacts, UrlFields } from '../engine';
+import type { ConnectionProblem } from '../connections/errors';
+import { pgSslModeToTls } from '../connections/urlText';
+import { DEFAULT_PORT, type PostgresConnection } from './connection';
+
+function describeError({ code, message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
+  const m = message.toLowerCase();
+  // Query-level outcomes first: their messages contain words like "timeout".
+  if (code === '55P03') {
+    return { kind: 'lock-timeout', message: 'Another session holds a lock on this object, so the read gave up (lock_timeout): try again when its DDL or maintenance ends.' };
+  }
+  if (code === '57014') {
+    return m.includes('statement timeout')
+      ? { kind: 'statement-timeout', message: `The query ran longer than its statement_timeout and was stopped by ${label}.` }
+      : { kind: 'statement-timeout', message: 'The query was cancelled on the server.' };
+  }
+  if (code === '57P01' || code === '57P02' || code === '57P03') {
+    return { kind: 'connection-lost', message: `The connection to ${label} at ${where} was lost (server shut down or restarted): refresh to reconnect.` };
+  }
+  if (code === '28P01' || m.includes('password authentication failed')) return { kind: 'auth', message: `${label} rejected the user name or password for ${where}.` };
+  if (code === '3D000') return { kind: 'unknown-database', message: `${label} at ${server} has no database "${profile.database ?? ''}".` };
+  return undefined;
+}
+
+export const postgresEngine: EngineModule = {
+  id: 'postgres',
+  label: 'PostgreSQL',
+  defaultPort: DEFAULT_PORT,
+  urlSchemes: { 'postgres:': { tls: 'disable' }, 'postgresql:': { tls: 'disable' } },
+  urlExample: 'postgres://user@db.example.com:5432/app',
+  usesPassword: true,
+  // pg_hba rejections (28000) also say why: TLS rules are asked first.
+  permissionCodes: ['28000', '42501'],
+  asksTls: true,
+  fields: [{ key: 'database', prompt: 'Database', default: 'postgres' }],
+  defaultUser: 'postgres',
+
+  parseUrl(url: URL, fields: UrlFields): UrlFields {
+    const path = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (path) fields.database = path;
+    const sslmode = url.searchParams.get('sslmode');
+    if (sslmode) fields.tls = pgSslModeToTls(sslmode);
+    const dbParam = url.searchParams.get('dbname');
+    if (dbParam) fields.database = dbParam;
+    const userParam = url.searchParams.get('user');
+    if (userParam) fields.user = userParam;
+    const timeout = url.searchParams.get('connect_timeout');
+    if (timeout && /^\d+$/.test(timeout)) fields.connectTimeoutMs = Number(timeout) * 1000;
+    return fields;
+  },
+
+  async probe(profile, password) {
+    return (await import('./probe')).probePostgres(profile, password);
+  },
+  describeError,
+
+  async openSession(profile, password, options) {
+    const { PostgresConnection } = await import('./connection');
+    return new PostgresConnection(profile, password, options?.catalog, options?.log);
+  },
+  async executor(session, settings) {
+    const { postgresExecutor } = await import('./executor');
+    return postgresExecutor(session as PostgresConnection, settings);
+  },
+};
