@@ -2,8 +2,8 @@
 // tests one file per file into out/ for mocha. esbuild does not type-check:
 // `npm run typecheck` (tsc --noEmit) does.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 const production = process.argv.includes('--production');
 const tests = process.argv.includes('--tests');
@@ -15,13 +15,52 @@ const watch = process.argv.includes('--watch');
 const drivers = ['pg', 'pg-cursor', 'neo4j-driver', 'ioredis', 'dockerode'];
 const driverFile = (name) => `drivers/${name}.js`;
 
-/** Rewrites `import('pg')` in the extension bundle to `require('./drivers/pg.js')`. */
-const driversOutside = {
+/** Rewrites `require('pg')` in a bundle to `require('./drivers/pg.js')` (`../drivers/…` from a chunk). */
+const driversOutside = (prefix) => ({
   name: 'drivers-outside',
   setup(build) {
-    build.onResolve({ filter: new RegExp(`^(${drivers.join('|')})$`) }, (args) => ({ path: `./${driverFile(args.path)}`, external: true }));
+    build.onResolve({ filter: new RegExp(`^(${drivers.join('|')})$`) }, (args) => ({ path: `${prefix}${driverFile(args.path)}`, external: true }));
   },
+});
+
+// Code that activation does not need is bundled into chunks under dist/chunks/,
+// each required the first time something calls `import()` on its entry module,
+// so what the extension host evaluates at activation stays small whatever the
+// number of engines. An entry is only ever imported with `import()`; a static
+// import of it would bundle a second copy (test/unit/bundle.test.ts checks).
+export const CHUNKS = {
+  // PostgreSQL's parser (WebAssembly glue) for statements from .sql files.
+  'sql-parser': 'src/core/postgres/sqlParser.ts',
+  'pg-query': 'src/core/postgres/pgQuery.ts',
+  'pg-executor': 'src/core/postgres/executor.ts',
+  'neo4j-query': 'src/core/neo4j/neo4jQuery.ts',
+  'cypher-risk': 'src/core/neo4j/cypherRisk.ts',
+  // Editor features, made the first time one of their commands runs or their view lists connections.
+  'pg-views': 'src/views/postgres/index.ts',
+  'pg-commands': 'src/commands/postgres/index.ts',
+  'connection-commands': 'src/commands/connectionCommands.ts',
+  'results-panel': 'src/webviews/resultsPanel.ts',
+  'query-commands': 'src/editor/queryCommands.ts',
 };
+const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
+
+function resolveTs(base) {
+  for (const p of [`${base}.ts`, base, join(base, 'index.ts')]) if (p.endsWith('.ts') && existsSync(p)) return p;
+  return undefined;
+}
+
+/** `import('./x')` or `require('./x')` of a chunk entry → `require('./chunks/x.js')` (a sibling from another chunk). */
+const lazyChunks = (fromChunk) => ({
+  name: 'lazy-chunks',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind !== 'dynamic-import' && args.kind !== 'require-call') return undefined;
+      const name = chunkByPath.get(resolveTs(resolve(args.resolveDir, args.path)) ?? '');
+      if (!name) return undefined;
+      return { path: fromChunk ? `./${name}.js` : `./chunks/${name}.js`, external: true };
+    });
+  },
+});
 
 /** @type {esbuild.BuildOptions} */
 const extension = {
@@ -32,7 +71,9 @@ const extension = {
   platform: 'node',
   target: 'node20',
   external: ['vscode'],
-  plugins: [driversOutside],
+  plugins: [driversOutside('./'), lazyChunks(false)],
+  // import() becomes require(): the extension host loads CommonJS, and the chunks are CommonJS files.
+  supported: { 'dynamic-import': false },
   minify: production,
   sourcemap: !production,
   sourcesContent: false,
@@ -84,8 +125,9 @@ await esbuild.build({
 mkdirSync('dist/webview', { recursive: true });
 copyFileSync('media/report/report.css', 'dist/webview/report.css');
 copyFileSync('media/results/results.css', 'dist/webview/results.css');
-// PostgreSQL's parser (libpg-query) is bundled into extension.js and looks for its WebAssembly next to it.
-copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');
+// PostgreSQL's parser (libpg-query) is bundled into the sql-parser chunk and looks for its WebAssembly next to it.
+mkdirSync('dist/chunks', { recursive: true });
+copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/chunks/libpg-query.wasm');
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 if (watch) {
   const ctx = await esbuild.context(extension);
@@ -93,6 +135,13 @@ if (watch) {
 } else {
   await esbuild.build(extension);
 }
+await esbuild.build({
+  ...extension,
+  entryPoints: Object.entries(CHUNKS).map(([name, file]) => ({ in: file, out: name })),
+  outfile: undefined,
+  outdir: 'dist/chunks',
+  plugins: [driversOutside('../'), lazyChunks(true)],
+});
 if (tests) {
   rmSync('out', { recursive: true, force: true });
   await esbuild.build({
@@ -104,5 +153,7 @@ if (tests) {
     target: 'node20',
     sourcemap: 'inline',
     logLevel: 'warning',
+    // import('./x') stays a CommonJS require, so Node resolves it like the static imports.
+    supported: { 'dynamic-import': false },
   });
 }

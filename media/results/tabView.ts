@@ -229,7 +229,7 @@ export class TabView {
     const focused = this.statusEl.contains(document.activeElement) ? document.activeElement : null;
     const focusedAction = focused instanceof HTMLElement ? (Array.from(focused.classList).find((c) => c !== 'button' && c !== 'secondary' && c !== 'icon-only') ?? '') : undefined;
     const id = d.info.id;
-    const conn = `${d.info.connectionName} · ${d.info.engine === 'neo4j' ? 'Neo4j' : 'PostgreSQL'}`;
+    const conn = `${d.info.connectionName} · ${d.info.engineLabel}`;
     const parts: HTMLElement[] = [];
     if (d.status === 'running' && !d.restored) parts.push(button('Cancel', () => this.post({ type: 'cancel', tabId: id }), { cls: 'cancel', iconName: 'debug-stop', secondary: true, title: 'Cancel the running statement' }));
     if (d.status === 'more') parts.push(button('Fetch more', () => this.post({ type: 'fetchMore', tabId: id }), { cls: 'fetch-more', iconName: 'cloud-download', title: 'Fetch the next rows from the open cursor' }));

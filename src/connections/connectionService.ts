@@ -3,11 +3,9 @@ import { type ConnectionProfile, usesPassword } from '../core/connections/profil
 import { type ProbeResult, probeConnection } from '../core/connections/probe';
 import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError } from '../core/connections/errors';
 import { redact } from '../core/connections/redact';
-import type * as Neo4j from 'neo4j-driver';
 import { PostgresConnection, type CatalogLimits } from '../core/postgres/connection';
 import { engineModule } from '../core/engines';
 import type { EngineSession } from '../core/engine';
-import { openNeo4jDriver } from '../core/neo4j/connection';
 import type { Logger } from '../core/log';
 import type { SecretStore } from './secretStore';
 import type { ProfileStore } from './profileStore';
@@ -26,7 +24,6 @@ export type ConnectionStatus =
 export class ConnectionService implements vscode.Disposable {
   private readonly statuses = new Map<string, ConnectionStatus>();
   private readonly sessions = new Map<string, { fingerprint: string; session: Promise<EngineSession> }>();
-  private readonly neo = new Map<string, { fingerprint: string; driver: Promise<Neo4j.Driver> }>();
   private readonly inFlight = new Map<string, Promise<ProbeResult>>();
   private readonly changed = new vscode.EventEmitter<string>();
   /** Fires with a profile id whose status changed. */
@@ -113,18 +110,6 @@ export class ConnectionService implements vscode.Disposable {
     return (await this.session(profile)) as PostgresConnection;
   }
 
-  /** A Neo4j driver (its own small pool) for a profile, opened on first use; statements from files run on it. */
-  async neo4j(profile: ConnectionProfile): Promise<Neo4j.Driver> {
-    const fingerprint = JSON.stringify(profile);
-    const existing = this.neo.get(profile.id);
-    if (existing && existing.fingerprint === fingerprint) return existing.driver;
-    if (existing) void existing.driver.then((d) => d.close()).catch(() => undefined);
-    const driver = Promise.resolve(this.secrets.getPassword(profile.id)).then((password) => openNeo4jDriver(profile, password));
-    this.neo.set(profile.id, { fingerprint, driver });
-    driver.catch(() => this.neo.delete(profile.id));
-    return driver;
-  }
-
   /**
    * A separate connection for one long piece of work (a report), with its own
    * application_name so that work can be cancelled on the server without
@@ -137,9 +122,6 @@ export class ConnectionService implements vscode.Disposable {
   async forget(id: string): Promise<void> {
     const existing = this.sessions.get(id);
     this.sessions.delete(id);
-    const neo = this.neo.get(id);
-    this.neo.delete(id);
-    if (neo) void neo.driver.then((d) => d.close()).catch(() => undefined);
     this.statuses.delete(id);
     this.changed.fire(id);
     if (existing) await existing.session.then((s) => s.dispose()).catch(() => undefined);
@@ -147,7 +129,7 @@ export class ConnectionService implements vscode.Disposable {
 
   private async dropStale(): Promise<void> {
     const current = new Map(this.profiles.all().map((s) => [s.profile.id, JSON.stringify(s.profile)]));
-    for (const [id, entry] of [...this.sessions, ...this.neo]) {
+    for (const [id, entry] of this.sessions) {
       if (current.get(id) !== entry.fingerprint) await this.forget(id);
     }
   }
@@ -156,8 +138,6 @@ export class ConnectionService implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     for (const { session } of this.sessions.values()) void session.then((s) => s.dispose()).catch(() => undefined);
     this.sessions.clear();
-    for (const { driver } of this.neo.values()) void driver.then((d) => d.close()).catch(() => undefined);
-    this.neo.clear();
     this.changed.dispose();
   }
 }

@@ -57,7 +57,13 @@ export function pgSync(): typeof Pg {
   return pgModule;
 }
 
-/** Which drivers Upkeep has loaded in this process (for the activation-cost test). */
+/**
+ * Which drivers Upkeep has loaded in this process (for the activation-cost
+ * test): those loaded through this module, and any driver file of the bundle
+ * that is in Node's module cache (a lazily loaded chunk has its own copy of
+ * this module, so its loads are seen there).
+ */
 export function loadedDriverModules(): string[] {
-  return [...loaded].sort();
+  const bundled = Object.keys(require.cache).flatMap((file) => /[\\/]dist[\\/]drivers[\\/]([^\\/]+)\.js$/.exec(file)?.[1] ?? []);
+  return [...new Set([...loaded, ...bundled])].sort();
 }

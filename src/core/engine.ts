@@ -10,6 +10,8 @@
 import type { ConnectionProblem } from './connections/errors';
 import type { OperationExecutor } from './operations/operation';
 import type { Logger } from './log';
+import type { StatementRisk } from './query/risk';
+import type { QueryStream, RunOptions } from './query/types';
 import type { ConnectionProfile, TlsMode } from './connections/profile';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
@@ -105,6 +107,8 @@ export interface EngineHooks {
   openSession?(profile: ConnectionProfile, password: string | undefined, options?: SessionOptions): Promise<EngineSession>;
   /** The executor that runs this engine's Operations on a session. */
   executor?(session: EngineSession, settings: ExecutorSettings): Promise<OperationExecutor>;
+  /** Statements from files (CodeLens, Run, Explain) in this engine's language. */
+  statements?: StatementSupport;
 }
 
 /** What the editor passes when it opens a session: its catalog limits and its log. */
@@ -124,4 +128,50 @@ export interface ExecutorSettings {
   /** PostgreSQL: lock_timeout of a maintenance session. */
   lockTimeoutMs: number;
   log?: Logger;
+}
+
+/** How a statement from a file is run: as is, under EXPLAIN, or under EXPLAIN ANALYZE (which executes it). */
+export type RunMode = 'run' | 'explain' | 'explain-analyze';
+
+/** One statement of a file as the engine's splitter reads it. */
+export interface StatementPart {
+  /** false: a psql meta-command, COPY FROM STDIN, a console command, unterminated text… never sent. */
+  runnable: boolean;
+  text: string;
+  start: number;
+  end: number;
+  /** Why a flagged statement is not sent. */
+  note?: string;
+}
+
+/** What the engine thinks of a statement before anything is sent. */
+export interface StatementJudgement extends StatementRisk {
+  /** Set when the statement may not run in this mode at all: the reason, for the user. */
+  refusal?: string;
+  /** The exact text that will be sent for the mode (EXPLAIN … around it). */
+  sent: string;
+  /** The engine's own analysis, handed back to `start`. */
+  analysis?: unknown;
+}
+
+export interface StatementStart extends RunOptions {
+  text: string;
+  mode: RunMode;
+  judgement: StatementJudgement;
+  /** The profile's database, when it has one. */
+  database?: string;
+  /** Aborting stops the statement on the server, even before the stream exists. */
+  signal?: AbortSignal;
+}
+
+/** Statements typed in files of one language run on this engine. */
+export interface StatementSupport {
+  /** The editor's language id of those files ('sql', 'cypher'). */
+  languageId: string;
+  /** Which run modes the CodeLens offers besides Run. */
+  explains: boolean;
+  split(text: string): Promise<StatementPart[]>;
+  judge(text: string, mode: RunMode): Promise<StatementJudgement>;
+  /** Starts the statement on a session of its own (autocommit), streaming its rows. */
+  start(session: EngineSession, req: StatementStart): Promise<QueryStream>;
 }

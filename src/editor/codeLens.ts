@@ -5,8 +5,8 @@
  * lens that says why they are not sent. `upkeep.codeLens.enabled` turns it off.
  */
 import * as vscode from 'vscode';
-import { documentStatements, type DocStatement } from './statements';
-import { classifySql, loadSqlParser } from '../core/postgres/sqlRisk';
+import { documentStatements, statementSupport, type DocStatement } from './statements';
+import type { StatementSupport } from '../core/engine';
 
 export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -18,17 +18,16 @@ export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Dispos
   /** Per statement object, so per document version: lenses are asked for again and again while the file is unchanged. */
   private readonly explainableCache = new WeakMap<DocStatement, boolean>();
 
-  private explainable(s: DocStatement): boolean {
+  private async explainable(support: StatementSupport, s: DocStatement): Promise<boolean> {
     let v = this.explainableCache.get(s);
-    if (v === undefined) this.explainableCache.set(s, (v = classifySql(s.text).explainable));
+    if (v === undefined) this.explainableCache.set(s, (v = (await support.judge(s.text, 'run')).explainable));
     return v;
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!vscode.workspace.getConfiguration('upkeep.codeLens', doc).get<boolean>('enabled', true)) return [];
     const list = await documentStatements(doc);
-    const sql = doc.languageId === 'sql';
-    if (sql) await loadSqlParser();
+    const support = statementSupport(doc);
     const out: vscode.CodeLens[] = [];
     const runnable = list.filter((s) => s.kind === 'run');
     if (runnable.length > 1) {
@@ -46,7 +45,7 @@ export class StatementCodeLens implements vscode.CodeLensProvider, vscode.Dispos
         new vscode.CodeLens(at, { title: '$(play) Run', command: 'upkeep.query.run', arguments: args, tooltip: 'Run this statement on the file\'s connection' }),
         new vscode.CodeLens(at, { title: 'Run on…', command: 'upkeep.query.runOn', arguments: args, tooltip: 'Pick a connection for this run only' }),
       );
-      if (sql && this.explainable(s)) {
+      if (support?.explains && (await this.explainable(support, s))) {
         out.push(
           new vscode.CodeLens(at, { title: 'Explain', command: 'upkeep.query.explain', arguments: args, tooltip: 'Show the plan (EXPLAIN): nothing is executed' }),
           new vscode.CodeLens(at, { title: 'Explain Analyze', command: 'upkeep.query.explainAnalyze', arguments: args, tooltip: 'EXPLAIN (ANALYZE, BUFFERS): executes the statement; writes are rolled back' }),

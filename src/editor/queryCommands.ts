@@ -10,14 +10,10 @@ import type { ConnectionService } from '../connections/connectionService';
 import type { Logger } from '../core/log';
 import type { Prompter, StatementPreview } from '../app/prompter';
 import { UserFacingError } from '../core/errors';
-import { classifySql, loadSqlParser, type SqlAnalysis } from '../core/postgres/sqlRisk';
-import { classifyCypher } from '../core/neo4j/cypherRisk';
-import type { StatementRisk } from '../core/query/risk';
-import { pgStatementFor, startPgQuery, type PgRunMode } from '../core/postgres/pgQuery';
+import type { RunMode, StatementJudgement } from '../core/engine';
+import { engineModule } from '../core/engines';
 import { errorPosition, statementErrorText } from '../core/query/errors';
 import { CONNECTION_LEVEL, describeConnectionError } from '../core/connections/errors';
-import { startCypher, terminateTagged } from '../core/neo4j/neo4jQuery';
-import type { QueryStream } from '../core/query/types';
 import type { ResultsPanel, RunRequest, TabSnapshot } from '../webviews/resultsPanel';
 import { documentStatements, engineOf, statementAt, type DocStatement } from './statements';
 import type { FileConnections } from './fileConnections';
@@ -33,7 +29,7 @@ export interface QueryDeps {
 }
 
 export interface RunArgs {
-  mode?: PgRunMode;
+  mode?: RunMode;
   /** Pick the connection for this run only ("Run on…"). */
   pick?: boolean;
 }
@@ -56,13 +52,13 @@ function title(text: string): string {
  * password, TLS, lost connection…) in the same one line as everywhere else;
  * otherwise the server's message, with where in the file it points.
  */
-export function describeFailure(profile: ConnectionProfile, doc: vscode.TextDocument, stmt: DocStatement, mode: PgRunMode, err: unknown): string {
+export function describeFailure(profile: ConnectionProfile, doc: vscode.TextDocument, stmt: DocStatement, sent: string, err: unknown): string {
   const problem = describeConnectionError(profile, err);
   if (CONNECTION_LEVEL.has(problem.kind) || problem.kind === 'statement-timeout' || problem.kind === 'lock-timeout') return problem.message;
   const text = statementErrorText(err);
   const pos = errorPosition(err);
   if (pos === undefined) return text;
-  const within = pos - 1 - (pgStatementFor(stmt.text, mode).length - stmt.text.length);
+  const within = pos - 1 - (sent.length - stmt.text.length);
   if (within < 0 || within > stmt.text.length) return text;
   const at = doc.positionAt(doc.offsetAt(stmt.range.start) + within);
   return `${text}\n(line ${at.line + 1}, column ${at.character + 1} of ${vscode.workspace.asRelativePath(doc.uri)})`;
@@ -93,23 +89,10 @@ export class QueryCommands {
     const { doc, stmt } = await this.target(uri, index);
     const profile = args.pick ? await this.deps.files.pick(doc, false) : await this.deps.files.resolve(doc);
     const mode = args.mode ?? 'run';
-    const engine = profile.engine;
-    let risk: StatementRisk;
-    let analysis: SqlAnalysis | undefined;
-    if (engine === 'postgres') {
-      await loadSqlParser();
-      analysis = classifySql(stmt.text);
-      risk = analysis;
-      if (analysis.transactionControl) {
-        throw new UserFacingError('Upkeep runs each statement on its own connection in autocommit, so BEGIN / COMMIT / ROLLBACK have nothing to act on. Run the statements one by one, or the whole script with psql.');
-      }
-      if (mode !== 'run' && !analysis.explainable) throw new UserFacingError('EXPLAIN applies to SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, EXECUTE and CREATE TABLE AS only.');
-    } else if (engine === 'neo4j') {
-      if (mode !== 'run') throw new UserFacingError('Explain is offered for SQL statements.');
-      risk = classifyCypher(stmt.text);
-    } else {
-      throw new UserFacingError(`${profile.name} is a ${engine} connection: statements run on PostgreSQL and Neo4j connections.`);
-    }
+    const support = engineModule(profile.engine).statements;
+    if (!support) throw new UserFacingError(`${profile.name} is a ${engineModule(profile.engine).label} connection: statements run on PostgreSQL and Neo4j connections.`);
+    const risk = await support.judge(stmt.text, mode);
+    if (risk.refusal) throw new UserFacingError(risk.refusal);
 
     const executes = mode !== 'explain';
     if (profile.readOnly && risk.writes && executes) {
@@ -122,42 +105,27 @@ export class QueryCommands {
       if (!ok) return undefined;
     }
     this.deps.log.info(`Running on ${profile.name} (${mode}): ${title(stmt.text)}`);
-    const req = this.request(profile, stmt.text, mode, analysis, risk);
-    req.describe = (err) => describeFailure(profile, doc, stmt, mode, err);
+    const req = this.request(profile, stmt.text, mode, risk);
+    req.describe = (err) => describeFailure(profile, doc, stmt, risk.sent, err);
     return this.deps.results.run(req);
   }
 
-  private request(profile: ConnectionProfile, text: string, mode: PgRunMode, analysis: SqlAnalysis | undefined, risk: StatementRisk): RunRequest {
+  private request(profile: ConnectionProfile, text: string, mode: RunMode, judgement: StatementJudgement): RunRequest {
     const { statementTimeoutMs } = settings();
     const tag = (): string => `Upkeep query ${process.pid}-${++runCounter}`;
-    const info = { title: `${mode === 'run' ? '' : mode === 'explain' ? 'EXPLAIN ' : 'EXPLAIN ANALYZE '}${title(text)}`, statement: text, connectionName: profile.name, engine: profile.engine as 'postgres' | 'neo4j' };
+    const engine = engineModule(profile.engine);
+    const info = { title: `${mode === 'run' ? '' : mode === 'explain' ? 'EXPLAIN ' : 'EXPLAIN ANALYZE '}${title(text)}`, statement: text, connectionName: profile.name, engine: profile.engine, engineLabel: engine.label };
     const connections = this.deps.connections;
-    let start: (signal?: AbortSignal) => Promise<QueryStream>;
-    if (profile.engine === 'postgres' && analysis) {
-      const database = profile.database ?? 'postgres';
-      start = async (signal) => {
-        const conn = await connections.postgres(profile);
-        const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: tag(), analysis, mode };
-        return startPgQuery(conn, database, text, signal ? { ...opts, signal } : opts);
-      };
-    } else {
-      start = async (signal) => {
-        const driver = await connections.neo4j(profile);
-        const t = tag();
-        const opts = { statementTimeoutMs, readOnly: profile.readOnly, tag: t, ...(profile.database ? { database: profile.database } : {}) };
-        // Until startCypher returns there is no stream to cancel: terminate the tagged transaction instead.
-        const onAbort = (): void => void terminateTagged(driver, t, profile.database ? { database: profile.database } : {}).catch(() => 0);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        try {
-          return await startCypher(driver, text, opts);
-        } finally {
-          signal?.removeEventListener('abort', onAbort);
-        }
-      };
-    }
+    const support = engine.statements;
+    if (!support) throw new UserFacingError(`${engine.label} connections do not run statements.`);
+    const start = async (signal?: AbortSignal) => {
+      const session = await connections.session(profile);
+      const base = { text, mode, judgement, statementTimeoutMs, readOnly: profile.readOnly, tag: tag(), ...(profile.database ? { database: profile.database } : {}) };
+      return support.start(session, signal ? { ...base, signal } : base);
+    };
     const req: RunRequest = { info, start: (signal) => start(signal) };
     // Export all runs the statement again: only for reads.
-    if (!risk.writes) req.rerun = () => start();
+    if (!judgement.writes) req.rerun = () => start();
     return req;
   }
 

@@ -3,9 +3,8 @@
  * by the core splitters and cached per document version (CodeLens asks often).
  */
 import * as vscode from 'vscode';
-import { loadSqlScanner, splitSql } from '../core/postgres/splitSql';
-import { splitCypher } from '../core/neo4j/splitCypher';
-import type { Engine } from '../core/connections/profile';
+import type { Engine, StatementSupport } from '../core/engine';
+import { ENGINE_MODULES, engineModule } from '../core/engines';
 
 export interface DocStatement {
   index: number;
@@ -16,10 +15,19 @@ export interface DocStatement {
   note?: string;
 }
 
-export const QUERY_LANGUAGES: Record<string, Engine> = { sql: 'postgres', cypher: 'neo4j' };
+/** Language id → the engine whose statements files of that language hold. */
+export const QUERY_LANGUAGES: Readonly<Record<string, Engine>> = Object.fromEntries(
+  ENGINE_MODULES.flatMap((m) => (m.statements ? [[m.statements.languageId, m.id]] : [])),
+);
 
 export function engineOf(doc: vscode.TextDocument): Engine | undefined {
   return QUERY_LANGUAGES[doc.languageId];
+}
+
+/** The statement support of the document's engine; undefined for other languages. */
+export function statementSupport(doc: vscode.TextDocument): StatementSupport | undefined {
+  const engine = engineOf(doc);
+  return engine ? engineModule(engine).statements : undefined;
 }
 
 const cache = new WeakMap<vscode.TextDocument, { version: number; list: DocStatement[] }>();
@@ -28,16 +36,12 @@ export async function documentStatements(doc: vscode.TextDocument): Promise<DocS
   const hit = cache.get(doc);
   if (hit && hit.version === doc.version) return hit.list;
   const text = doc.getText();
-  let parts: { kind: string; text: string; start: number; end: number; note?: string }[];
-  if (doc.languageId === 'cypher') parts = splitCypher(text);
-  else {
-    await loadSqlScanner();
-    parts = splitSql(text);
-  }
+  const support = statementSupport(doc);
+  const parts = support ? await support.split(text) : [];
   const list = parts.map((p, index): DocStatement => {
     const s: DocStatement = {
       index,
-      kind: p.kind === 'sql' || p.kind === 'cypher' ? 'run' : 'flagged',
+      kind: p.runnable ? 'run' : 'flagged',
       text: p.text,
       range: new vscode.Range(doc.positionAt(p.start), doc.positionAt(p.end)),
     };

@@ -12,6 +12,7 @@ export const CONNECTION_URI_SCHEME = 'upkeep-connection';
  * ConnectionDecorations), so they stay visible whatever the status.
  */
 export class ConnectionNode extends UpkeepNode {
+  override readonly nodeKind: string = 'connection';
   constructor(
     readonly profile: ConnectionProfile,
     readonly scope: ProfileScope,

@@ -8,11 +8,28 @@ export abstract class UpkeepNode {
     readonly parent: UpkeepNode | undefined,
   ) {}
 
+  /**
+   * What the node stands for ('pg-table', 'pg-index'…): commands tell nodes
+   * apart by this, not by class, so code in a lazily loaded chunk recognises
+   * nodes made by the extension's main bundle.
+   */
+  readonly nodeKind: string = 'node';
+
   abstract toTreeItem(): vscode.TreeItem;
 
   getChildren(): Promise<UpkeepNode[]> {
     return Promise.resolve([]);
   }
+
+  /** Forgets what the node has loaded, so the next render reads it again. */
+  invalidate(): void {
+    // Nothing cached by default.
+  }
+}
+
+/** The node as the kind it says it is, or undefined. */
+export function nodeOfKind<T extends UpkeepNode>(node: unknown, kind: string): T | undefined {
+  return node instanceof Object && (node as { nodeKind?: unknown }).nodeKind === kind ? (node as T) : undefined;
 }
 
 /** The top of the tree a node hangs in (its connection node). */

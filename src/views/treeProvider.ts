@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { Engine } from '../core/connections/profile';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileStore } from '../connections/profileStore';
-import { ConnectionNode } from './connectionNode';
-import { PgConnectionNode, type PgTreeContext } from './postgres/nodes';
+import type { ConnectionNode } from './connectionNode';
+import { engineViews } from './registry';
 import type { UpkeepNode } from './node';
 
 /**
@@ -40,11 +40,11 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
 
   async getChildren(element?: UpkeepNode): Promise<UpkeepNode[]> {
     if (element) return element.getChildren();
-    this.roots = this.profiles.byEngine(this.engine).map(({ profile, scope }) =>
-      this.engine === 'postgres' ? new PgConnectionNode(profile, scope, this.pgContext()) : new ConnectionNode(profile, scope, this.connections, false),
-    );
+    const views = await engineViews(this.engine);
+    const ctx = { connections: this.connections, changed: (node: UpkeepNode) => this.changed.fire(node) };
+    this.roots = this.profiles.byEngine(this.engine).map(({ profile, scope }) => views.connectionNode(profile, scope, ctx));
     this.roots.sort((a, b) => a.profile.name.localeCompare(b.profile.name));
-    return Promise.resolve(this.roots);
+    return this.roots;
   }
 
   /** Connection nodes as last listed (for commands and tests). */
@@ -54,18 +54,6 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
 
   refresh(node?: UpkeepNode): void {
     this.changed.fire(node);
-  }
-
-  private pgContext(): PgTreeContext {
-    return {
-      connections: this.connections,
-      pageSize: () => vscode.workspace.getConfiguration('upkeep.tree').get<number>('pageSize', 500),
-      thresholds: () => {
-        const c = vscode.workspace.getConfiguration('upkeep.health');
-        return { deadTuplePercent: c.get<number>('deadTuplePercent', 20), minDeadTuples: c.get<number>('minDeadTuples', 50) };
-      },
-      changed: (node) => this.changed.fire(node),
-    };
   }
 
   dispose(): void {

@@ -6,6 +6,9 @@
 import type { Report } from '../core/reports/model';
 import type { ReportKind } from '../core/postgres/reports/model';
 
+/** The report panels' webview type: the serializer is registered for it at activation. */
+export const REPORT_VIEW_TYPE = 'upkeep.report';
+
 export type ExportFormat = 'html' | 'markdown' | 'csv' | 'json';
 
 /** What the panel keeps across reloads (webview state) and the serializer restores from. */

@@ -15,9 +15,9 @@ import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
 import { runOperationFlow, type FlowDeps } from '../app/operationFlow';
 import { panelHtml } from './panelHtml';
-import { parsePageMessage, type ExportFormat, type HostToPage, type PageToHost, type PanelState } from './protocol';
+import { parsePageMessage, REPORT_VIEW_TYPE, type ExportFormat, type HostToPage, type PageToHost, type PanelState } from './protocol';
 
-export const REPORT_VIEW_TYPE = 'upkeep.report';
+export { REPORT_VIEW_TYPE };
 
 /** Short names for tabs, menus and the picker (a report's own title is longer: see core/reports). */
 export const PANEL_TITLES: Record<ReportKind, string> = {

@@ -6,21 +6,19 @@ import { PANEL_TITLES, REPORT_VIEW_TYPE, ReportPanel, type ReportDeps } from './
 
 export class ReportPanels implements vscode.Disposable {
   private readonly open = new Map<string, ReportPanel>();
-  private readonly registration: vscode.Disposable;
+  constructor(private readonly deps: ReportDeps) {}
 
-  constructor(private readonly deps: ReportDeps) {
-    // Panels come back after a reload from their saved state, without retainContextWhenHidden.
-    this.registration = vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
-      deserializeWebviewPanel: (panel: vscode.WebviewPanel, saved: unknown) => {
-        const state = saved as PanelState | undefined;
-        if (!state || !deps.profile(state.connectionId)) {
-          panel.dispose();
-          return Promise.resolve();
-        }
-        this.track(new ReportPanel(panel, state, deps, (p) => this.untrack(p)));
-        return Promise.resolve();
-      },
-    });
+  /**
+   * A panel coming back after a reload, from its saved state (the serializer
+   * registered at activation calls this; there is no retainContextWhenHidden).
+   */
+  restore(panel: vscode.WebviewPanel, saved: unknown): void {
+    const state = saved as PanelState | undefined;
+    if (!state || !this.deps.profile(state.connectionId)) {
+      panel.dispose();
+      return;
+    }
+    this.track(new ReportPanel(panel, state, this.deps, (p) => this.untrack(p)));
   }
 
   private key(s: Pick<PanelState, 'kind' | 'connectionId' | 'database'>): string {
@@ -56,7 +54,6 @@ export class ReportPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.registration.dispose();
     for (const p of [...this.open.values()]) p.panel.dispose();
   }
 }

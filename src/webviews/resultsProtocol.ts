@@ -6,6 +6,7 @@
  * more", or goes straight to a file with "export all".
  */
 import type { CellValue, ResultColumn, StatementSummary } from '../core/query/types';
+import type { Engine } from '../core/engine';
 
 export type ResultsExportFormat = 'csv' | 'json';
 
@@ -16,7 +17,9 @@ export interface TabInfo {
   /** The statement as sent. */
   statement: string;
   connectionName: string;
-  engine: 'postgres' | 'neo4j';
+  engine: Engine;
+  /** "PostgreSQL", "Neo4j": shown in the status line. */
+  engineLabel: string;
   startedAt: number;
 }
 

@@ -37,11 +37,43 @@ describe('layer boundaries', () => {
   it('activation loads no database driver', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { activationEvents: string[] };
     assert.ok(!pkg.activationEvents.includes('*'), 'never activate on *');
-    const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8');
+    // The extension bundle and its lazily required chunks (dist/chunks/, one directory down).
+    const chunks = fs.readdirSync(path.join(ROOT, 'dist', 'chunks')).filter((f) => f.endsWith('.js'));
+    const bundles = [
+      { file: 'extension.js', prefix: './', text: fs.readFileSync(path.join(ROOT, 'dist', 'extension.js'), 'utf8') },
+      ...chunks.map((f) => ({ file: `chunks/${f}`, prefix: '../', text: fs.readFileSync(path.join(ROOT, 'dist', 'chunks', f), 'utf8') })),
+    ];
     for (const driver of ['pg', 'neo4j-driver', 'ioredis', 'dockerode']) {
-      assert.ok(bundle.includes(`require("./drivers/${driver}.js")`), `${driver} is required lazily from its own file`);
+      assert.ok(bundles.some((b) => b.text.includes(`require("${b.prefix}drivers/${driver}.js")`)), `${driver} is required lazily from its own file`);
       assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'drivers', `${driver}.js`)), `dist/drivers/${driver}.js exists`);
     }
-    assert.ok(!/node_modules\/(pg|ioredis|dockerode|neo4j-driver)\//.test(bundle), 'no driver code inside the extension bundle');
+    for (const b of bundles) assert.ok(!/node_modules\/(pg|ioredis|dockerode|neo4j-driver)\//.test(b.text), `no driver code inside ${b.file}`);
+  });
+});
+
+describe('what activation evaluates', () => {
+  const dist = path.join(ROOT, 'dist');
+
+  it('the extension bundle stays small: the parser, reports, runners and panels are chunks', () => {
+    const bundle = fs.readFileSync(path.join(dist, 'extension.js'), 'utf8');
+    // Unminified in tests (the .vsix is minified): a generous bound that still fails if a chunk is bundled in.
+    assert.ok(bundle.length < 200_000, `dist/extension.js is ${bundle.length} bytes`);
+    for (const chunk of ['pg-views', 'pg-commands', 'connection-commands', 'results-panel', 'query-commands']) {
+      assert.ok(bundle.includes(`require("./chunks/${chunk}.js")`), `the extension requires chunks/${chunk}.js lazily`);
+    }
+    assert.ok(!bundle.includes('libpg-query'), 'PostgreSQL\'s parser is not in the extension bundle');
+    for (const marker of ['pg_stat_progress_', 'pgstattuple', 'TERMINATE TRANSACTIONS']) assert.ok(!bundle.includes(marker), `${marker}: maintenance, report and runner code stay in chunks`);
+  });
+
+  it('every chunk a bundle requires exists, and the parser finds its WebAssembly next to it', () => {
+    const files = ['extension.js', ...fs.readdirSync(path.join(dist, 'chunks')).filter((f) => f.endsWith('.js')).map((f) => `chunks/${f}`)];
+    for (const file of files) {
+      const text = fs.readFileSync(path.join(dist, file), 'utf8');
+      for (const m of text.matchAll(/require\("(\.\.?\/[^"]+\.js)"\)/g)) {
+        const target = path.resolve(path.dirname(path.join(dist, file)), m[1] ?? '');
+        assert.ok(fs.existsSync(target), `${file} requires ${m[1] ?? ''}, which is missing`);
+      }
+    }
+    assert.ok(fs.existsSync(path.join(dist, 'chunks', 'libpg-query.wasm')));
   });
 });

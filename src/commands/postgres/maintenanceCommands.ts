@@ -10,8 +10,8 @@ import { canCheckpoint, listIndexes } from '../../core/postgres/objects';
 import { displayName } from '../../core/postgres/identifiers';
 import type { BatchOutcome } from '../../core/postgres/runner';
 import type { ProfileStore } from '../../connections/profileStore';
-import { PgSessionNode } from '../../views/postgres/objectNodes';
-import { rootOf } from '../../views/node';
+import type { PgSessionNode } from '../../views/postgres/objectNodes';
+import { nodeOfKind, rootOf } from '../../views/node';
 import { Cancelled, UserFacingError } from '../../core/errors';
 import { runOperationFlow, type FlowDeps, type FlowRequest } from '../../app/operationFlow';
 import { resolveTarget, type PgTarget } from './pgTarget';
@@ -141,8 +141,9 @@ export class PgMaintenanceCommands {
     return this.run({ profile: t.profile, ops: [buildDropIndexConcurrently(this.opTarget(t))] });
   }
 
-  async signalBackend(node: unknown, how: 'cancel' | 'terminate'): Promise<BatchOutcome | undefined> {
-    if (!(node instanceof PgSessionNode)) throw new UserFacingError('Run this from a session in the Sessions folder of a database.');
+  async signalBackend(target: unknown, how: 'cancel' | 'terminate'): Promise<BatchOutcome | undefined> {
+    const node = nodeOfKind<PgSessionNode>(target, 'pg-session');
+    if (!node) throw new UserFacingError('Run this from a session in the Sessions folder of a database.');
     if (node.session.isUpkeep) throw new UserFacingError('That is Upkeep\'s own session.');
     const t = await this.target(rootOf(node), ['connection']);
     const build = how === 'cancel' ? buildCancelBackend : buildTerminateBackend;

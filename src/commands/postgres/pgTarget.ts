@@ -5,9 +5,9 @@ import { listDatabases, listSchemas, listTables } from '../../core/postgres/cata
 import { listIndexes } from '../../core/postgres/objects';
 import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
-import { PgConnectionNode, PgDatabaseNode, PgSchemaNode, PgTableNode } from '../../views/postgres/nodes';
-import { PgIndexNode } from '../../views/postgres/objectNodes';
-import type { UpkeepNode } from '../../views/node';
+import type { PgConnectionNode, PgDatabaseNode, PgSchemaNode, PgTableNode } from '../../views/postgres/nodes';
+import type { PgIndexNode } from '../../views/postgres/objectNodes';
+import { nodeOfKind, type UpkeepNode } from '../../views/node';
 import { Cancelled, UserFacingError } from '../../core/errors';
 
 export type PgTargetKind = 'connection' | 'database' | 'schema' | 'table' | 'index';
@@ -24,17 +24,22 @@ export interface PgTarget {
 }
 
 export function targetFromNode(node: unknown): PgTarget | undefined {
-  if (node instanceof PgIndexNode) {
-    const table = node.parent as PgTableNode;
-    return { kind: 'index', profile: table.profile, database: table.database, schema: node.index.schema, table: node.index.table, index: node.index.name, node };
+  const index = nodeOfKind<PgIndexNode>(node, 'pg-index');
+  if (index) {
+    const table = index.parent as PgTableNode;
+    return { kind: 'index', profile: table.profile, database: table.database, schema: index.index.schema, table: index.index.table, index: index.index.name, node: index };
   }
-  if (node instanceof PgTableNode) return { kind: 'table', profile: node.profile, database: node.database, schema: node.table.schema, table: node.table.name, node };
-  if (node instanceof PgSchemaNode) {
-    const db = node.databaseNode;
-    return { kind: 'schema', profile: db.connection.profile, database: db.database.name, schema: node.schema.name, node };
+  const table = nodeOfKind<PgTableNode>(node, 'pg-table');
+  if (table) return { kind: 'table', profile: table.profile, database: table.database, schema: table.table.schema, table: table.table.name, node: table };
+  const schema = nodeOfKind<PgSchemaNode>(node, 'pg-schema');
+  if (schema) {
+    const db = schema.databaseNode;
+    return { kind: 'schema', profile: db.connection.profile, database: db.database.name, schema: schema.schema.name, node: schema };
   }
-  if (node instanceof PgDatabaseNode) return { kind: 'database', profile: node.connection.profile, database: node.database.name, node };
-  if (node instanceof PgConnectionNode) return { kind: 'connection', profile: node.profile, database: node.profile.database ?? 'postgres', node };
+  const database = nodeOfKind<PgDatabaseNode>(node, 'pg-database');
+  if (database) return { kind: 'database', profile: database.connection.profile, database: database.database.name, node: database };
+  const connection = nodeOfKind<PgConnectionNode>(node, 'pg-connection');
+  if (connection) return { kind: 'connection', profile: connection.profile, database: connection.profile.database ?? 'postgres', node: connection };
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 /** Commands that open report panels or export a report without one. */
 import * as vscode from 'vscode';
 import type { Report } from '../../core/reports/model';
-import type { ReportKind } from '../../core/postgres/reports/model';
+import { REPORT_KINDS, type ReportKind } from '../../core/postgres/reports/model';
 import { buildReport } from '../../core/postgres/reports/index';
 import type { ExportFormat } from '../../webviews/protocol';
 import { exportReport, EXPORTS, PANEL_TITLES, type ReportDeps } from '../../webviews/reportPanel';
@@ -11,7 +11,7 @@ import type { ProfileStore } from '../../connections/profileStore';
 import { Cancelled } from '../../core/errors';
 import { resolveTarget } from './pgTarget';
 
-export const REPORT_KINDS: ReportKind[] = ['bloat', 'indexes', 'health', 'capacity'];
+export { REPORT_KINDS };
 
 async function pickKind(): Promise<ReportKind> {
   const chosen = await vscode.window.showQuickPick(REPORT_KINDS.map((k) => ({ label: PANEL_TITLES[k], value: k })), { placeHolder: 'Which report?' });

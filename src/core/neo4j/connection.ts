@@ -44,3 +44,12 @@ export async function neo4jServerInfo(driver: Neo4j.Driver, database?: string): 
     await session.close();
   }
 }
+
+/** The editor's open handle on a Neo4j connection: its driver (a small pool), closed when the profile changes. */
+export class Neo4jSession {
+  constructor(readonly driver: Neo4j.Driver) {}
+
+  dispose(): Promise<void> {
+    return this.driver.close();
+  }
+}

@@ -2,6 +2,7 @@
 import type { EngineModule, ErrorFacts } from '../engine';
 import type { ConnectionProblem } from '../connections/errors';
 import { DEFAULT_PORT } from './connection';
+import { neo4jStatements } from './statements';
 
 function describeError({ code, message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
   const m = message.toLowerCase();
@@ -51,4 +52,10 @@ export const neo4jEngine: EngineModule = {
     }
   },
   describeError,
+
+  async openSession(profile, password) {
+    const { Neo4jSession, openNeo4jDriver } = await import('./connection');
+    return new Neo4jSession(await openNeo4jDriver(profile, password));
+  },
+  statements: neo4jStatements,
 };

@@ -3,6 +3,7 @@ import type { EngineModule, ErrorFacts, UrlFields } from '../engine';
 import type { ConnectionProblem } from '../connections/errors';
 import { pgSslModeToTls } from '../connections/urlText';
 import { DEFAULT_PORT, type PostgresConnection } from './connection';
+import { postgresStatements } from './statements';
 
 function describeError({ code, message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
   const m = message.toLowerCase();
@@ -59,6 +60,7 @@ export const postgresEngine: EngineModule = {
     const { PostgresConnection } = await import('./connection');
     return new PostgresConnection(profile, password, options?.catalog, options?.log);
   },
+  statements: postgresStatements,
   async executor(session, settings) {
     const { postgresExecutor } = await import('./executor');
     return postgresExecutor(session as PostgresConnection, settings);

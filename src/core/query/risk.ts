@@ -1,4 +1,4 @@
-import type { Risk } from '../postgres/maintenance';
+import type { Risk } from '../operations/operation';
 
 /**
  * What a statement typed in a file may do, in the maintenance operations' risk

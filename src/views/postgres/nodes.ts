@@ -21,6 +21,7 @@ export interface PgTreeContext {
 }
 
 export class PgConnectionNode extends ConnectionNode {
+  override readonly nodeKind: string = 'pg-connection';
   private features: Promise<PgFeatures> | undefined;
 
   constructor(profile: ConnectionProfile, scope: ProfileScope, private readonly ctx: PgTreeContext) {
@@ -48,6 +49,7 @@ export class PgConnectionNode extends ConnectionNode {
 }
 
 export class PgDatabaseNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-database';
   constructor(readonly connection: PgConnectionNode, readonly database: PgDatabase, private readonly ctx: PgTreeContext) {
     super(childId(connection, 'db', database.name), connection);
   }
@@ -80,6 +82,7 @@ export class PgDatabaseNode extends UpkeepNode {
 }
 
 export class PgSchemaNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-schema';
   private tables: PgTable[] = [];
   private next: string | undefined;
   private loaded = false;
@@ -98,7 +101,7 @@ export class PgSchemaNode extends UpkeepNode {
   }
 
   /** Drops loaded pages so the next expansion reads from the first page again. */
-  invalidate(): void {
+  override invalidate(): void {
     this.loaded = false;
   }
 
@@ -132,6 +135,7 @@ export class PgSchemaNode extends UpkeepNode {
 }
 
 export class PgTableNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-table';
   constructor(readonly schemaNode: PgSchemaNode, readonly table: PgTable, private readonly thresholds: HealthThresholds, private readonly ctx: PgTreeContext) {
     super(childId(schemaNode, 'table', table.name), schemaNode);
   }
@@ -179,6 +183,7 @@ export class PgTableNode extends UpkeepNode {
 }
 
 export class PgLoadMoreNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-load-more';
   constructor(readonly schemaNode: PgSchemaNode, private readonly shown: number, private readonly total: number) {
     super(`${schemaNode.id}/load-more`, schemaNode);
   }
@@ -199,7 +204,7 @@ async function loadOrExplain(node: UpkeepNode, ctx: PgTreeContext, load: () => P
   const connection = rootOf(node) as PgConnectionNode;
   try {
     const children = await load();
-    return children.length ? children : [new MessageNode(node, node instanceof PgTableNode ? 'No indexes' : 'Nothing here', 'info')];
+    return children.length ? children : [new MessageNode(node, node.nodeKind === 'pg-table' ? 'No indexes' : 'Nothing here', 'info')];
   } catch (err) {
     const problem = await ctx.connections.recordFailure(connection.profile, err);
     const fix: vscode.Command | undefined = problem.kind === 'auth'

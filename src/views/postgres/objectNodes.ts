@@ -6,6 +6,7 @@ import type { IndexFlags } from '../../core/postgres/health';
 import { childId, UpkeepNode } from '../node';
 
 export class PgIndexNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-index';
   constructor(parent: UpkeepNode, readonly index: PgIndex, readonly flags: IndexFlags) {
     super(childId(parent, 'index', index.name), parent);
   }
@@ -36,6 +37,7 @@ export class PgIndexNode extends UpkeepNode {
 
 /** A folder node ("Sessions", "Roles", "Extensions") whose children load on expand. */
 export class PgFolderNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-folder';
   constructor(
     parent: UpkeepNode,
     readonly folder: 'sessions' | 'roles' | 'extensions',
@@ -60,6 +62,7 @@ export class PgFolderNode extends UpkeepNode {
 }
 
 export class PgSessionNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-session';
   constructor(parent: UpkeepNode, readonly session: PgSession, readonly database: string) {
     super(childId(parent, 'session', String(session.pid)), parent);
   }
@@ -87,6 +90,7 @@ export class PgSessionNode extends UpkeepNode {
 }
 
 export class PgRoleNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-role';
   constructor(parent: UpkeepNode, readonly role: PgRole) {
     super(childId(parent, 'role', role.name), parent);
   }
@@ -107,6 +111,7 @@ export class PgRoleNode extends UpkeepNode {
 }
 
 export class PgExtensionNode extends UpkeepNode {
+  override readonly nodeKind: string = 'pg-extension';
   constructor(parent: UpkeepNode, readonly extension: PgExtension) {
     super(childId(parent, 'extension', extension.name), parent);
   }

@@ -2,7 +2,8 @@
 import type { Finding, Report } from '../../reports/model';
 import type { MaintenanceOp } from '../maintenance';
 
-export type ReportKind = 'bloat' | 'indexes' | 'health' | 'capacity';
+export const REPORT_KINDS = ['bloat', 'indexes', 'health', 'capacity'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
 export type PgReport = Report<MaintenanceOp> & { kind: ReportKind };
 export type PgFinding = Finding<MaintenanceOp>;
 

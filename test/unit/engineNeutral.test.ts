@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ENGINE_IDS } from '../../src/core/engine';
+import { ENGINE_MODULES, engineForScheme, engineModule } from '../../src/core/engines';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SRC = path.join(ROOT, 'src');
+
+/**
+ * Where an engine may be named in code: its own folders, the one list of
+ * engines (core/engine.ts for the ids, core/engines.ts for the modules) and
+ * the editor's list of engine trees (views/registry.ts).
+ */
+function mayName(rel: string): boolean {
+  if (['src/core/engine.ts', 'src/core/engines.ts', 'src/views/registry.ts'].includes(rel)) return true;
+  return ENGINE_IDS.some((id) => rel.startsWith(`src/core/${id}/`) || rel.startsWith(`src/views/${id}/`) || rel.startsWith(`src/commands/${id}/`));
+}
+
+const NAMES = [...ENGINE_IDS, 'rabbitmq'].join('|');
+const SWITCHES = [
+  // profile.engine === 'postgres', engine !== 'docker', 'redis' === x.engine
+  new RegExp(`\\b\\w*engine\\b\\s*[!=]==?\\s*['"](${NAMES})['"]`, 'i'),
+  new RegExp(`['"](${NAMES})['"]\\s*[!=]==?\\s*[\\w.?]*engine\\b`, 'i'),
+  // switch (profile.engine) { case 'postgres': … }
+  /switch\s*\([^)]*engine[^)]*\)/i,
+  new RegExp(`\\bcase\\s+['"](${NAMES})['"]\\s*:`),
+];
+
+/** Lines of a source that switch on an engine's name, as `file:line: text`. */
+export function engineSwitches(rel: string, source: string): string[] {
+  return source.split('\n').flatMap((line, i) => {
+    const code = line.replace(/\/\/.*$/, '');
+    return SWITCHES.some((re) => re.test(code)) ? [`${rel}:${i + 1}: ${line.trim()}`] : [];
+  });
+}
+
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+describe('engines: shared code asks the module', () => {
+  it('no engine-name switch outside core/engines.ts and the engines\' own folders', () => {
+    const found = tsFiles(SRC).flatMap((f) => {
+      const rel = path.relative(ROOT, f).split(path.sep).join('/');
+      return mayName(rel) ? [] : engineSwitches(rel, fs.readFileSync(f, 'utf8'));
+    });
+    assert.deepEqual(found, [], `switch on an engine's name in shared code; ask engineModule(id) instead:\n${found.join('\n')}`);
+  });
+
+  it('the check finds the shapes it is meant to find', () => {
+    const sample = [
+      "if (profile.engine === 'postgres') go();",
+      "const x = engine !== 'docker';",
+      "if ('redis' === p.engine) go();",
+      'switch (profile.engine) {',
+      "  case 'neo4j':",
+      "const y = profiles.byEngine(engine); // engine === 'postgres' in a comment is fine",
+      'if (a.engine === b.engine) go();',
+    ].join('\n');
+    assert.deepEqual(engineSwitches('x.ts', sample).map((l) => Number(l.split(':')[1])), [1, 2, 3, 4, 5]);
+    assert.ok(mayName('src/core/postgres/engine.ts') && mayName('src/views/postgres/nodes.ts') && !mayName('src/views/treeProvider.ts'));
+  });
+
+  it('one module per engine id, each complete enough for the shared code', () => {
+    assert.deepEqual(ENGINE_MODULES.map((m) => m.id), [...ENGINE_IDS]);
+    for (const m of ENGINE_MODULES) {
+      assert.equal(engineModule(m.id), m);
+      assert.ok(m.label && m.defaultPort > 0 && m.urlExample, m.id);
+      for (const scheme of Object.keys(m.urlSchemes)) assert.equal(engineForScheme(scheme), m, `${scheme} belongs to one engine`);
+      assert.equal(typeof m.probe, 'function');
+    }
+    const schemes = ENGINE_MODULES.flatMap((m) => Object.keys(m.urlSchemes));
+    assert.equal(new Set(schemes).size, schemes.length, 'no URL scheme is claimed twice');
+  });
+});
