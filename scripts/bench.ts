@@ -18,6 +18,7 @@ import { PostgresConnection } from '../src/core/postgres/connection';
 import { listSchemas, listTables } from '../src/core/postgres/catalog';
 import { reportsCase } from './benchReports';
 import { resultsCase } from './benchResults';
+import { activationCase } from './benchActivation';
 import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
@@ -200,7 +201,7 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor })];
+export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor })];
 
 /**
  * The results path inside a real extension host: code-server runs the
