@@ -1,15 +1,20 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 import { Client } from 'pg';
 import * as neo4j from 'neo4j-driver';
 import { services, uniqueName } from './services';
 import { expandSnippet } from '../support/snippets';
+import { findPgBin } from '../services/postgres';
 
 // Every snippet Upkeep contributes, expanded with its defaults, run against the
-// real servers: each must return rows or complete. The defaults name fixtures
-// created here (public.my_table, my_index, :MyLabel …), so the destructive
-// ones (terminate, drop index, delete orphans) only ever reach those.
+// real servers, and each checked for what it claims: the rows it must show
+// (set up here: a blocked query, a running VACUUM, a WAL receiver…) or the
+// effect it must have on the server (a vacuum counted, a relation rewritten).
+// The defaults name fixtures created here (public.my_table, my_index,
+// :MyLabel …), so the destructive ones only ever reach those.
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -49,6 +54,8 @@ async function eventually<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
 const names = (rows: Row[], column: string): string[] => rows.map((r) => String(r[column]));
 
 interface Case {
+  /** What the user types over a placeholder instead of its default (by tab stop). */
+  typed?: Record<number, string>;
   /** Runs before the snippet: sessions to cancel, locks to wait on … */
   setup?: () => Promise<void>;
   /** What the rows must show; retried for a while when `eventually` is set (statistics lag). */
@@ -121,6 +128,10 @@ describe('SQL snippets on PostgreSQL', function () {
       'DELETE FROM public.my_bloated_table WHERE id % 10 <> 0',
       "CREATE TABLE public.my_compact_table WITH (autovacuum_enabled = off) AS SELECT g AS id, repeat('y', 100) AS payload FROM generate_series(1, 20000) g",
       'CREATE INDEX my_compact_index ON public.my_compact_table (id)',
+      // Dead tuples for a VACUUM that is throttled so its progress can be seen.
+      "CREATE TABLE public.my_vacuum_table (id int, payload text) WITH (autovacuum_enabled = off)",
+      "INSERT INTO public.my_vacuum_table SELECT g, repeat('z', 100) FROM generate_series(1, 20000) g",
+      'DELETE FROM public.my_vacuum_table WHERE id % 2 = 0',
       'ANALYZE',
     ]) await client.query(sql);
     await client.query('SELECT pg_create_physical_replication_slot($1, true)', [slot]);
@@ -135,6 +146,19 @@ describe('SQL snippets on PostgreSQL', function () {
     await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(db)} WITH (FORCE)`);
     await c.end();
   });
+
+  /** A counter of pg_stat_user_tables (vacuum_count, analyze_count, seq_scan) for one table. */
+  const tableStat = async (table: string, column: 'vacuum_count' | 'analyze_count' | 'seq_scan'): Promise<number> =>
+    Number((await client.query<Row>(`SELECT ${column} AS n FROM pg_stat_user_tables WHERE relname = $1`, [table])).rows[0]?.['n'] ?? 0);
+  const filenode = async (relation: string): Promise<string> =>
+    String((await client.query<Row>('SELECT pg_relation_filenode($1::regclass) AS f', [relation])).rows[0]?.['f']);
+  const checkpointsRequested = async (): Promise<number> => Number((await client.query<Row>('SELECT checkpoints_req AS n FROM pg_stat_bgwriter')).rows[0]?.['n']);
+
+  let baseline = 0;
+  let beforeNode = '';
+  let background: { c: Client; pid: number; done: Promise<unknown> } | undefined;
+  let snapshotHolder: { c: Client; pid: number } | undefined;
+  let receiver: { proc: ChildProcess; dir: string } | undefined;
 
   let blocker: { c: Client; pid: number } | undefined;
   let waiter: { pid: number; done: Promise<unknown> } | undefined;
@@ -226,7 +250,26 @@ describe('SQL snippets on PostgreSQL', function () {
       },
     },
     'pg-wraparound-databases': { check: (rows) => assert.ok(names(rows, 'database').includes(db)) },
-    'pg-wraparound-tables': { check: (rows) => assert.ok(rows.length > 0 && Number(rows[0]?.['xid_age']) >= 0) },
+    'pg-wraparound-tables': {
+      check: async (rows) => {
+        // The oldest relations by transaction-ID age, as the catalog itself ranks them.
+        const truth = (await client.query<Row>(
+          "SELECT n.nspname AS s, c.relname AS t, age(c.relfrozenxid) AS a FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm', 't')",
+        )).rows;
+        const ageOf = new Map(truth.map((r) => [`${String(r['s'])}.${String(r['t'])}`, Number(r['a'])]));
+        assert.equal(rows.length, Math.min(20, truth.length), 'LIMIT 20 of all tables');
+        const ages = rows.map((r) => Number(r['xid_age']));
+        assert.deepEqual(ages, [...ages].sort((x, y) => y - x), 'oldest first');
+        for (const r of rows) {
+          const expected = ageOf.get(`${String(r['schema_name'])}.${String(r['table_name'])}`);
+          assert.ok(expected !== undefined, `a real relation: ${JSON.stringify(r)}`);
+          // Ages grow by the transactions between the two reads, no more.
+          assert.ok(Math.abs(Number(r['xid_age']) - expected) <= 5, `${String(r['table_name'])}: ${String(r['xid_age'])} vs ${expected}`);
+        }
+        const youngest = Math.min(...truth.map((r) => Number(r['a'])));
+        assert.ok(ages.every((x) => x >= youngest) && (ages[0] ?? 0) > youngest, 'the list starts with a relation older than the youngest');
+      },
+    },
     'pg-sequences': {
       check: (rows) => {
         const row = rows.find((r) => r['sequencename'] === 'my_seq');
@@ -243,7 +286,152 @@ describe('SQL snippets on PostgreSQL', function () {
     'pg-autovacuum-settings': { check: (rows) => assert.ok(names(rows, 'name').includes('autovacuum_vacuum_scale_factor')) },
     'pg-replica-delay': { check: (rows) => assert.deepEqual(rows.map((r) => r['is_standby']), [false]) },
     'pg-replication-slots': { check: (rows) => assert.ok(names(rows, 'slot_name').includes(slot)) },
+    'pg-seq-scans': {
+      eventually: true,
+      setup: async () => {
+        baseline = await tableStat('my_compact_table', 'seq_scan');
+        await client.query('SELECT count(*) FROM public.my_compact_table WHERE payload = $1', ['none']);
+      },
+      check: (rows) => {
+        const row = rows.find((r) => r['relname'] === 'my_compact_table');
+        assert.ok(row, 'my_compact_table (20,000 rows, scanned) is listed');
+        assert.ok(Number(row['seq_scan']) > baseline && Number(row['seq_tup_read']) >= 20_000, JSON.stringify(row));
+      },
+    },
+    'pg-slow-queries-reset': {
+      setup: async () => {
+        await client.query('SELECT count(*) AS upkeep_reset_marker FROM public.my_table');
+        await waitFor('the marker is in pg_stat_statements', async () => (await markerCount()) > 0);
+      },
+      check: async () => assert.equal(await markerCount(), 0, 'this database\'s statements were reset'),
+    },
+    'pg-long-running': {
+      // The default is 5 minutes; a user looking for shorter ones types 1 second.
+      typed: { 1: '1 second' },
+      setup: async () => {
+        idle = await session('my_long_app');
+        await idle.c.query('BEGIN');
+        await idle.c.query('SELECT 1');
+        await sleep(1_200);
+      },
+      check: (rows) => {
+        const row = rows.find((r) => r['pid'] === idle?.pid);
+        assert.ok(row, `the open transaction is listed: ${JSON.stringify(rows)}`);
+        assert.equal(row['state'], 'idle in transaction');
+        assert.equal(row['application_name'], 'my_long_app');
+      },
+      teardown: async () => void (await idle?.c.query('ROLLBACK')),
+    },
+    'pg-vacuum': {
+      eventually: true,
+      setup: async () => void (baseline = await tableStat('my_table', 'vacuum_count')),
+      check: async () => assert.ok((await tableStat('my_table', 'vacuum_count')) > baseline, 'the server counted a VACUUM of my_table'),
+    },
+    'pg-vacuum-full': {
+      setup: async () => void (beforeNode = await filenode('public.my_table')),
+      check: async () => assert.notEqual(await filenode('public.my_table'), beforeNode, 'VACUUM FULL rewrote my_table into new storage'),
+    },
+    'pg-analyze': {
+      eventually: true,
+      setup: async () => void (baseline = await tableStat('my_table', 'analyze_count')),
+      check: async () => assert.ok((await tableStat('my_table', 'analyze_count')) > baseline, 'the server counted an ANALYZE of my_table'),
+    },
+    'pg-reindex-table': {
+      setup: async () => void (beforeNode = await filenode('public.my_index')),
+      check: async () => {
+        assert.notEqual(await filenode('public.my_index'), beforeNode, 'my_index was rebuilt');
+        const invalid = await client.query("SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid AND c.relname LIKE 'my_%'");
+        assert.equal(invalid.rowCount, 0, 'no invalid leftover');
+      },
+    },
+    'pg-checkpoint': {
+      eventually: true,
+      setup: async () => void (baseline = await checkpointsRequested()),
+      check: async () => assert.ok((await checkpointsRequested()) > baseline, 'the checkpointer counted a requested checkpoint'),
+    },
+    'pg-vacuum-progress': {
+      eventually: true,
+      setup: async () => {
+        // A VACUUM slowed down to a crawl (cost-based delay), so it is still running while the snippet looks.
+        const s = await session('my_vacuum_app');
+        await s.c.query("SET vacuum_cost_delay = '100ms'; SET vacuum_cost_limit = 1");
+        background = { ...s, done: s.c.query('VACUUM public.my_vacuum_table').catch((e: unknown) => e) };
+        await waitFor('the VACUUM runs', async () => (await activity(s.pid))?.['state'] === 'active');
+      },
+      check: (rows) => {
+        const row = rows.find((r) => r['pid'] === background?.pid);
+        assert.ok(row, `the running VACUUM is listed: ${JSON.stringify(rows)}`);
+        assert.equal(row['table_name'], 'my_vacuum_table');
+        assert.ok(String(row['phase']).length > 0);
+      },
+      teardown: async () => {
+        if (background) await client.query('SELECT pg_cancel_backend($1)', [background.pid]);
+        await background?.done;
+      },
+    },
+    'pg-index-progress': {
+      eventually: true,
+      setup: async () => {
+        // CREATE INDEX CONCURRENTLY waits for this older snapshot to end, and reports that phase meanwhile.
+        snapshotHolder = await session('my_snapshot_app');
+        await snapshotHolder.c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        await snapshotHolder.c.query('SELECT count(*) FROM public.my_compact_table');
+        const s = await session('my_index_app');
+        background = { ...s, done: s.c.query('CREATE INDEX CONCURRENTLY my_progress_index ON public.my_compact_table (payload)').catch((e: unknown) => e) };
+      },
+      check: (rows) => {
+        const row = rows.find((r) => r['pid'] === background?.pid);
+        assert.ok(row, `the index build is listed: ${JSON.stringify(rows)}`);
+        assert.equal(row['table_name'], 'my_compact_table');
+        assert.equal(row['command'], 'CREATE INDEX CONCURRENTLY');
+      },
+      teardown: async () => {
+        await snapshotHolder?.c.query('COMMIT');
+        const outcome = await background?.done;
+        assert.ok(!(outcome instanceof Error), `the index build finished: ${String(outcome)}`);
+        assert.ok(await indexExists('my_progress_index'));
+        await client.query('DROP INDEX public.my_progress_index');
+      },
+    },
+    'pg-replication-lag': {
+      eventually: true,
+      setup: () => {
+        // A real WAL receiver (pg_receivewal streams over the replication protocol, as a standby does).
+        const s = services().postgres;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-walrecv-'));
+        const passfile = path.join(dir, 'pgpass');
+        fs.writeFileSync(passfile, `${s.host}:${s.port}:*:${s.user}:${s.password}\n`, { mode: 0o600 });
+        fs.mkdirSync(path.join(dir, 'wal'));
+        const proc = spawn(path.join(findPgBin(), 'pg_receivewal'), ['-D', path.join(dir, 'wal'), '-h', s.host, '-p', String(s.port), '-U', s.user, '--no-password', '--no-loop'], {
+          env: { ...process.env, PGPASSFILE: passfile, PGAPPNAME: 'my_wal_receiver' },
+          stdio: 'ignore',
+        });
+        receiver = { proc, dir };
+        return Promise.resolve();
+      },
+      check: (rows) => {
+        const row = rows.find((r) => r['application_name'] === 'my_wal_receiver');
+        assert.ok(row, `the WAL receiver is listed: ${JSON.stringify(rows)}`);
+        assert.equal(row['state'], 'streaming');
+        assert.equal(row['sync_state'], 'async');
+        // pg_receivewal writes and flushes WAL but replays none: its replay position (and so the lag size) is empty.
+        assert.equal(row['replay_lag_size'], null);
+      },
+      teardown: async () => {
+        receiver?.proc.kill('SIGTERM');
+        await new Promise((resolve) => (receiver?.proc.exitCode !== null ? resolve(undefined) : receiver.proc.once('exit', resolve)));
+        if (receiver) fs.rmSync(receiver.dir, { recursive: true, force: true });
+      },
+    },
   };
+
+  const markerCount = async (): Promise<number> =>
+    Number((await client.query<Row>("SELECT count(*) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND s.query LIKE '%upkeep_reset_marker%'")).rows[0]?.['n']);
+
+  it('checks every snippet for what it claims, not only that it ran', () => {
+    const unchecked = snippets.map((s) => s.prefix).filter((p) => !cases[p]?.check && !cases[p]?.expectError);
+    assert.deepEqual(unchecked, []);
+  });
 
   it('has no case without a snippet', () => {
     const prefixes = new Set(snippets.map((s) => s.prefix));
@@ -253,7 +441,7 @@ describe('SQL snippets on PostgreSQL', function () {
   for (const snippet of snippets) {
     it(`${snippet.prefix} runs with its defaults`, async () => {
       const c = cases[snippet.prefix] ?? {};
-      const sql = expandSnippet(snippet.body);
+      const sql = expandSnippet(snippet.body, c.typed);
       await c.setup?.();
       try {
         const run = async (): Promise<Row[]> => {
@@ -329,6 +517,11 @@ describe('Cypher snippets on Neo4j', function () {
     await driver.close();
   });
 
+  let pending: Promise<unknown> | undefined;
+  const eventuallyTrue = async (what: string, pred: () => Promise<boolean>): Promise<void> => {
+    await eventually(async () => assert.ok(await pred(), what));
+  };
+
   const cases: Record<string, Case> = {
     'neo4j-counts': { check: (rows) => assert.ok(Number(rows[0]?.['nodes']) >= 6 && Number(rows[0]?.['relationships']) >= 2) },
     'neo4j-counts-apoc': { check: (rows) => assert.ok(Number(rows[0]?.['nodeCount']) >= 6 && Number(rows[0]?.['relCount']) >= 2) },
@@ -352,11 +545,56 @@ describe('Cypher snippets on Neo4j', function () {
     'neo4j-version': { check: (rows) => assert.match(String(rows[0]?.['edition']), /^(community|enterprise)$/) },
     'neo4j-procedures': { check: (rows) => assert.ok(names(rows, 'name').includes('db.labels')) },
     'neo4j-schema': { check: (rows) => assert.equal(rows.length, 1) },
+    'neo4j-constraints': {
+      setup: async () => void (await run('CREATE CONSTRAINT my_constraint IF NOT EXISTS FOR (n:MyConstraintLabel) REQUIRE n.key IS UNIQUE')),
+      check: (rows) => {
+        const row = rows.find((r) => r['name'] === 'my_constraint');
+        assert.ok(row, 'the constraint is listed');
+        assert.equal(row['type'], 'UNIQUENESS');
+        assert.deepEqual(row['labelsOrTypes'], ['MyConstraintLabel']);
+        assert.deepEqual(row['properties'], ['key']);
+        assert.equal(row['ownedIndex'], 'my_constraint', 'with the index that backs it');
+      },
+      teardown: async () => void (await run('DROP CONSTRAINT my_constraint IF EXISTS')),
+    },
+    'neo4j-store-size': {
+      // What its description promises: store sizes on Enterprise with JMX metrics on; on Community, no rows (and no error).
+      check: async (rows) => {
+        const edition = (await run('CALL dbms.components() YIELD edition RETURN edition'))[0]?.['edition'];
+        if (edition === 'community') assert.deepEqual(rows, [], 'Community exposes no neo4j.metrics beans');
+        else assert.ok(rows.some((r) => String(r['name']).includes('store.size')), JSON.stringify(rows));
+        const jmx = await run("CALL dbms.queryJmx('java.lang:type=Memory') YIELD name RETURN name");
+        assert.deepEqual(names(jmx, 'name'), ['java.lang:type=Memory'], 'the JMX procedure itself answers');
+      },
+    },
+    'neo4j-transactions': {
+      // The default is 10 s; a user looking at shorter ones types 0.
+      typed: { 1: '0' },
+      setup: async () => {
+        const session = driver.session();
+        const sleeping = session.run('CALL apoc.util.sleep(4000) RETURN "my_sleeping_transaction" AS marker').then(() => session.close(), () => session.close());
+        pending = sleeping;
+        await eventuallyTrue('the sleeping transaction runs', async () =>
+          (await run('SHOW TRANSACTIONS YIELD currentQuery RETURN currentQuery')).some((r) => String(r['currentQuery']).includes('my_sleeping_transaction')));
+      },
+      check: (rows) => {
+        const row = rows.find((r) => String(r['currentQuery']).includes('my_sleeping_transaction'));
+        assert.ok(row, `the running transaction is listed: ${JSON.stringify(rows.map((r) => r['currentQuery']))}`);
+        assert.equal(row['username'], services().neo4j.user);
+        assert.equal(row['status'], 'Running');
+      },
+      teardown: async () => void (await pending),
+    },
     'neo4j-checkpoint': {
       // db.checkpoint() is an Enterprise Edition procedure.
       expectError: async () => ((await run('CALL dbms.components() YIELD edition RETURN edition'))[0]?.['edition'] === 'community' ? /ProcedureNotFound|no procedure with the name `db\.checkpoint`/ : undefined),
     },
   };
+
+  it('checks every snippet for what it claims, not only that it ran', () => {
+    const unchecked = snippets.map((s) => s.prefix).filter((p) => !cases[p]?.check && !cases[p]?.expectError);
+    assert.deepEqual(unchecked, []);
+  });
 
   it('has no case without a snippet', () => {
     const prefixes = new Set(snippets.map((s) => s.prefix));
@@ -366,7 +604,7 @@ describe('Cypher snippets on Neo4j', function () {
   for (const snippet of snippets) {
     it(`${snippet.prefix} runs with its defaults`, async () => {
       const c = cases[snippet.prefix] ?? {};
-      const parts = statements(expandSnippet(snippet.body));
+      const parts = statements(expandSnippet(snippet.body, c.typed));
       assert.ok(parts.length >= 1);
       await c.setup?.();
       try {

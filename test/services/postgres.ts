@@ -4,7 +4,7 @@ import { freePort, isRoot, MissingToolError, run, waitFor } from './util';
 import type { RunningService, ServicesInfo } from './types';
 
 /** The newest PostgreSQL server binaries on this machine (Debian keeps them per major version). */
-function findPgBin(): string {
+export function findPgBin(): string {
   const base = '/usr/lib/postgresql';
   const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))) : [];
   versions.sort((a, b) => Number(b) - Number(a));

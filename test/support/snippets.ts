@@ -83,15 +83,19 @@ export function parseSnippet(src: string): SnippetNode[] {
  * take their default, choices their first option, bare tab stops mirror the
  * placeholder of the same number (or nothing), variables their default.
  */
-export function expandSnippet(body: string | readonly string[]): string {
+/**
+ * `typed` stands for what a user types over a placeholder instead of its
+ * default (by tab stop number); every other default is accepted.
+ */
+export function expandSnippet(body: string | readonly string[], typed: Readonly<Record<number, string>> = {}): string {
   const nodes = parseSnippet(typeof body === 'string' ? body : body.join('\n'));
-  const values = new Map<number, string>();
+  const values = new Map<number, string>(Object.entries(typed).map(([k, v]) => [Number(k), v]));
   const render = (list: SnippetNode[]): string => list.map((n) => {
     switch (n.kind) {
       case 'text': return n.value;
       case 'tabstop': return values.get(n.index) ?? '';
       case 'choice': return n.options[0] ?? '';
-      case 'placeholder':
+      case 'placeholder': return values.get(n.index) ?? render(n.children);
       case 'variable': return render(n.children);
     }
   }).join('');

@@ -51,6 +51,7 @@ describe('snippet expansion (test helper)', () => {
     assert.equal(expandSnippet('ORDER BY ${1|mean,total|} LIMIT ${2:10}'), 'ORDER BY mean LIMIT 10');
     assert.equal(expandSnippet(['DROP INDEX ${1:ix};', 'CREATE INDEX $1 ON t (${2});', '$0']), 'DROP INDEX ix;\nCREATE INDEX ix ON t ();\n');
     assert.equal(expandSnippet('x ${1:outer ${2:inner} end} $2'), 'x outer inner end inner');
+    assert.equal(expandSnippet("WHERE age > interval '${1:5 minutes}' -- $1", { 1: '1 second' }), "WHERE age > interval '1 second' -- 1 second", 'what the user types replaces the default and its mirrors');
     assert.equal(expandSnippet('WHERE ${1:a = \'b\' AND c = 1}'), "WHERE a = 'b' AND c = 1");
   });
 
