@@ -9,11 +9,13 @@
  * Hooks for tests (stable class names and attributes):
  *   .tabs[role=tablist] > .tab[data-tab-id][aria-selected]   a tab; .tab .close closes it;
  *                                                            .tab .tab-status is the status icon,
- *                                                            .tab[data-status=running|done|more|failed|cancelled]
+ *                                                            .tab[data-status=running|done|more|closed|failed|cancelled]
  *   .tab-body[data-tab-id]        the selected tab's panel (only the selected one is in the DOM)
  *   .status                       status bar: .state.state-<status>, .facts (row count · duration · command),
- *                                 button.cancel, button.fetch-more, button.export-csv, button.export-json,
+ *                                 button.cancel, button.fetch-more, button.release (close the cursor), button.export-csv, button.export-json,
  *                                 button.copy-cell, button.copy-row, button.copy-column, button.show-value
+ *   .hold.holding .hold-text      "Holding a snapshot (open transaction) since 13:05:09 — …" while the cursor is open;
+ *   .hold.released .hold-text     why it was closed (idle, or Close cursor)
  *   .grid[role=grid]              scroll container; .grid .header .col[data-col] column headers
  *                                 (.col-name, .col-type, .sort arrow, aria-sort), .grid .spacer holds the rows
  *   .grid .row[data-index]        a rendered row: data-index = display position, data-row = index in the held rows

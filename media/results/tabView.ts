@@ -1,11 +1,12 @@
 /**
- * One result tab's body: the status bar (state, counts, actions), the grid or
+ * One result tab's body: the status bar (state, counts, actions), the line
+ * saying what an open cursor holds on the server (or why it was closed), the grid or
  * — for a statement without columns — its command tag, the detail pane with
  * the selected cell's full value / JSON, the collapsible server messages and
  * the transient info line. Each tab keeps its own rows and view.
  */
 import type { CellValue, ResultColumn, StatementSummary } from '../../src/core/query/types';
-import type { ResultsPageToHost, TabInfo, TabStatus } from '../../src/webviews/resultsProtocol';
+import type { ResultsPageToHost, TabHold, TabInfo, TabStatus } from '../../src/webviews/resultsProtocol';
 import { formatDuration } from '../../src/core/format';
 import { fullText, isRich } from './cells';
 import { button, formatInt } from './dom';
@@ -24,22 +25,37 @@ export interface TabData {
   durationMs?: number;
   summary?: StatementSummary;
   message?: string;
+  /** While 'more': what the open cursor holds on the server. */
+  held?: TabHold;
 }
 
 export const STATUS_ICON: Record<TabStatus, string> = {
   running: 'loading codicon-modifier-spin',
   done: 'check',
   more: 'ellipsis',
+  closed: 'debug-disconnect',
   failed: 'warning',
   cancelled: 'circle-slash',
 };
 
 const INFO_MS = 8000;
+
+/** 13:05:09, in the viewer's time zone. */
+function clock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** 300 → "5 min", 90 → "90 s". */
+function seconds(n: number): string {
+  return n >= 120 && n % 60 === 0 ? `${n / 60} min` : `${n} s`;
+}
 const CYPHER_KIND: Record<string, string> = { r: 'read', w: 'write', rw: 'read/write', s: 'schema' };
 
 export class TabView {
   readonly root: HTMLElement;
   private readonly statusEl = el('div', { cls: 'status', attrs: { role: 'toolbar', 'aria-label': 'Result actions' } });
+  private readonly holdEl = el('div', { cls: 'hold', attrs: { role: 'status' } });
   private readonly mainEl = el('div', { cls: 'grid-area' });
   private readonly detailEl = el('aside', { cls: 'detail', attrs: { 'aria-label': 'Cell value' } });
   private readonly messagesEl = el('div', { cls: 'messages-box' });
@@ -66,6 +82,7 @@ export class TabView {
       'div',
       { cls: 'tab-body', attrs: { role: 'tabpanel', 'data-tab-id': data.info.id } },
       this.statusEl,
+      this.holdEl,
       el('div', { cls: 'content' }, this.mainEl, this.detailEl),
       this.messagesEl,
       this.infoEl,
@@ -81,7 +98,7 @@ export class TabView {
     this.data.columns = undefined;
     this.data.rows = [];
     this.data.rowCount = 0;
-    this.data.durationMs = this.data.summary = this.data.message = undefined;
+    this.data.durationMs = this.data.summary = this.data.message = this.data.held = undefined;
     this.grid?.dispose();
     this.grid = this.gridColumns = undefined;
     this.detailOpen = false;
@@ -105,13 +122,14 @@ export class TabView {
     this.updateCounts();
   }
 
-  setStatus(m: { status: TabStatus; rowCount: number; durationMs: number; summary?: StatementSummary; message?: string }): void {
+  setStatus(m: { status: TabStatus; rowCount: number; durationMs: number; summary?: StatementSummary; message?: string; held?: TabHold }): void {
     if (m.status === 'running' && this.data.status !== 'running') this.runningSince = Date.now();
     this.data.status = m.status;
     this.data.rowCount = m.rowCount;
     this.data.durationMs = m.durationMs;
     if (m.summary) this.data.summary = m.summary;
     this.data.message = m.message;
+    this.data.held = m.held;
     this.render();
   }
 
@@ -232,7 +250,12 @@ export class TabView {
     const conn = `${d.info.connectionName} · ${d.info.engineLabel}`;
     const parts: HTMLElement[] = [];
     if (d.status === 'running' && !d.restored) parts.push(button('Cancel', () => this.post({ type: 'cancel', tabId: id }), { cls: 'cancel', iconName: 'debug-stop', secondary: true, title: 'Cancel the running statement' }));
-    if (d.status === 'more') parts.push(button('Fetch more', () => this.post({ type: 'fetchMore', tabId: id }), { cls: 'fetch-more', iconName: 'cloud-download', title: 'Fetch the next rows from the open cursor' }));
+    if (d.status === 'more') {
+      parts.push(
+        button('Fetch more', () => this.post({ type: 'fetchMore', tabId: id }), { cls: 'fetch-more', iconName: 'cloud-download', title: 'Fetch the next rows from the open cursor' }),
+        button('Close cursor', () => this.post({ type: 'release', tabId: id }), { cls: 'release', iconName: 'debug-disconnect', secondary: true, title: 'Close the open cursor and release what it holds on the server; the rows shown stay' }),
+      );
+    }
     this.copyButtons = [];
     this.valueButton = undefined;
     if (this.hasGrid()) {
@@ -253,8 +276,27 @@ export class TabView {
       const same = focusedAction ? this.statusEl.querySelector<HTMLElement>(`button.${focusedAction}:not(:disabled)`) : null;
       (same ?? this.statusEl.querySelector<HTMLElement>('button:not(:disabled)'))?.focus();
     }
+    this.renderHold();
     this.updateValueButton();
     this.updateCounts();
+  }
+
+  /** What the open cursor holds on the server, or why it was closed. */
+  private renderHold(): void {
+    const d = this.data;
+    const held = d.status === 'more' && !d.restored ? d.held : undefined;
+    if (held) {
+      const closes = held.idleCloseSeconds > 0 ? ` Closed after ${seconds(held.idleCloseSeconds)} without Fetch more.` : '';
+      const text = `Holding ${held.what} since ${clock(held.since)} — ${held.effect}.${closes}`;
+      this.holdEl.className = 'hold holding';
+      this.holdEl.replaceChildren(icon('lock'), el('span', { cls: 'hold-text', text, title: text }));
+    } else if (d.status === 'closed' && !d.restored && d.message) {
+      this.holdEl.className = 'hold released';
+      this.holdEl.replaceChildren(icon('debug-disconnect'), el('span', { cls: 'hold-text', text: d.message, title: d.message }));
+    } else {
+      this.holdEl.className = 'hold';
+      this.holdEl.replaceChildren();
+    }
   }
 
   /** The state and the counts: cheap, on every batch of rows. */
@@ -268,11 +310,12 @@ export class TabView {
       this.elapsedEl = el('span', { cls: 'elapsed', text: formatDuration(Date.now() - this.runningSince) });
       state.replaceChildren(icon('loading', 'codicon-modifier-spin'), el('span', { text: 'Running…' }), this.elapsedEl);
     } else if (d.status === 'more') state.replaceChildren(icon('ellipsis'), el('span', { text: `Fetched ${formatInt(d.rows.length)} rows — more available` }));
+    else if (d.status === 'closed') state.replaceChildren(icon('debug-disconnect'), el('span', { text: `Fetched ${formatInt(d.rows.length)} rows — cursor closed` }));
     else if (d.status === 'failed') state.replaceChildren(icon('error'), el('strong', { text: 'Failed:' }), el('span', { cls: 'error', text: d.message ?? 'the statement failed', title: d.message }));
     else if (d.status === 'cancelled') state.replaceChildren(icon('circle-slash'), el('span', { text: 'Cancelled' }));
     else state.replaceChildren(icon('check'), el('span', { text: 'Done' }));
     const facts: string[] = [];
-    if (this.hasGrid() && d.status !== 'more') facts.push(`${formatInt(d.rows.length)} row${d.rows.length === 1 ? '' : 's'}`);
+    if (this.hasGrid() && d.status !== 'more' && d.status !== 'closed') facts.push(`${formatInt(d.rows.length)} row${d.rows.length === 1 ? '' : 's'}`);
     if (d.durationMs !== undefined && d.status !== 'running') facts.push(formatDuration(d.durationMs));
     const cmd = this.commandText();
     if (cmd) facts.push(cmd);

@@ -19,7 +19,7 @@ export interface OperationPreview {
  */
 export interface Prompter {
   confirmOperation(preview: OperationPreview): Promise<boolean>;
-  /** A statement typed in a file that is blocking or destructive, or an EXPLAIN ANALYZE (which executes). Optional: the dialogs answer when absent. */
+  /** A statement typed in a file that is risky, an EXPLAIN ANALYZE (which executes), or on production one whose effect cannot be judged (a DO block). Optional: the dialogs answer when absent. */
   confirmStatement?(preview: StatementPreview): Promise<boolean>;
 }
 
@@ -105,7 +105,7 @@ export class DialogPrompter implements Prompter {
   }
 
   async confirmStatement(p: StatementPreview): Promise<boolean> {
-    const what = p.mode === 'explain-analyze' ? 'EXPLAIN ANALYZE this statement' : p.risk === 'destructive' ? 'Run this destructive statement' : 'Run this blocking statement';
+    const what = p.mode === 'explain-analyze' ? 'EXPLAIN ANALYZE this statement' : p.risk === 'destructive' ? 'Run this destructive statement' : p.risk === 'safe' ? 'Run this statement' : `Run this ${p.risk} statement`;
     const choice = await vscode.window.showWarningMessage(`${what} on ${p.connection.name}?`, { modal: true, detail: statementDetail(p) }, 'Run');
     if (choice !== 'Run') return false;
     if (p.connection.production && p.risk !== 'safe') {

@@ -12,8 +12,9 @@ import type { Prompter, StatementPreview } from '../app/prompter';
 import { UserFacingError } from '../core/errors';
 import type { RunMode, StatementJudgement } from '../core/engine';
 import { engineModule } from '../core/engines';
-import { errorPosition, statementErrorText } from '../core/query/errors';
+import { errorPosition, lockWaitFacts, statementErrorText } from '../core/query/errors';
 import { CONNECTION_LEVEL, describeConnectionError } from '../core/connections/errors';
+import { asksBeforeRunning, readOnlyRefusal, rerunRefusal } from '../core/query/runChecks';
 import type { ResultsPanel, RunRequest, TabSnapshot } from '../webviews/resultsPanel';
 import { documentStatements, engineOf, statementAt, type DocStatement } from './statements';
 import type { FileConnections } from './fileConnections';
@@ -36,9 +37,22 @@ export interface RunArgs {
 
 let runCounter = 0;
 
-function settings(): { statementTimeoutMs: number } {
+/** The setting that bounds a statement's lock waits (named in the message when one gives up). */
+export const LOCK_TIMEOUT_SETTING = 'upkeep.query.lockTimeoutMs';
+
+function settings(): { statementTimeoutMs: number; lockTimeoutMs: number } {
   const c = vscode.workspace.getConfiguration('upkeep.query');
-  return { statementTimeoutMs: Math.max(0, c.get<number>('statementTimeoutMs', 0)) };
+  return { statementTimeoutMs: Math.max(0, c.get<number>('statementTimeoutMs', 0)), lockTimeoutMs: Math.max(0, c.get<number>('lockTimeoutMs', 5000)) };
+}
+
+/** A statement that gave up waiting for a lock: for how long, under which setting, who held the lock. */
+function lockWaitText(waitedMs: number, holders: string[]): string {
+  const held = holders.length ? `\nHeld by ${holders.join('\nand by ')}` : '';
+  return (
+    `Gave up waiting for a lock after ${waitedMs.toLocaleString('en-US')} ms (${LOCK_TIMEOUT_SETTING}): another session holds a lock this statement needs, ` +
+    `and waiting on could make later queries on that table queue behind it. Nothing this statement did was kept. ` +
+    `Run it again once that session is done, or raise the setting (0 waits without limit).${held}`
+  );
 }
 
 function title(text: string): string {
@@ -53,6 +67,8 @@ function title(text: string): string {
  * otherwise the server's message, with where in the file it points.
  */
 export function describeFailure(profile: ConnectionProfile, doc: vscode.TextDocument, stmt: DocStatement, sent: string, err: unknown): string {
+  const lockWait = lockWaitFacts(err);
+  if (lockWait) return lockWaitText(lockWait.waitedMs, lockWait.holders);
   const problem = describeConnectionError(profile, err);
   if (CONNECTION_LEVEL.has(problem.kind) || problem.kind === 'statement-timeout' || problem.kind === 'lock-timeout') return problem.message;
   const text = statementErrorText(err);
@@ -94,11 +110,9 @@ export class QueryCommands {
     const risk = await support.judge(stmt.text, mode);
     if (risk.refusal) throw new UserFacingError(risk.refusal);
 
-    const executes = mode !== 'explain';
-    if (profile.readOnly && risk.writes && executes) {
-      throw new UserFacingError(`${profile.name} is read-only: this statement writes, so it was not sent.${risk.reasons.length ? ` ${risk.reasons[0]}` : ''}`);
-    }
-    if (executes && (risk.risk !== 'safe' || mode === 'explain-analyze')) {
+    const refused = readOnlyRefusal(profile, risk, mode);
+    if (refused) throw new UserFacingError(refused);
+    if (asksBeforeRunning(profile, risk, mode)) {
       const preview: StatementPreview = { connection: profile, statement: stmt.text, risk: risk.risk, reasons: risk.reasons, mode };
       const p = this.deps.prompter();
       const ok = p.confirmStatement ? await p.confirmStatement(preview) : await (this.deps.dialogs.confirmStatement?.(preview) ?? Promise.resolve(false));
@@ -111,21 +125,24 @@ export class QueryCommands {
   }
 
   private request(profile: ConnectionProfile, text: string, mode: RunMode, judgement: StatementJudgement): RunRequest {
-    const { statementTimeoutMs } = settings();
+    const { statementTimeoutMs, lockTimeoutMs } = settings();
     const tag = (): string => `Upkeep query ${process.pid}-${++runCounter}`;
     const engine = engineModule(profile.engine);
     const info = { title: `${mode === 'run' ? '' : mode === 'explain' ? 'EXPLAIN ' : 'EXPLAIN ANALYZE '}${title(text)}`, statement: text, connectionName: profile.name, engine: profile.engine, engineLabel: engine.label };
     const connections = this.deps.connections;
     const support = engine.statements;
     if (!support) throw new UserFacingError(`${engine.label} connections do not run statements.`);
-    const start = async (signal?: AbortSignal) => {
+    const start = async (signal: AbortSignal | undefined, readOnly: boolean) => {
       const session = await connections.session(profile);
-      const base = { text, mode, judgement, statementTimeoutMs, readOnly: profile.readOnly, tag: tag(), ...(profile.database ? { database: profile.database } : {}) };
+      const base = { text, mode, judgement, statementTimeoutMs, lockTimeoutMs, readOnly, tag: tag(), ...(profile.database ? { database: profile.database } : {}) };
       return support.start(session, signal ? { ...base, signal } : base);
     };
-    const req: RunRequest = { info, start: (signal) => start(signal) };
-    // Export all runs the statement again: only for reads.
-    if (!judgement.writes) req.rerun = () => start();
+    const req: RunRequest = { info, start: (signal) => start(signal, profile.readOnly) };
+    // Export all runs the statement again: only a plain read, and read-only on the server too, so a function that
+    // writes and is unknown to the classifier fails there instead of acting twice.
+    const notRerun = rerunRefusal(judgement, mode);
+    if (notRerun) req.notRerun = notRerun;
+    else req.rerun = () => start(undefined, true);
     return req;
   }
 

@@ -2,9 +2,12 @@
  * The one results panel (reused): a tab per statement run from a file. The
  * host reads rows from the statement's stream one window at a time (max-rows
  * per fetch) and posts them in chunks; the page holds what it was sent. The
- * open stream stays with its tab for "Fetch more" until the rows run out or
- * the tab closes. "Export all" re-runs a read on a session of its own and
- * streams it to a file.
+ * open stream stays with its tab for "Fetch more" until the rows run out, the
+ * user releases it, it is left without a fetch for `upkeep.results.
+ * idleCloseSeconds`, or the tab or panel closes: an open PostgreSQL cursor
+ * keeps a snapshot (VACUUM cannot clean up behind it) and locks on the tables
+ * it read, and the tab says so while it lasts. "Export all" re-runs a plain
+ * read on a session of its own and streams it to a file.
  */
 import * as vscode from 'vscode';
 import type { Logger } from '../core/log';
@@ -12,7 +15,7 @@ import type { CellValue, QueryStream, ResultColumn, StatementSummary } from '../
 import { exportStream } from '../core/query/exportRows';
 import { statementErrorText } from '../core/query/errors';
 import { panelHtml } from './panelHtml';
-import { parseResultsMessage, type ResultsExportFormat, type ResultsHostToPage, type ResultsPageToHost, type TabInfo, type TabStatus } from './resultsProtocol';
+import { parseResultsMessage, type ResultsExportFormat, type ResultsHostToPage, type ResultsPageToHost, type TabHold, type TabInfo, type TabStatus } from './resultsProtocol';
 
 export const RESULTS_VIEW_TYPE = 'upkeep.results';
 /** Rows per message to the page. */
@@ -20,12 +23,19 @@ const CHUNK = 500;
 /** Rows of each tab the host keeps (re-sent after a page reload; read by tests). */
 const PREVIEW = 1_000;
 
+/** Seconds without a fetch after which an open stream is closed (0 = only when its tab closes). */
+function idleCloseSeconds(): number {
+  return Math.max(0, vscode.workspace.getConfiguration('upkeep.results').get<number>('idleCloseSeconds', 300));
+}
+
 export interface RunRequest {
   info: Omit<TabInfo, 'id' | 'startedAt'>;
   /** Starts the statement; aborting the signal must stop it on the server. */
   start(signal: AbortSignal): Promise<QueryStream & { cancel?(): Promise<void> }>;
-  /** Re-runs the statement for "Export all"; absent for writes (re-running would repeat them). */
+  /** Re-runs the statement for "Export all"; only for plain reads (re-running anything else could repeat what it did). */
   rerun?: () => Promise<QueryStream>;
+  /** Without `rerun`: why Export all does not run it again, shown when asked. */
+  notRerun?: string;
   /** Turns a failure into the message shown on the tab (connection problems in one line, the error's place in the file). */
   describe?: (err: unknown) => string;
 }
@@ -39,6 +49,10 @@ export interface TabSnapshot {
   summary?: StatementSummary;
   message?: string;
   durationMs: number;
+  /** While status is 'more': what the open stream holds on the server. */
+  held?: TabHold;
+  /** The last one-line message shown under the grid ("Exported 250 rows…", why Export did not re-run). */
+  lastInfo?: string;
 }
 
 interface Tab {
@@ -53,6 +67,10 @@ interface Tab {
   summary?: StatementSummary;
   message?: string;
   preview: CellValue[][];
+  held?: TabHold;
+  lastInfo?: string;
+  /** Closes the open stream when nobody fetches more for a while. */
+  idle?: ReturnType<typeof setTimeout>;
 }
 
 let tabCounter = 0;
@@ -117,6 +135,9 @@ export class ResultsPanel implements vscode.Disposable {
         if (tab?.stream && tab.status === 'more') await this.pump(tab);
         return;
       }
+      case 'release':
+        await this.release(msg.tabId);
+        return;
       case 'cancel':
         await this.cancel(msg.tabId);
         return;
@@ -143,6 +164,7 @@ export class ResultsPanel implements vscode.Disposable {
     const m: ResultsHostToPage = { type: 'status', tabId: tab.info.id, status: tab.status, rowCount: tab.rowCount, durationMs: tab.durationMs };
     if (tab.summary) m.summary = tab.summary;
     if (tab.message) m.message = tab.message;
+    if (tab.held && tab.status === 'more') m.held = tab.held;
     this.post(m);
     this.updated.fire(this.snapshot(tab.info.id) as TabSnapshot);
   }
@@ -179,6 +201,7 @@ export class ResultsPanel implements vscode.Disposable {
   private async pump(tab: Tab): Promise<void> {
     const stream = tab.stream;
     if (!stream) return;
+    this.disarmIdle(tab);
     // A first window follows run()'s own 'running'; Fetch more turns the tab back to it.
     if (tab.status !== 'running') {
       tab.status = 'running';
@@ -202,7 +225,7 @@ export class ResultsPanel implements vscode.Disposable {
       if (stream.done) {
         tab.summary = stream.summary();
         await stream.close();
-      }
+      } else this.armIdle(tab);
       this.postStatus(tab);
     } catch (err) {
       tab.durationMs += Date.now() - started;
@@ -210,7 +233,48 @@ export class ResultsPanel implements vscode.Disposable {
     }
   }
 
+  /** The stream stays open for Fetch more: say what it holds, and close it after the idle time. */
+  private armIdle(tab: Tab): void {
+    this.disarmIdle(tab);
+    const seconds = idleCloseSeconds();
+    const stream = tab.stream;
+    const held = stream?.held?.();
+    if (held) tab.held = { ...held, idleCloseSeconds: seconds };
+    // A stream that says it holds nothing (its rows are all read, some still to show) costs the server nothing.
+    if (seconds > 0 && (held || !stream?.held)) {
+      tab.idle = setTimeout(() => {
+        const released = held?.released ?? 'its session was closed';
+        void this.release(tab.info.id, `Cursor closed after ${seconds} s without Fetch more: ${released}. Run the statement again to fetch more.`);
+      }, seconds * 1000);
+    }
+  }
+
+  private disarmIdle(tab: Tab): void {
+    if (tab.idle) clearTimeout(tab.idle);
+    tab.idle = undefined;
+    tab.held = undefined;
+  }
+
+  /** Closes a tab's open stream before its end (left idle, or the user's Close cursor); the rows shown stay. */
+  async release(tabId: string, why?: string): Promise<void> {
+    const tab = this.tabs.get(tabId);
+    if (!tab || tab.status !== 'more') return;
+    const released = tab.held?.released ?? 'its session was closed';
+    this.disarmIdle(tab);
+    tab.status = 'closed';
+    tab.message = why ?? `Cursor closed: ${released}. Run the statement again to fetch more.`;
+    const stream = tab.stream;
+    tab.stream = undefined;
+    if (stream) {
+      tab.summary = stream.summary();
+      await stream.close().catch(() => undefined);
+    }
+    this.log.info(`Results: ${tab.info.title} on ${tab.info.connectionName}: ${tab.message}`);
+    this.postStatus(tab);
+  }
+
   private fail(tab: Tab, err: unknown): void {
+    this.disarmIdle(tab);
     if (tab.status === 'cancelled') return;
     tab.status = 'failed';
     tab.message = tab.req.describe ? tab.req.describe(err) : statementErrorText(err);
@@ -223,6 +287,7 @@ export class ResultsPanel implements vscode.Disposable {
   async cancel(tabId: string): Promise<void> {
     const tab = this.tabs.get(tabId);
     if (!tab || (tab.status !== 'running' && tab.status !== 'more')) return;
+    this.disarmIdle(tab);
     tab.status = 'cancelled';
     tab.abort.abort();
     const stream = tab.stream;
@@ -234,6 +299,7 @@ export class ResultsPanel implements vscode.Disposable {
     const tab = this.tabs.get(tabId);
     if (!tab) return;
     this.tabs.delete(tabId);
+    this.disarmIdle(tab);
     tab.abort.abort();
     await tab.stream?.close().catch(() => undefined);
     this.post({ type: 'closeTab', tabId });
@@ -245,8 +311,8 @@ export class ResultsPanel implements vscode.Disposable {
     if (!tab) return undefined;
     const rerun = tab.req.rerun;
     if (!rerun) {
-      const text = 'Export all runs the statement again, and this one writes: it was not re-run. Copy the rows shown instead.';
-      this.post({ type: 'info', tabId, text });
+      const text = tab.req.notRerun ?? 'Export all runs the statement again, and this one is not a plain read: it was not re-run. Copy the rows shown instead.';
+      this.info(tab, text);
       void vscode.window.showWarningMessage(text);
       return undefined;
     }
@@ -261,16 +327,21 @@ export class ResultsPanel implements vscode.Disposable {
       try {
         const { rows } = await exportStream(await rerun(), format, uri.fsPath, { signal: abort.signal });
         const text = `Exported ${rows.toLocaleString('en-US')} rows to ${uri.fsPath} in ${((Date.now() - started) / 1000).toFixed(1)} s.`;
-        this.post({ type: 'info', tabId, text });
+        this.info(tab, text);
         void vscode.window.showInformationMessage(text);
         return rows;
       } catch (err) {
         const text = `Export failed: ${statementErrorText(err)}`;
-        this.post({ type: 'info', tabId, text });
+        this.info(tab, text);
         void vscode.window.showErrorMessage(text);
         return undefined;
       }
     });
+  }
+
+  private info(tab: Tab, text: string): void {
+    tab.lastInfo = text;
+    this.post({ type: 'info', tabId: tab.info.id, text });
   }
 
   snapshot(tabId: string): TabSnapshot | undefined {
@@ -279,6 +350,8 @@ export class ResultsPanel implements vscode.Disposable {
     const s: TabSnapshot = { id: tabId, status: t.status, rowCount: t.rowCount, columns: t.columns, preview: t.preview, durationMs: t.durationMs };
     if (t.summary) s.summary = t.summary;
     if (t.message) s.message = t.message;
+    if (t.held && t.status === 'more') s.held = t.held;
+    if (t.lastInfo) s.lastInfo = t.lastInfo;
     return s;
   }
 

@@ -5,7 +5,7 @@
  * fetch); the rest stays on the server behind an open cursor until "fetch
  * more", or goes straight to a file with "export all".
  */
-import type { CellValue, ResultColumn, StatementSummary } from '../core/query/types';
+import type { CellValue, HeldOnServer, ResultColumn, StatementSummary } from '../core/query/types';
 import type { Engine } from '../core/engine';
 
 export type ResultsExportFormat = 'csv' | 'json';
@@ -23,7 +23,14 @@ export interface TabInfo {
   startedAt: number;
 }
 
-export type TabStatus = 'running' | 'done' | 'more' | 'failed' | 'cancelled';
+/** 'closed': rows remain but the cursor was closed before the end (left idle, or released by the user). */
+export type TabStatus = 'running' | 'done' | 'more' | 'closed' | 'failed' | 'cancelled';
+
+/** What a tab's open stream holds on the server, and when the host will close it if nobody fetches. */
+export interface TabHold extends HeldOnServer {
+  /** Seconds without a fetch after which the host closes the stream; 0 = only when the tab closes. */
+  idleCloseSeconds: number;
+}
 
 export type ResultsHostToPage =
   /** A new tab (running); the page selects it. */
@@ -33,9 +40,11 @@ export type ResultsHostToPage =
   | { type: 'rows'; tabId: string; offset: number; rows: CellValue[][] }
   /**
    * The fetch that was running has finished. status 'more': the cursor is
-   * still open and "Fetch more" can continue; 'done': all rows were read.
+   * still open and "Fetch more" can continue (`held`: what it keeps on the
+   * server meanwhile); 'done': all rows were read; 'closed': the cursor was
+   * closed before the end (`message` says why).
    */
-  | { type: 'status'; tabId: string; status: TabStatus; rowCount: number; durationMs: number; summary?: StatementSummary; message?: string }
+  | { type: 'status'; tabId: string; status: TabStatus; rowCount: number; durationMs: number; summary?: StatementSummary; message?: string; held?: TabHold }
   | { type: 'closeTab'; tabId: string }
   | { type: 'selectTab'; tabId: string }
   /** A one-line message under the grid ("Copied 3 rows", "Exported 1,000,000 rows to …"). */
@@ -46,6 +55,8 @@ export type CopyWhat = 'cell' | 'row' | 'column' | 'selection';
 export type ResultsPageToHost =
   | { type: 'ready' }
   | { type: 'fetchMore'; tabId: string }
+  /** Close the tab's open cursor now (releasing what it holds on the server), keeping the rows shown. */
+  | { type: 'release'; tabId: string }
   | { type: 'cancel'; tabId: string }
   | { type: 'export'; tabId: string; format: ResultsExportFormat }
   | { type: 'closeTab'; tabId: string }
@@ -55,6 +66,7 @@ export type ResultsPageToHost =
 const STRING_FIELDS: Record<string, string[]> = {
   ready: [],
   fetchMore: ['tabId'],
+  release: ['tabId'],
   cancel: ['tabId'],
   export: ['tabId', 'format'],
   closeTab: ['tabId'],

@@ -94,6 +94,11 @@ describe('e2e: statements from a .sql file', function () {
     assert.ok(headers.some((h) => h.includes('<b>html</b>')), headers.join(' | '));
     assert.equal(await frame.locator('.grid img, .grid b').count(), 0);
     assert.deepEqual(dialogs, [], 'no script ran');
+    // The cursor stays open for Fetch more: the tab says what that holds on the server, and offers to close it.
+    const hold = frame.locator('.hold.holding');
+    await hold.waitFor({ timeout: 10_000 });
+    assert.match(await hold.innerText(), /^Holding a snapshot \(open transaction\) since \d\d:\d\d:\d\d — VACUUM cannot remove rows deleted or updated after it .* Closed after 5 min without Fetch more\.$/);
+    assert.equal(await frame.locator('.status button.release').count(), 1);
     await page.waitForTimeout(500);
     await screenshot(page, 'results-grid');
   });

@@ -6,9 +6,21 @@ import type { Client } from 'pg';
 import { PostgresConnection } from '../../src/core/postgres/connection';
 import { classifySql, loadSqlParser } from '../../src/core/postgres/sqlRisk';
 import { startPgQuery, type PgQueryOptions } from '../../src/core/postgres/pgQuery';
+import { postgresStatements } from '../../src/core/postgres/statements';
 import { exportStream } from '../../src/core/query/exportRows';
+import { lockWaitFacts } from '../../src/core/query/errors';
+import { readOnlyRefusal } from '../../src/core/query/runChecks';
 import { pgProfile, services, uniqueName } from './services';
-import { dropDatabase, recreateDatabase } from '../support/pg';
+import { dropDatabase, pgClient, recreateDatabase } from '../support/pg';
+
+/** Polls `check` until it holds, or fails with `what` after `ms`. */
+async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('Statements from files on PostgreSQL (real server)', function () {
   this.timeout(60_000);
@@ -95,6 +107,7 @@ describe('Statements from files on PostgreSQL (real server)', function () {
   it('a readOnly profile is read-only on the server too (default_transaction_read_only)', async () => {
     const sql = 'DELETE FROM public.t WHERE id = 1';
     await assert.rejects(startPgQuery(conn, db, sql, opts(sql, { readOnly: true })), /read-only transaction/);
+    assert.equal((await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t WHERE id = 1')).rows[0]?.n, 1, 'the row is still there');
     const sel = 'SHOW default_transaction_read_only';
     const q = await startPgQuery(conn, db, sel, opts(sel, { readOnly: true }));
     assert.deepEqual(await q.next(1), [['on']]);
@@ -168,6 +181,107 @@ describe('Statements from files on PostgreSQL (real server)', function () {
     assert.ok(q.summary().notices.some((n) => /rolled back/.test(n)));
     const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM public.t WHERE id <= 100');
     assert.equal(rows[0]?.n, 100, 'nothing was deleted');
+  });
+
+  it('a statement waiting for a lock gives up after its lock timeout and names the session holding it; nothing it did was kept', async () => {
+    const holder = await pgClient(services().postgres, db);
+    const app = uniqueName('lock holder "<b>"');
+    await holder.query('SELECT set_config($1, $2, false)', ['application_name', app]);
+    const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+    // A transaction that read the table keeps ACCESS SHARE on it, which ALTER TABLE's ACCESS EXCLUSIVE must wait for.
+    await holder.query('BEGIN');
+    await holder.query('SELECT count(*) FROM public.t');
+    try {
+      const sql = 'ALTER TABLE public.t ADD COLUMN locked_out int';
+      const err = await startPgQuery(conn, db, sql, opts(sql, { lockTimeoutMs: 2_000 })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const facts = lockWaitFacts(err);
+      assert.ok(facts, `gave up on the lock: ${String(err)}`);
+      assert.equal(facts.waitedMs, 2_000);
+      assert.match(facts.serverMessage, /canceling statement due to lock timeout/);
+      assert.ok(facts.holders.some((h) => h.startsWith(`pid ${holderPid} (`) && h.includes(app) && h.includes('idle in transaction')), facts.holders.join('\n'));
+      const { rows } = await admin.query("SELECT 1 FROM pg_attribute WHERE attrelid = 'public.t'::regclass AND attname = 'locked_out'");
+      assert.equal(rows.length, 0, 'the column was not added');
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+  });
+
+  it('CREATE INDEX CONCURRENTLY waits for an older writing transaction beyond the lock timeout (it waits by design) and builds a valid index', async () => {
+    const writer = await pgClient(services().postgres, db);
+    await writer.query('BEGIN');
+    await writer.query('LOCK TABLE public.t IN ROW EXCLUSIVE MODE');
+    const sql = 'CREATE INDEX CONCURRENTLY t_n_ix ON public.t (n)';
+    const o = opts(sql, { lockTimeoutMs: 200 });
+    const running = startPgQuery(conn, db, sql, o).then(
+      (q) => q.summary().command,
+      (err: Error) => `failed: ${err.message}`,
+    );
+    try {
+      await until('the build waiting for the writer', async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [o.tag])).rows.length > 0);
+      // Several lock timeouts long: a build under lock_timeout would have failed by now, leaving an invalid index.
+      await new Promise((r) => setTimeout(r, 800));
+    } finally {
+      await writer.query('ROLLBACK');
+      await writer.end();
+    }
+    assert.equal(await running, 'CREATE');
+    const { rows } = await admin.query<{ indisvalid: boolean }>("SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.t_n_ix'::regclass");
+    assert.equal(rows[0]?.indisvalid, true);
+  });
+
+  it('an open cursor holds a snapshot (backend_xmin) and says so; close() releases it on the server', async () => {
+    const sql = 'SELECT id FROM public.t ORDER BY id';
+    const o = opts(sql, { batchSize: 10 });
+    const before = Date.now();
+    const q = await startPgQuery(conn, db, sql, o);
+    assert.equal((await q.next(10)).length, 10);
+    const held = q.held?.();
+    assert.ok(held, 'held() says what the open cursor keeps');
+    assert.match(held.what, /snapshot/);
+    assert.match(held.effect, /VACUUM cannot remove rows/);
+    assert.ok(held.since >= before && held.since <= Date.now());
+    const { rows } = await admin.query<{ xmin: string | null }>('SELECT backend_xmin::text AS xmin FROM pg_stat_activity WHERE application_name = $1', [o.tag]);
+    assert.ok(rows[0]?.xmin, 'the session holds back the xmin horizon while the cursor is open');
+    await q.close();
+    assert.equal(q.held?.(), undefined);
+    await until('the session gone', async () => (await admin.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [o.tag])).rows.length === 0);
+  });
+
+  it('a read-only profile refuses SELECT pg_terminate_backend(pid) before sending it (the server\'s read-only mode alone would not stop it)', async () => {
+    const victim = await pgClient(services().postgres, db);
+    const bystander = await pgClient(services().postgres, db);
+    try {
+      const pidOf = async (c: Client): Promise<number> => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+      const [victimPid, bystanderPid] = [await pidOf(victim), await pidOf(bystander)];
+      const sql = `SELECT pg_terminate_backend(${victimPid})`;
+      const judgement = await postgresStatements.judge(sql, 'run');
+      assert.equal(judgement.writes, true);
+      assert.match(readOnlyRefusal({ name: 'Replica "RO"', readOnly: true }, judgement, 'run') ?? '', /^Replica "RO" is read-only: this statement writes, so it was not sent\. pg_terminate_backend\(\) ends another session/);
+      assert.equal(readOnlyRefusal({ name: 'RW', readOnly: false }, judgement, 'run'), undefined);
+      assert.deepEqual((await victim.query('SELECT 1 AS alive')).rows, [{ alive: 1 }]);
+      // What the refusal protects against: sent anyway on a read-only session, it ends the other session.
+      const other = `SELECT pg_terminate_backend(${bystanderPid})`;
+      const q = await startPgQuery(conn, db, other, opts(other, { readOnly: true }));
+      assert.deepEqual(await q.next(1), [['t']]);
+      await q.close();
+      await until('the bystander terminated', async () => (await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [bystanderPid])).rows.length === 0);
+    } finally {
+      await victim.end();
+      await bystander.end().catch(() => undefined);
+    }
+  });
+
+  it("a read-only session (Export's re-run) cannot advance a sequence through a function the classifier does not know", async () => {
+    await admin.query(`CREATE SEQUENCE public.q_s; CREATE FUNCTION public.q_bump() RETURNS bigint LANGUAGE sql AS 'SELECT nextval(''public.q_s'')'`);
+    const sql = 'SELECT public.q_bump()';
+    assert.equal((await postgresStatements.judge(sql, 'run')).writes, false, 'an unknown function looks like a read');
+    await assert.rejects(startPgQuery(conn, db, sql, opts(sql, { readOnly: true })), /cannot execute nextval\(\) in a read-only transaction/);
+    const { rows } = await admin.query<{ called: boolean }>('SELECT is_called AS called FROM public.q_s');
+    assert.equal(rows[0]?.called, false, 'the sequence never moved');
   });
 
   it('syntax errors come back with the server message', async () => {

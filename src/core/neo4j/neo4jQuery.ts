@@ -15,7 +15,7 @@ import type * as Neo4j from 'neo4j-driver';
 import { loadNeo4j } from '../drivers';
 import { orAfter } from '../async';
 import { toCell } from './neo4jValues';
-import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from '../query/types';
+import type { CellValue, HeldOnServer, QueryStream, ResultColumn, RunOptions, StatementSummary } from '../query/types';
 
 export interface Neo4jQuery extends QueryStream {
   /**
@@ -101,6 +101,7 @@ class CypherStream implements Neo4jQuery {
   /** Rows asked of the iterator and not yet delivered: the server is still producing them. */
   private awaited = 0;
   private pending: Promise<Step> | undefined;
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly neo4j: typeof Neo4j,
@@ -126,6 +127,17 @@ class CypherStream implements Neo4jQuery {
 
   get done(): boolean {
     return this.finished || this.closed;
+  }
+
+  /** A result not read to its end keeps its auto-commit transaction open on the server. */
+  held(): HeldOnServer | undefined {
+    if (this.done) return undefined;
+    return {
+      since: this.startedAt,
+      what: 'an open transaction',
+      effect: 'Neo4j keeps it, with its memory and any locks it took, until the rows are read or the cursor is closed',
+      released: 'the transaction was closed',
+    };
   }
 
   next(max: number): Promise<CellValue[][]> {

@@ -1,15 +1,21 @@
 /**
  * Runs one statement typed in a file on a PostgreSQL connection of its own:
  * autocommit (nothing wraps it in a transaction, so VACUUM and CREATE INDEX
- * CONCURRENTLY work), the statement timeout applied by the server, read-only
- * on the server for readOnly profiles, and rows read through a cursor a batch
- * at a time so a million-row SELECT costs one batch of memory.
+ * CONCURRENTLY work), the statement and lock timeouts applied by the server,
+ * read-only on the server for readOnly profiles, and rows read through a
+ * cursor a batch at a time so a million-row SELECT costs one batch of memory.
+ *
+ * A cursor left open between batches keeps the statement's implicit
+ * transaction open: its snapshot holds back VACUUM in the whole database and
+ * its ACCESS SHARE locks make DDL on the tables read wait. `held()` says so,
+ * and the results panel closes cursors left idle.
  */
 import type * as Pg from 'pg';
 import { loadPgCursor, type PgCursor } from '../drivers';
 import { orAfter } from '../async';
 import type { PostgresConnection } from './connection';
-import type { CellValue, QueryStream, ResultColumn, RunOptions, StatementSummary } from '../query/types';
+import type { CellValue, HeldOnServer, QueryStream, ResultColumn, RunOptions, StatementSummary } from '../query/types';
+import { lockWaitError } from '../query/errors';
 import type { SqlAnalysis } from './sqlRisk';
 
 export type PgRunMode = 'run' | 'explain' | 'explain-analyze';
@@ -90,11 +96,42 @@ function cursorResult(c: PgCursor): Pg.QueryResult | undefined {
 
 const AFFECTS_ROWS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
 
+/** What an open cursor holds, for its tab. */
+const SNAPSHOT: Omit<HeldOnServer, 'since'> = {
+  what: 'a snapshot (open transaction)',
+  effect: 'VACUUM cannot remove rows deleted or updated after it in any table of this database, and DDL on the tables it read (ALTER TABLE, TRUNCATE, VACUUM FULL…) waits for it',
+  released: 'the snapshot was released',
+};
+
+/** The sessions holding the lock a backend waits for, one line each. */
+async function lockHolders(conn: PostgresConnection, database: string, pid: number): Promise<string[]> {
+  const rows = await conn.query<{ pid: number; usr: string | null; app: string | null; state: string | null; secs: number | null; query: string | null }>(
+    database,
+    `SELECT a.pid, a.usename AS usr, a.application_name AS app, a.state,
+            extract(epoch FROM now() - a.xact_start)::int AS secs, left(a.query, 200) AS query
+       FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1)) ORDER BY a.xact_start NULLS LAST`,
+    [pid],
+  );
+  return rows.map((r) => {
+    const facts = [r.usr ?? '?', r.app ? `"${r.app}"` : '', r.state ?? '', r.secs !== null ? `transaction open ${r.secs} s` : ''].filter(Boolean).join(', ');
+    return `pid ${r.pid} (${facts})${r.query ? `: ${r.query.replace(/\s+/g, ' ').trim()}` : ''}`;
+  });
+}
+
+/** The server's lock_timeout, not a NOWAIT the statement asked for (same SQLSTATE 55P03). */
+function isLockTimeout(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === '55P03' && typeof e.message === 'string' && e.message.includes('lock timeout');
+}
+
 export async function startPgQuery(conn: PostgresConnection, database: string, text: string, opts: PgQueryOptions): Promise<PgQuery> {
   const mode = opts.mode ?? 'run';
   const sent = pgStatementFor(text, mode);
+  // Concurrent builds wait for older transactions through lock waits, by design; their own locks let reads and writes through.
+  const lockTimeoutMs = opts.analysis.waitsForOlderTransactions ? 0 : Math.max(0, opts.lockTimeoutMs ?? 0);
+  const startedAt = Date.now();
   const client = await conn.dedicatedClient(database, {
-    lockTimeoutMs: 0,
+    lockTimeoutMs,
     applicationName: opts.tag,
     statementTimeoutMs: opts.statementTimeoutMs,
     readOnly: opts.readOnly,
@@ -114,13 +151,33 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
 
   /** The round trip under way, if any: cancel needs to know whether the server is working for us. */
   let inflight: Promise<unknown> | undefined;
+  /** Who held the lock the statement last waited for, seen half-way through its lock timeout. */
+  let holders: string[] = [];
   const roundTrip = async <T>(work: () => Promise<T>): Promise<T> => {
     const p = work();
     inflight = p;
+    // While it may be waiting for a lock, look (once per half lock timeout) at who holds it, to name them if it gives up.
+    let watch: ReturnType<typeof setTimeout> | undefined;
+    const look = (): void => {
+      watch = setTimeout(() => {
+        void lockHolders(conn, database, pid).then(
+          (h) => {
+            if (h.length) holders = h;
+          },
+          () => undefined,
+        );
+        if (inflight === p) look();
+      }, Math.max(50, lockTimeoutMs / 2));
+    };
+    if (lockTimeoutMs > 0) look();
     try {
       return await p;
+    } catch (err) {
+      if (isLockTimeout(err)) throw lockWaitError({ waitedMs: lockTimeoutMs, holders, serverMessage: (err as Error).message });
+      throw err;
     } finally {
       inflight = undefined;
+      if (watch) clearTimeout(watch);
     }
   };
 
@@ -218,5 +275,8 @@ export async function startPgQuery(conn: PostgresConnection, database: string, t
     },
     cancel,
     close: cancel,
+    held(): HeldOnServer | undefined {
+      return cursor && !done && !closed ? { since: startedAt, ...SNAPSHOT } : undefined;
+    },
   };
 }

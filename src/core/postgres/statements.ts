@@ -28,8 +28,8 @@ export const postgresStatements: StatementSupport = {
 
   async start(session, req: StatementStart) {
     const { startPgQuery } = await import('./pgQuery');
-    const { statementTimeoutMs, readOnly, tag, mode, signal } = req;
-    const opts = { statementTimeoutMs, readOnly, tag, analysis: req.judgement.analysis as SqlAnalysis, mode };
+    const { statementTimeoutMs, lockTimeoutMs, readOnly, tag, mode, signal } = req;
+    const opts = { statementTimeoutMs, readOnly, tag, analysis: req.judgement.analysis as SqlAnalysis, mode, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}) };
     return startPgQuery(session as PostgresConnection, req.database ?? 'postgres', req.text, signal ? { ...opts, signal } : opts);
   },
 };

@@ -10,3 +10,27 @@ export function errorPosition(err: unknown): number | undefined {
   const p = Number((err as { position?: unknown } | undefined)?.position);
   return Number.isInteger(p) && p > 0 ? p : undefined;
 }
+
+/** What a statement that gave up waiting for a lock knew: how long it waited and who held the lock, when that was seen. */
+export interface LockWaitFacts {
+  waitedMs: number;
+  /** One line per session holding the lock ("pid 4242 (alice, "psql", idle in transaction, transaction open 310 s): ALTER TABLE …"). */
+  holders: string[];
+  /** The server's own message. */
+  serverMessage: string;
+}
+
+const LOCK_WAIT_ERROR = 'StatementLockTimeout';
+
+/** The error a statement fails with when its lock timeout ran out (recognised by name across bundles). */
+export function lockWaitError(facts: LockWaitFacts): Error {
+  const err = new Error(facts.serverMessage) as Error & { lockWait: LockWaitFacts };
+  err.name = LOCK_WAIT_ERROR;
+  err.lockWait = facts;
+  return err;
+}
+
+export function lockWaitFacts(err: unknown): LockWaitFacts | undefined {
+  if (!(err instanceof Error) || err.name !== LOCK_WAIT_ERROR) return undefined;
+  return (err as Error & { lockWait?: LockWaitFacts }).lockWait;
+}

@@ -13,4 +13,10 @@ export interface StatementRisk {
   writes: boolean;
   /** EXPLAIN (or for Cypher EXPLAIN/PROFILE) can be put in front of it. */
   explainable: boolean;
+  /**
+   * What it does reaches beyond what its text shows (a DO block's body, a
+   * procedure, another session's query, another server): a question first on
+   * production connections even when its risk is 'safe'. `reasons` say why.
+   */
+  asksOnProduction?: boolean;
 }

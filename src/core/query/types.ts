@@ -39,6 +39,21 @@ export interface StatementSummary {
 }
 
 /**
+ * What an open stream keeps on the server while it waits for "Fetch more":
+ * shown on its tab, which closes the stream after a while without fetching.
+ */
+export interface HeldOnServer {
+  /** Since when (ms since the epoch). */
+  since: number;
+  /** "a snapshot (open transaction)". */
+  what: string;
+  /** What that costs others: "VACUUM cannot remove rows deleted after it, …". */
+  effect: string;
+  /** Said once it is closed: "the snapshot was released". */
+  released: string;
+}
+
+/**
  * A statement that has started: its columns are known; rows come from next().
  * The statement's server session stays open until the rows run out or close()
  * is called, so "fetch more" continues where the last batch ended.
@@ -53,6 +68,8 @@ export interface QueryStream {
   summary(): StatementSummary;
   /** Stops reading, ends the statement on the server if still running, releases the session. Idempotent. */
   close(): Promise<void>;
+  /** What the open stream holds on the server between fetches; undefined once done or closed. */
+  held?(): HeldOnServer | undefined;
 }
 
 export interface RunOptions {
@@ -64,4 +81,11 @@ export interface RunOptions {
   tag: string;
   /** Rows fetched per round trip while streaming. */
   batchSize?: number;
+  /**
+   * How long the statement may wait for a lock before it gives up, in ms;
+   * 0 or absent = no limit (PostgreSQL lock_timeout). Without one, a DDL
+   * statement queued behind a long transaction makes every later query on
+   * the table queue behind it.
+   */
+  lockTimeoutMs?: number;
 }
