@@ -97,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.showLog', () => log.show());
 
   const history = new HistoryStore(vscode.Uri.joinPath(context.globalStorageUri, 'history').fsPath);
-  const dialogs = new DialogPrompter(() => vscode.workspace.getConfiguration('upkeep.maintenance').get<boolean>('confirmSafeOperations', true));
+  const dialogs = new DialogPrompter();
   let prompter: Prompter = dialogs;
   const flow: FlowDeps = { connections, history, log, prompter: () => prompter, refresh: () => refreshNode(trees) };
 

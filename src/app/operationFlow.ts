@@ -7,13 +7,13 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { engineModule } from '../core/engines';
-import { describeChange, highestRisk, type BatchOutcome, type Operation, type OperationOutcome } from '../core/operations/operation';
+import { describeChange, highestRisk, type BatchOutcome, type FollowUp, type Operation, type OperationOutcome, type Risk } from '../core/operations/operation';
 import type { HistoryStore } from '../core/history/historyStore';
 import { formatBytes, formatDuration } from '../core/format';
 import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
-import type { Prompter } from './prompter';
-import { UserFacingError } from '../core/errors';
+import { asksFirst, showNotice, type OutcomeNotice, type Prompter } from './prompter';
+import { isCancelled, UserFacingError } from '../core/errors';
 
 export { highestRisk };
 
@@ -33,6 +33,11 @@ export interface FlowRequest<Op extends Operation = Operation> {
   title?: string;
   /** What to measure for the preview's size line, when it is not the first op's target. */
   sizeOf?: Op['target'];
+  /**
+   * The batch's own risk when it is more than its operations' (VACUUM of a
+   * whole schema is heavy although each table's VACUUM is safe).
+   */
+  risk?: Risk;
 }
 
 export async function runOperationFlow<Op extends Operation>(deps: FlowDeps, req: FlowRequest<Op>): Promise<BatchOutcome<Op> | undefined> {
@@ -46,12 +51,17 @@ export async function runOperationFlow<Op extends Operation>(deps: FlowDeps, req
   const engine = engineModule(profile.engine);
   if (ops.some((op) => op.engine !== profile.engine)) throw new UserFacingError(`${title} is not a ${engine.label} operation: nothing was sent.`);
   if (!engine.executor) throw new UserFacingError(`Upkeep cannot run ${engine.label} operations yet: nothing was sent.`);
-  const lockTimeoutMs = vscode.workspace.getConfiguration('upkeep.maintenance').get<number>('lockTimeoutMs', 10_000);
-  const executor = await engine.executor(await deps.connections.session(profile), { lockTimeoutMs, log: deps.log });
-  const sizeText = (await executor.sizeText(req.sizeOf ?? first.target).catch(() => undefined)) ?? 'unknown';
-  const risk = highestRisk(ops);
-  const confirmed = await deps.prompter().confirmOperation({ connection: profile, title, ops, risk, sizeText });
-  if (!confirmed) return undefined;
+  const settings = vscode.workspace.getConfiguration('upkeep.maintenance');
+  const lockTimeoutMs = settings.get<number>('lockTimeoutMs', 10_000);
+  const concurrentLockTimeoutMs = settings.get<number>('concurrentLockTimeoutMs', 0);
+  const executor = await engine.executor(await deps.connections.session(profile), { lockTimeoutMs, concurrentLockTimeoutMs, log: deps.log });
+  const risk = highestRisk(req.risk ? [...ops, { risk: req.risk }] : ops);
+  // Heavy, blocking and destructive work is always previewed; safe work when the setting asks for it.
+  if (asksFirst(risk, settings.get<boolean>('confirmSafeOperations', true))) {
+    const sizeText = (await executor.sizeText(req.sizeOf ?? first.target).catch(() => undefined)) ?? 'unknown';
+    const confirmed = await deps.prompter().confirmOperation({ connection: profile, title, ops, risk, sizeText });
+    if (!confirmed) return undefined;
+  }
 
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `${title} — ${profile.name}`, cancellable: true },
@@ -87,7 +97,7 @@ export async function runOperationFlow<Op extends Operation>(deps: FlowDeps, req
 
   await recordHistory(deps, profile, ops, result);
   deps.refresh();
-  showOutcome(deps, title, result);
+  showOutcome(deps, profile, title, result);
   return result as BatchOutcome<Op>;
 }
 
@@ -115,7 +125,7 @@ async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: Op
         durationMs: o?.durationMs ?? 0,
         before: o?.before,
         after: o?.after,
-        message: o?.problem?.message,
+        message: [o?.problem?.message, o?.leftBehind].filter(Boolean).join(' ') || undefined,
       });
     } catch (err) {
       deps.log.warn(`Could not write the maintenance history: ${String(err)}`);
@@ -123,34 +133,60 @@ async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: Op
   }
 }
 
-function showOutcome(deps: FlowDeps, title: string, result: BatchOutcome<Operation>): void {
+function showOutcome(deps: FlowDeps, profile: ConnectionProfile, title: string, result: BatchOutcome<Operation>): void {
   const done = result.outcomes.filter((o) => o.status === 'done');
   const failed = result.outcomes.filter((o) => o.status === 'failed');
   const cancelled = result.outcomes.filter((o) => o.status === 'cancelled');
   const change = (o: OperationOutcome): string => describeChange(o, formatBytes);
   for (const o of result.outcomes) {
-    deps.log.info(`${o.title}: ${o.status} in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}\n  ${o.text}${o.notices.length ? `\n  ${o.notices.join('\n  ')}` : ''}${o.problem ? `\n  ${o.problem.message}` : ''}`);
+    const lines = [o.text, ...o.notices, ...(o.problem ? [o.problem.message] : []), ...(o.leftBehind ? [o.leftBehind] : [])];
+    deps.log.info(`${o.title}: ${o.status} in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}\n  ${lines.join('\n  ')}`);
   }
-  const showLog = (choice: string | undefined): void => {
-    if (choice === 'Show Log') void vscode.commands.executeCommand('upkeep.showLog');
-  };
-  if (result.outcomes.length === 1 && !result.notRun.length) {
+  // What failed or cancelled work left behind, and the operations that clean it up.
+  const leftBehind = result.outcomes.flatMap((o) => (o.leftBehind ? [o.leftBehind] : []));
+  const followUps = result.outcomes.flatMap((o) => o.followUps ?? []);
+  const tail = leftBehind.length ? ` ${leftBehind.join(' ')}` : '';
+
+  let notice: OutcomeNotice;
+  if (result.outcomes.length === 1 && !result.notRun.length && result.outcomes[0]) {
     const o = result.outcomes[0];
-    if (!o) return;
     if (o.status === 'done') {
-      void vscode.window.showInformationMessage(`${title}: done in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}.`, 'Show Log').then(showLog);
+      notice = { severity: 'info', message: `${title}: done in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}.`, actions: [] };
     } else if (o.status === 'cancelled') {
-      void vscode.window.showWarningMessage(`${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (stopped after ${o.stoppedAfterMs} ms)` : ''}.`, 'Show Log').then(showLog);
+      notice = { severity: 'warning', message: `${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (stopped after ${o.stoppedAfterMs} ms)` : ''}.${tail}`, actions: [] };
     } else {
-      void vscode.window.showErrorMessage(`${title} failed: ${o.problem?.message ?? 'see the log'}`, 'Show Log').then(showLog);
+      notice = { severity: 'error', message: `${title} failed: ${o.problem?.message ?? 'see the log'}${tail}`, actions: [] };
     }
-    return;
+  } else {
+    const total = result.outcomes.length + result.notRun.length;
+    const parts = [`${done.length} of ${total} done`];
+    if (failed.length) parts.push(`${failed.length} failed (${failed.slice(0, 3).map((o) => o.title).join('; ')}${failed.length > 3 ? '; …' : ''})`);
+    if (cancelled.length || result.notRun.length) parts.push(`${cancelled.length} cancelled, ${result.notRun.length} not run`);
+    notice = { severity: failed.length ? 'error' : cancelled.length || result.notRun.length ? 'warning' : 'info', message: `${title}: ${parts.join(', ')}.${tail}`, actions: [] };
   }
-  const total = result.outcomes.length + result.notRun.length;
-  const parts = [`${done.length} of ${total} done`];
-  if (failed.length) parts.push(`${failed.length} failed (${failed.slice(0, 3).map((o) => o.title).join('; ')}${failed.length > 3 ? '; …' : ''})`);
-  if (cancelled.length || result.notRun.length) parts.push(`${cancelled.length} cancelled, ${result.notRun.length} not run`);
-  const message = `${title}: ${parts.join(', ')}.`;
-  const show = failed.length ? vscode.window.showErrorMessage : cancelled.length || result.notRun.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-  void show(message, 'Show Log').then(showLog);
+  // One button per clean-up when there are one or two; one for all of them otherwise.
+  const offers: { label: string; ops: Operation[]; title?: string }[] = followUps.length <= 2
+    ? followUps.map((f: FollowUp) => ({ label: f.label, ops: [f.op] }))
+    : [{ label: `Clean up all ${followUps.length}`, ops: followUps.map((f) => f.op), title: `${followUps.length} clean-ups after ${title}` }];
+  notice.actions = [...offers.map((x) => x.label), 'Show Log'];
+
+  const prompter = deps.prompter();
+  const ask = prompter.showOutcome ? prompter.showOutcome(notice) : showNotice(notice);
+  void ask.then(async (choice) => {
+    if (choice === 'Show Log') {
+      await vscode.commands.executeCommand('upkeep.showLog');
+      return;
+    }
+    const offer = offers.find((x) => x.label === choice);
+    if (!offer) return;
+    try {
+      await runOperationFlow(deps, { profile, ops: offer.ops, ...(offer.title ? { title: offer.title } : {}) });
+    } catch (err) {
+      if (isCancelled(err)) return;
+      const message = err instanceof Error ? err.message : String(err);
+      deps.log.error(`${offer.label}: ${message}`);
+      void vscode.window.showErrorMessage(message);
+    }
+  }, (err: unknown) => deps.log.warn(`Could not show the outcome of ${title}: ${String(err)}`));
 }
+

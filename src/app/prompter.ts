@@ -18,9 +18,31 @@ export interface OperationPreview {
  * extension-host tests (which cannot click a modal).
  */
 export interface Prompter {
+  /** Asked by the flow before anything runs (see `asksFirst` for when). */
   confirmOperation(preview: OperationPreview): Promise<boolean>;
+  /**
+   * How a run ended, with the actions it offers (a follow-up such as "Drop
+   * public.orders_ix", "Show Log"); resolves to the chosen one. Optional: the
+   * editor's notifications answer when absent.
+   */
+  showOutcome?(notice: OutcomeNotice): Promise<string | undefined>;
   /** A statement typed in a file that is risky, an EXPLAIN ANALYZE (which executes), or on production one whose effect cannot be judged (a DO block). Optional: the dialogs answer when absent. */
   confirmStatement?(preview: StatementPreview): Promise<boolean>;
+}
+
+/** The message after a run: its severity, the words, and its buttons. */
+export interface OutcomeNotice {
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+  actions: string[];
+}
+
+/**
+ * Whether the flow asks before running: heavy, blocking and destructive work
+ * always; safe work only when upkeep.maintenance.confirmSafeOperations is on.
+ */
+export function asksFirst(risk: Risk, confirmSafe: boolean): boolean {
+  return risk !== 'safe' || confirmSafe;
 }
 
 /** What the user is shown before a risky statement from a file runs. */
@@ -54,7 +76,7 @@ export function statementDetail(p: StatementPreview): string {
 
 const RISK_WORDS: Record<Risk, string> = {
   safe: 'Safe: other sessions keep reading and writing.',
-  heavy: 'Heavy: nothing waits on a lock, but it loads the server (I/O, CPU) while it runs.',
+  heavy: 'Heavy: reads and writes go on, but it loads the server (I/O, CPU) while it runs. Always previewed; on production the name is typed.',
   blocking: 'Blocking: other sessions will wait while it runs.',
   destructive: 'Destructive: this cannot be undone.',
 };
@@ -88,12 +110,15 @@ async function typedConfirmation(title: string, prompt: string, name: string): P
   return typed === name;
 }
 
-export class DialogPrompter implements Prompter {
-  constructor(private readonly confirmSafe: () => boolean) {}
+/** The editor's notification for an outcome: resolves to the button chosen, if any. */
+export function showNotice(n: OutcomeNotice): Promise<string | undefined> {
+  const show = n.severity === 'error' ? vscode.window.showErrorMessage : n.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  return Promise.resolve(show(n.message, ...n.actions));
+}
 
+export class DialogPrompter implements Prompter {
+  /** Shows the preview; the flow decides whether to ask at all (`asksFirst`). */
   async confirmOperation(p: OperationPreview): Promise<boolean> {
-    // Heavy work is always previewed, whatever confirmSafeOperations says.
-    if (p.risk === 'safe' && !this.confirmSafe()) return true;
     const show = p.risk === 'safe' || p.risk === 'heavy' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     const choice = await show(`${p.title} on ${p.connection.name}?`, { modal: true, detail: previewDetail(p) }, 'Run');
     if (choice !== 'Run') return false;
@@ -102,6 +127,10 @@ export class DialogPrompter implements Prompter {
       return typedConfirmation(`Production: ${p.title}`, `"${p.connection.name}" is production. Type ${name} to run it.`, name);
     }
     return true;
+  }
+
+  showOutcome(n: OutcomeNotice): Promise<string | undefined> {
+    return showNotice(n);
   }
 
   async confirmStatement(p: StatementPreview): Promise<boolean> {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { type ConnectionProfile, usesPassword } from '../core/connections/profile';
 import { type ProbeResult, probeConnection } from '../core/connections/probe';
-import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError } from '../core/connections/errors';
+import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError, type ErrorDuring } from '../core/connections/errors';
 import { redact } from '../core/connections/redact';
 import { PostgresConnection, type CatalogLimits } from '../core/postgres/connection';
 import { engineModule } from '../core/engines';
@@ -56,10 +56,13 @@ export class ConnectionService implements vscode.Disposable {
     if (current.state !== 'connected') this.setStatus(profile.id, { state: 'connected', summary, checkedAt: Date.now() });
   }
 
-  /** Maps a failure to a message; only a connection-level one marks the whole connection as failing. */
-  async recordFailure(profile: ConnectionProfile, err: unknown): Promise<ConnectionProblem> {
+  /**
+   * Maps a failure to a message; only a connection-level one marks the whole
+   * connection as failing. `during` says what was running (a lock timeout names it).
+   */
+  async recordFailure(profile: ConnectionProfile, err: unknown, during?: ErrorDuring): Promise<ConnectionProblem> {
     const password = await this.secrets.getPassword(profile.id);
-    const problem = describeConnectionError(profile, err, [password]);
+    const problem = describeConnectionError(profile, err, [password], during);
     this.log.warn(`${profile.name}: ${problem.message} (${redact(errorText(err), [password])})`);
     if (CONNECTION_LEVEL.has(problem.kind)) this.setStatus(profile.id, { state: 'error', problem, checkedAt: Date.now() });
     return problem;

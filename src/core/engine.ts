@@ -7,7 +7,7 @@
  * A module is small on purpose: identity and profile rules are data, and every
  * hook that needs a driver or a large piece of code loads it at first use.
  */
-import type { ConnectionProblem } from './connections/errors';
+import type { ConnectionProblem, ErrorDuring } from './connections/errors';
 import type { OperationExecutor } from './operations/operation';
 import type { Logger } from './log';
 import type { StatementRisk } from './query/risk';
@@ -94,7 +94,7 @@ export interface EngineModule extends EngineHooks {
    * The engine's own error codes as one-line problems, asked before the
    * shared socket/TLS/auth rules. Undefined: not one of its codes.
    */
-  describeError?(facts: ErrorFacts, ctx: { label: string; where: string; server: string; profile: ConnectionProfile }): ConnectionProblem | undefined;
+  describeError?(facts: ErrorFacts, ctx: { label: string; where: string; server: string; profile: ConnectionProfile; during?: ErrorDuring }): ConnectionProblem | undefined;
 }
 
 /**
@@ -127,6 +127,8 @@ export interface EngineSession {
 export interface ExecutorSettings {
   /** PostgreSQL: lock_timeout of a maintenance session. */
   lockTimeoutMs: number;
+  /** PostgreSQL: lock_timeout of the CONCURRENTLY forms, which wait for older transactions (0: wait until they end). */
+  concurrentLockTimeoutMs?: number;
   log?: Logger;
 }
 

@@ -69,7 +69,7 @@ function title(text: string): string {
 export function describeFailure(profile: ConnectionProfile, doc: vscode.TextDocument, stmt: DocStatement, sent: string, err: unknown): string {
   const lockWait = lockWaitFacts(err);
   if (lockWait) return lockWaitText(lockWait.waitedMs, lockWait.holders);
-  const problem = describeConnectionError(profile, err);
+  const problem = describeConnectionError(profile, err, [], 'statement');
   if (CONNECTION_LEVEL.has(problem.kind) || problem.kind === 'statement-timeout' || problem.kind === 'lock-timeout') return problem.message;
   const text = statementErrorText(err);
   const pos = errorPosition(err);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ServicesInfo } from '../services/index';
-import { recreateDatabase } from '../support/pg';
+import { pgClient, recreateDatabase } from '../support/pg';
 import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e';
@@ -106,5 +106,35 @@ describe('e2e: PostgreSQL maintenance in the workbench', function () {
     await screenshot(page, '08-production-confirm');
     await answerQuickInput(page, 'small');
     await page.locator('.notification-toast').filter({ hasText: /VACUUM \(FULL, ANALYZE\) public\.small: done/ }).waitFor({ timeout: 30_000 });
+  });
+
+  it('CHECKPOINT is heavy: previewed, and on production it runs only once CHECKPOINT is typed', async () => {
+    const { page } = wb;
+    const pg = services.postgres;
+    const requested = async (): Promise<number> => {
+      const c = await pgClient(pg, DB);
+      try {
+        const sql = (pg.versionNum ?? 0) >= 170000 ? 'SELECT num_requested::int AS n FROM pg_stat_checkpointer' : 'SELECT checkpoints_req::int AS n FROM pg_stat_bgwriter';
+        return (await c.query<{ n: number }>(sql)).rows[0]?.n ?? -1;
+      } finally {
+        await c.end();
+      }
+    };
+    const before = await requested();
+    await contextMenu(page, treeItem(page, 'Ops DB (prod)'), 'CHECKPOINT');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 20_000 });
+    const text = await dialog.innerText();
+    assert.match(text, /I\/O burst/);
+    assert.match(text, /Heavy/);
+    await dialog.locator('.monaco-button').filter({ hasText: 'Run' }).click();
+    await waitForPrompt(page, 'Type CHECKPOINT to run it');
+    await screenshot(page, '09-heavy-production-confirm');
+    assert.equal(await requested(), before, 'nothing ran before the name was typed');
+    await answerQuickInput(page, 'CHECKPOINT');
+    await page.locator('.notification-toast').filter({ hasText: /CHECKPOINT: done/ }).waitFor({ timeout: 30_000 });
+    const end = Date.now() + 10_000;
+    while ((await requested()) <= before && Date.now() < end) await page.waitForTimeout(200);
+    assert.ok((await requested()) > before, 'the server counted a requested checkpoint');
   });
 });

@@ -3,8 +3,8 @@ import { Client } from 'pg';
 import { PostgresConnection } from '../../src/core/postgres/connection';
 import { featuresFor } from '../../src/core/postgres/features';
 import {
-  buildAnalyze, buildCancelBackend, buildCheckpoint, buildCluster, buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, buildTerminateBackend,
-  buildVacuum, vacuumOptionsSupported,
+  buildAnalyze, buildCancelBackend, buildCheckpoint, buildCluster, buildCreateIndexConcurrently, buildReindex, buildTerminateBackend,
+  buildVacuum, type MaintenanceOp, vacuumOptionsSupported,
 } from '../../src/core/postgres/maintenance';
 import { ReadOnlyConnectionError, runMaintenance, runMaintenanceBatch } from '../../src/core/postgres/runner';
 import { getTable, listAllTables } from '../../src/core/postgres/catalog';
@@ -103,17 +103,31 @@ describe('PostgreSQL maintenance (real server)', function () {
     assert.equal(after['other_ix'], before['other_ix'], 'the other index was not touched');
   });
 
-  it('flags an invalid index from a failed CREATE INDEX CONCURRENTLY, and drops it', async () => {
+  it('a failed CREATE UNIQUE INDEX CONCURRENTLY names the invalid index it left and offers its DROP INDEX CONCURRENTLY, which removes it', async () => {
     await admin.query(`CREATE TABLE public.dupes (id int, code text); INSERT INTO public.dupes SELECT g % 10, 'c' FROM generate_series(1, 100) g;`);
     const create = await runMaintenance(conn, buildCreateIndexConcurrently(db, { schema: 'public', table: 'dupes', name: 'dupes_id_uq', columns: ['id'], unique: true }));
     assert.equal(create.status, 'failed');
     assert.match(create.problem?.message ?? '', /duplicate|could not create unique index/i);
     const indexes = await listIndexes(conn, db, 'public', 'dupes');
-    const flags = flagIndexes(indexes);
-    assert.equal(flags.get('dupes_id_uq')?.invalid, true, 'flagged invalid');
-    const drop = await runMaintenance(conn, buildDropIndexConcurrently({ kind: 'index', database: db, schema: 'public', name: 'dupes_id_uq', table: 'dupes' }));
+    assert.equal(flagIndexes(indexes).get('dupes_id_uq')?.invalid, true, 'flagged invalid in the tree');
+    assert.deepEqual(create.leftovers, [{ schema: 'public', name: 'dupes_id_uq', table: 'dupes' }]);
+    assert.match(create.leftBehind ?? '', /left the invalid index public\.dupes_id_uq behind/);
+    assert.deepEqual(create.followUps?.map((f) => [f.label, f.op.text]), [['Drop public.dupes_id_uq', 'DROP INDEX CONCURRENTLY IF EXISTS "public"."dupes_id_uq"']]);
+    const drop = await runMaintenance(conn, create.followUps?.[0]?.op as MaintenanceOp);
     assert.equal(drop.status, 'done');
     assert.deepEqual((await listIndexes(conn, db, 'public', 'dupes')).map((i) => i.name), []);
+  });
+
+  it('an invalid index that was there before is not blamed on the next CREATE INDEX CONCURRENTLY', async () => {
+    await admin.query(`CREATE TABLE public.stale (id int); INSERT INTO public.stale SELECT 1 FROM generate_series(1, 10);`);
+    // An earlier attempt's leftover, under the name the new build wants.
+    await admin.query('CREATE UNIQUE INDEX CONCURRENTLY stale_uq ON public.stale (id)').catch(() => undefined);
+    assert.equal(flagIndexes(await listIndexes(conn, db, 'public', 'stale')).get('stale_uq')?.invalid, true);
+    const again = await runMaintenance(conn, buildCreateIndexConcurrently(db, { schema: 'public', table: 'stale', name: 'stale_uq', columns: ['id'] }));
+    assert.equal(again.status, 'failed');
+    assert.match(again.problem?.message ?? '', /already exists/);
+    assert.equal(again.leftovers, undefined, 'it left nothing: the invalid index was there before');
+    assert.equal(again.followUps, undefined);
   });
 
   it('flags unused and duplicate indexes but never a primary key or unique one', async () => {
@@ -162,8 +176,114 @@ describe('PostgreSQL maintenance (real server)', function () {
     assert.ok(outcome.stoppedAfterMs !== undefined && outcome.stoppedAfterMs < 2_000, `stopped after ${outcome.stoppedAfterMs} ms`);
     const active = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND state = $2', [outcome.backendPid, 'active']);
     assert.equal(active.rows[0]?.n, 0, 'the backend is no longer running it');
-    // A cancelled CREATE INDEX CONCURRENTLY leaves an invalid index behind: that is what the tree flags.
-    await runMaintenance(conn, buildDropIndexConcurrently({ kind: 'index', database: db, schema: 'public', name: 'big_v_ix', table: 'big' }));
+    // A cancelled CREATE INDEX CONCURRENTLY leaves an invalid index behind: the outcome names it and offers its drop.
+    assert.deepEqual(outcome.leftovers, [{ schema: 'public', name: 'big_v_ix', table: 'big' }]);
+    assert.match(outcome.leftBehind ?? '', /invalid index public\.big_v_ix behind: queries never use it, but every write to public\.big still updates it/);
+    const drop = outcome.followUps?.[0];
+    assert.equal(drop?.label, 'Drop public.big_v_ix');
+    assert.equal((await runMaintenance(conn, drop.op as MaintenanceOp)).status, 'done');
+    assert.deepEqual((await listIndexes(conn, db, 'public', 'big')).map((i) => i.name), [], 'the drop removed it');
+  });
+
+  it('a cancelled REINDEX INDEX CONCURRENTLY names the _ccnew index it left; the original stays valid; the offered drop removes it', async () => {
+    await admin.query('CREATE INDEX big_rx ON public.big (v)');
+    const controller = new AbortController();
+    const op = buildReindex({ kind: 'index', database: db, schema: 'public', name: 'big_rx', table: 'big' }, { concurrently: true }, f());
+    const outcome = await runMaintenance(conn, op, {
+      signal: controller.signal,
+      pollMs: 100,
+      // Once it builds, the new copy is in the catalog.
+      onProgress: (p) => {
+        if (p.phase.startsWith('building index')) controller.abort();
+      },
+    });
+    assert.equal(outcome.status, 'cancelled', JSON.stringify(outcome.problem));
+    assert.deepEqual(outcome.leftovers?.map((l) => l.name), ['big_rx_ccnew']);
+    assert.match(outcome.leftBehind ?? '', /big_rx_ccnew behind.*The original index is still the one in use/);
+    const flags = flagIndexes(await listIndexes(conn, db, 'public', 'big'));
+    assert.equal(flags.get('big_rx')?.invalid, false, 'the original is still valid');
+    assert.equal(flags.get('big_rx_ccnew')?.invalid, true);
+    const drop = outcome.followUps?.[0];
+    assert.equal(drop?.label, 'Drop public.big_rx_ccnew');
+    assert.equal((await runMaintenance(conn, drop.op as MaintenanceOp)).status, 'done');
+    assert.deepEqual((await listIndexes(conn, db, 'public', 'big')).map((i) => i.name), ['big_rx']);
+  });
+
+  it('CREATE INDEX CONCURRENTLY waits for an older transaction past the maintenance lock_timeout, and completes when it commits', async () => {
+    await admin.query('CREATE TABLE public.waits (id int); INSERT INTO public.waits SELECT generate_series(1, 1000);');
+    const holder = new Client({ ...services().postgres, database: db });
+    await holder.connect();
+    try {
+      // An open transaction with a snapshot: the build waits for it to end ("waiting for old snapshots").
+      await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await holder.query('SELECT count(*) FROM public.waits');
+      const op = buildCreateIndexConcurrently(db, { schema: 'public', table: 'waits', name: 'waits_id_ix', columns: ['id'] });
+      let settled = false;
+      const running = runMaintenance(conn, op, { lockTimeoutMs: 300 }).finally(() => (settled = true));
+      const waitingPid = async (): Promise<number | undefined> => {
+        const r = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'Upkeep maintenance' AND wait_event = 'virtualxid'`, [db]);
+        return r.rows[0]?.pid;
+      };
+      await eventually('the build waits for the older transaction', async () => (await waitingPid()) !== undefined);
+      // Three maintenance lock_timeouts later it still waits: it runs under its own wait.
+      await new Promise((r) => setTimeout(r, 900));
+      assert.equal(settled, false, 'it did not give up');
+      assert.ok((await waitingPid()) !== undefined, 'still waiting on the server');
+      await holder.query('COMMIT');
+      const outcome = await running;
+      assert.equal(outcome.status, 'done', JSON.stringify(outcome.problem));
+      assert.equal(flagIndexes(await listIndexes(conn, db, 'public', 'waits')).get('waits_id_ix')?.invalid, false, 'a valid index');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
+  it('with a CONCURRENTLY wait limit set, giving up says which setting, and names the invalid index it leaves', async () => {
+    await admin.query('CREATE TABLE public.waits2 (id int); INSERT INTO public.waits2 SELECT generate_series(1, 1000);');
+    const holder = new Client({ ...services().postgres, database: db });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await holder.query('SELECT count(*) FROM public.waits2');
+      const op = buildCreateIndexConcurrently(db, { schema: 'public', table: 'waits2', name: 'waits2_id_ix', columns: ['id'] });
+      const outcome = await runMaintenance(conn, op, { lockTimeoutMs: 60_000, concurrentLockTimeoutMs: 300 });
+      assert.equal(outcome.status, 'failed');
+      assert.equal(outcome.problem?.kind, 'lock-timeout');
+      assert.match(outcome.problem?.message ?? '', /upkeep\.maintenance\.concurrentLockTimeoutMs/);
+      // It gave up after the build: the half-made index stays, named.
+      assert.deepEqual(outcome.leftovers?.map((l) => l.name), ['waits2_id_ix']);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
+  it('plain REINDEX holds what its preview says: ACCESS EXCLUSIVE on the index and SHARE on the table, and a plain read of the table waits', async () => {
+    await admin.query('CREATE TABLE public.rx (id int PRIMARY KEY, v text); INSERT INTO public.rx SELECT g, g::text FROM generate_series(1, 100) g; CREATE INDEX rx_v ON public.rx (v);');
+    const op = buildReindex({ kind: 'index', database: db, schema: 'public', name: 'rx_v', table: 'rx' }, {}, f());
+    assert.equal(op.lockLevel, 'ACCESS EXCLUSIVE');
+    const holder = new Client({ ...services().postgres, database: db });
+    const reader = new Client({ ...services().postgres, database: db });
+    await holder.connect();
+    await reader.connect();
+    try {
+      // Plain REINDEX may run in a transaction: hold its locks there and look at them.
+      await holder.query('BEGIN');
+      await holder.query(op.sql);
+      const pid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      const locks = await admin.query<{ relname: string; mode: string }>(
+        `SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = $1 AND c.relname IN ('rx', 'rx_v') ORDER BY 1, 2`, [pid]);
+      assert.deepEqual(locks.rows.map((r) => `${r.relname} ${r.mode}`), ['rx ShareLock', 'rx_v AccessExclusiveLock']);
+      assert.equal(locks.rows.find((r) => r.relname === 'rx_v')?.mode, `${op.lockLevel.split(' ').map((w) => w[0] + w.slice(1).toLowerCase()).join('')}Lock`, 'the level shown is the index lock');
+      // A read by primary key never touches rx_v, yet planning it locks every index of the table.
+      await reader.query('SET lock_timeout = 300');
+      await assert.rejects(reader.query('SELECT v FROM public.rx WHERE id = 1'), (err: { code?: string }) => err.code === '55P03');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+      await reader.end();
+    }
   });
 
   it('a lock held by another session makes the operation fail with a clear lock-timeout message', async () => {
@@ -175,6 +295,7 @@ describe('PostgreSQL maintenance (real server)', function () {
       const outcome = await runMaintenance(conn, buildVacuum({ kind: 'table', database: db, schema: 'public', name: 'locked' }, {}, f()), { lockTimeoutMs: 300 });
       assert.equal(outcome.status, 'failed');
       assert.equal(outcome.problem?.kind, 'lock-timeout');
+      assert.match(outcome.problem?.message ?? '', /^The maintenance statement waited longer than its lock_timeout \(upkeep\.maintenance\.lockTimeoutMs\)/);
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();
@@ -216,7 +337,10 @@ describe('PostgreSQL maintenance (real server)', function () {
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.problem?.kind, 'connection-lost', outcome.problem?.message);
     assert.match(outcome.problem?.message ?? '', /was lost/);
-    await runMaintenance(conn, buildDropIndexConcurrently({ kind: 'index', database: db, schema: 'public', name: 'victim_v_ix', table: 'victim' }));
+    assert.deepEqual(outcome.leftovers?.map((l) => l.name), ['victim_v_ix'], 'the index the lost session was building is named');
+    const drop = outcome.followUps?.[0]?.op;
+    assert.ok(drop);
+    assert.equal((await runMaintenance(conn, drop as MaintenanceOp)).status, 'done');
     const next = await runMaintenance(conn, buildAnalyze({ kind: 'table', database: db, schema: 'public', name: 'victim' }));
     assert.equal(next.status, 'done', 'the next operation runs');
   });

@@ -4,11 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { featuresFor } from '../../src/core/postgres/features';
 import {
-  buildAnalyze, buildCancelBackend, buildCluster, buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, buildTerminateBackend, buildVacuum,
+  buildAnalyze, buildCancelBackend, buildCheckpoint, buildCluster, buildCreateIndexConcurrently, buildDropIndexConcurrently, buildReindex, buildTerminateBackend, buildVacuum,
   UnsupportedOptionError, vacuumOptionsSupported,
 } from '../../src/core/postgres/maintenance';
 import { assessTable, flagIndexes } from '../../src/core/postgres/health';
 import { readProgress } from '../../src/core/postgres/progress';
+import { highestRisk } from '../../src/core/operations/operation';
+import { describeLeftovers, leftoverDrops, mayLeaveInvalidIndex } from '../../src/core/postgres/leftovers';
+import { describeConnectionError, type ErrorDuring } from '../../src/core/connections/errors';
+import type { ConnectionProfile } from '../../src/core/connections/profile';
 import { HistoryStore, historyToMarkdown } from '../../src/core/history/historyStore';
 import { formatAge, formatBytes, formatDuration } from '../../src/core/format';
 import type { PgTable } from '../../src/core/postgres/catalog';
@@ -48,15 +52,61 @@ describe('maintenance operations', () => {
     assert.throws(() => buildVacuum(table, { indexCleanup: 'auto' }, featuresFor(130000)), /needs PostgreSQL 14/);
   });
 
-  it('REINDEX: CONCURRENTLY is safe, plain is blocking (SHARE lock)', () => {
-    const conc = buildReindex({ kind: 'index', database: 'app', schema: 's', name: 'ix', table: 't' }, { concurrently: true }, pg15);
+  it('REINDEX: CONCURRENTLY of an index or table is safe; plain is blocking with ACCESS EXCLUSIVE on the index, which practically every query waits for', () => {
+    const ixTarget = { kind: 'index' as const, database: 'app', schema: 's', name: 'ix', table: 't' };
+    const conc = buildReindex(ixTarget, { concurrently: true }, pg15);
     assert.equal(conc.sql, 'REINDEX INDEX CONCURRENTLY "s"."ix"');
     assert.equal(conc.risk, 'safe');
-    const plain = buildReindex({ kind: 'schema', database: 'app', schema: 'my schema' }, {}, pg15);
-    assert.equal(plain.sql, 'REINDEX SCHEMA "my schema"');
-    assert.equal(plain.risk, 'blocking');
-    assert.equal(plain.lock.level, 'SHARE');
+    assert.equal(conc.lock.level, 'SHARE UPDATE EXCLUSIVE');
+    assert.match(conc.impact, /reads and writes continue/);
+    assert.equal(buildReindex(table, { concurrently: true }, pg15).risk, 'safe');
+    // Plain REINDEX: SHARE on the table, ACCESS EXCLUSIVE on the index; the planner locks every index of a table.
+    for (const target of [ixTarget, table]) {
+      const plain = buildReindex(target, {}, pg15);
+      assert.equal(plain.risk, 'blocking');
+      assert.equal(plain.lock.level, 'ACCESS EXCLUSIVE', target.kind);
+      assert.equal(plain.lockLevel, 'ACCESS EXCLUSIVE');
+      assert.match(plain.impact, /SHARE on (its|the) table/);
+      assert.match(plain.impact, /every query on (the table|it) waits too, reads included/);
+      assert.doesNotMatch(plain.impact, /reads continue/);
+    }
+    const schema = buildReindex({ kind: 'schema', database: 'app', schema: 'my schema' }, {}, pg15);
+    assert.equal(schema.sql, 'REINDEX SCHEMA "my schema"');
+    assert.equal(schema.risk, 'blocking');
+    assert.equal(schema.lock.level, 'ACCESS EXCLUSIVE');
+    assert.match(schema.impact, /table by table/);
     assert.equal(buildReindex({ kind: 'database', database: 'app' }, { concurrently: true }, pg15).sql, 'REINDEX DATABASE CONCURRENTLY "app"');
+  });
+
+  it('heavy work is labelled heavy: CHECKPOINT, a whole database or schema (CONCURRENTLY included), VACUUM (FREEZE) of a database', () => {
+    const db = { kind: 'database' as const, database: 'app' };
+    const schema = { kind: 'schema' as const, database: 'app', schema: 's' };
+    const checkpoint = buildCheckpoint('app');
+    assert.equal(checkpoint.risk, 'heavy');
+    assert.match(checkpoint.impact, /I\/O burst/);
+    assert.equal(buildVacuum(db, {}, pg15).risk, 'heavy');
+    assert.equal(buildVacuum(db, { analyze: true }, pg15).risk, 'heavy');
+    assert.equal(buildVacuum(db, { freeze: true }, pg15).risk, 'heavy');
+    assert.match(buildVacuum(db, { freeze: true }, pg15).impact, /every table of the database/);
+    assert.equal(buildAnalyze(db).risk, 'heavy');
+    assert.equal(buildReindex(db, { concurrently: true }, pg15).risk, 'heavy');
+    assert.equal(buildReindex(schema, { concurrently: true }, pg15).risk, 'heavy');
+    // Worse than heavy stays worse; one table stays safe.
+    assert.equal(buildVacuum(db, { full: true }, pg15).risk, 'blocking');
+    assert.equal(buildReindex(db, {}, pg15).risk, 'blocking');
+    assert.equal(buildVacuum(table, { freeze: true }, pg15).risk, 'safe');
+    assert.equal(buildAnalyze(table).risk, 'safe');
+    // A schema's batch of safe per-table ops is heavy through the flow's batch risk.
+    assert.equal(highestRisk([buildVacuum(table, {}, pg15), { risk: 'heavy' }]), 'heavy');
+  });
+
+  it('the CONCURRENTLY forms are marked, so they run under their own lock wait', () => {
+    const ix = { kind: 'index' as const, database: 'a', schema: 's', name: 'ix', table: 't' };
+    assert.equal(buildCreateIndexConcurrently('a', { schema: 's', table: 't', name: 'ix', columns: ['c'] }).concurrently, true);
+    assert.equal(buildDropIndexConcurrently(ix).concurrently, true);
+    assert.equal(buildReindex(ix, { concurrently: true }, pg15).concurrently, true);
+    assert.equal(buildReindex(ix, {}, pg15).concurrently, undefined);
+    assert.equal(buildVacuum(table, {}, pg15).concurrently, undefined);
   });
 
   it('CLUSTER, CREATE/DROP INDEX CONCURRENTLY, ANALYZE and backend signals', () => {
@@ -69,6 +119,52 @@ describe('maintenance operations', () => {
     const cancel = buildCancelBackend('a', 4242);
     assert.deepEqual([cancel.sql, cancel.params], ['SELECT pg_cancel_backend($1) AS signalled', [4242]]);
     assert.equal(buildTerminateBackend('a', 1).risk, 'destructive');
+  });
+});
+
+describe('what a failed CONCURRENTLY build leaves', () => {
+  it('names the invalid index and offers its DROP INDEX CONCURRENTLY', () => {
+    const create = buildCreateIndexConcurrently('a', { schema: 'Sales Ω', table: 'Order Lines', name: 'ix "odd"', columns: ['c'] });
+    assert.equal(mayLeaveInvalidIndex(create), true);
+    const left = [{ schema: 'Sales Ω', name: 'ix "odd"', table: 'Order Lines' }];
+    assert.match(describeLeftovers(create, left) ?? '', /^It left the invalid index "Sales Ω"\."ix ""odd""" behind: queries never use it, but every write to "Sales Ω"\."Order Lines" still updates it/);
+    const [drop] = leftoverDrops('a', left);
+    assert.equal(drop?.sql, 'DROP INDEX CONCURRENTLY IF EXISTS "Sales Ω"."ix ""odd"""');
+    assert.equal(describeLeftovers(create, []), undefined);
+  });
+
+  it('after REINDEX CONCURRENTLY, says the original index is still in use when _ccnew is left', () => {
+    const op = buildReindex({ kind: 'index', database: 'a', schema: 'public', name: 'ix', table: 't' }, { concurrently: true }, pg15);
+    assert.equal(mayLeaveInvalidIndex(op), true);
+    assert.match(describeLeftovers(op, [{ schema: 'public', name: 'ix_ccnew', table: 't' }]) ?? '', /invalid index public\.ix_ccnew behind.*The original index is still the one in use\./);
+    assert.doesNotMatch(describeLeftovers(op, [{ schema: 'public', name: 'ix_ccold', table: 't' }]) ?? '', /original/);
+    assert.equal(mayLeaveInvalidIndex(buildReindex(table, {}, pg15)), false, 'plain REINDEX rolls back whole');
+    assert.equal(mayLeaveInvalidIndex(buildDropIndexConcurrently({ kind: 'index', database: 'a', schema: 's', name: 'ix' })), false);
+  });
+});
+
+describe('lock-timeout messages name what gave up', () => {
+  const pg: ConnectionProfile = { id: 'p', engine: 'postgres', name: 'PG', host: 'db', port: 5432, database: 'app', user: 'u', tls: 'disable', readOnly: false, production: false, connectTimeoutMs: 5_000 };
+  const lockTimeout = Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' });
+  const message = (during?: ErrorDuring): string => {
+    const p = describeConnectionError(pg, lockTimeout, [], during);
+    assert.equal(p.kind, 'lock-timeout');
+    return p.message;
+  };
+
+  it('a catalog read, a maintenance statement, a CONCURRENTLY one, a statement from a file', () => {
+    assert.match(message('catalog'), /^A catalog read waited longer than its lock_timeout \(upkeep\.catalog\.lockTimeoutMs\)/);
+    assert.match(message('maintenance'), /^The maintenance statement waited longer than its lock_timeout \(upkeep\.maintenance\.lockTimeoutMs\)/);
+    assert.match(message('concurrent-maintenance'), /upkeep\.maintenance\.concurrentLockTimeoutMs/);
+    assert.match(message('statement'), /^A statement from a file waited longer than its lock_timeout \(upkeep\.query\.lockTimeoutMs\)/);
+    assert.doesNotMatch(message(), /catalog read|maintenance statement|from a file/, 'without a context it names none');
+  });
+
+  it('NOWAIT is not a timeout: the server\'s words stay', () => {
+    const nowait = Object.assign(new Error('could not obtain lock on row in relation "t"'), { code: '55P03' });
+    const p = describeConnectionError(pg, nowait, [], 'statement');
+    assert.equal(p.kind, 'lock-timeout');
+    assert.match(p.message, /^could not obtain lock on row in relation "t": .*NOWAIT/);
   });
 });
 

@@ -9,6 +9,7 @@ import { listAllTables } from '../../core/postgres/catalog';
 import { canCheckpoint, listIndexes } from '../../core/postgres/objects';
 import { displayName } from '../../core/postgres/identifiers';
 import type { BatchOutcome } from '../../core/postgres/runner';
+import type { Risk } from '../../core/operations/operation';
 import type { ProfileStore } from '../../connections/profileStore';
 import type { PgSessionNode } from '../../views/postgres/objectNodes';
 import { nodeOfKind, rootOf } from '../../views/node';
@@ -51,30 +52,33 @@ export class PgMaintenanceCommands {
     }
   }
 
-  /** A schema runs table by table; tables and databases are one statement. */
-  private async perTable(t: PgTarget, build: (target: OpTarget) => MaintenanceOp): Promise<{ ops: MaintenanceOp[]; title?: string }> {
+  /**
+   * A schema runs table by table; tables and databases are one statement. The
+   * schema's batch is heavy (it reads every table) although each table's op is safe.
+   */
+  private async perTable(t: PgTarget, build: (target: OpTarget) => MaintenanceOp): Promise<{ ops: MaintenanceOp[]; title?: string; risk?: Risk }> {
     if (t.kind !== 'schema') return { ops: [build(this.opTarget(t))] };
     const conn = await this.deps.connections.postgres(t.profile);
     const tables = (await listAllTables(conn, t.database, t.schema ?? '')).filter((x) => x.kind !== 'partitioned');
     if (!tables.length) throw new UserFacingError(`Schema ${t.schema ?? ''} has no tables.`);
     const ops = tables.map((x) => build({ kind: 'table', database: t.database, schema: t.schema, name: x.name }));
     const verb = ops[0]?.title.split(' ').slice(0, -1).join(' ') ?? '';
-    return { ops, title: `${verb} of ${ops.length} tables in schema ${displayName(undefined, t.schema ?? '')}` };
+    return { ops, title: `${verb} of ${ops.length} tables in schema ${displayName(undefined, t.schema ?? '')}`, risk: 'heavy' };
   }
 
   async vacuum(node?: unknown, args: VacuumArgs = {}): Promise<BatchOutcome | undefined> {
     const t = await this.target(node, ['table', 'schema', 'database']);
     const f = await this.features(t);
     const options = args.options ?? (await askVacuumOptions(f));
-    const { ops, title } = await this.perTable(t, (target) => buildVacuum(target, options, f));
-    return this.run({ profile: t.profile, ops, title, sizeOf: this.opTarget(t) });
+    const { ops, title, risk } = await this.perTable(t, (target) => buildVacuum(target, options, f));
+    return this.run({ profile: t.profile, ops, title, risk, sizeOf: this.opTarget(t) });
   }
 
   async analyze(node?: unknown): Promise<BatchOutcome | undefined> {
     const t = await this.target(node, ['table', 'schema', 'database']);
     const f = await this.features(t);
-    const { ops, title } = await this.perTable(t, (target) => buildAnalyze(target, {}, f));
-    return this.run({ profile: t.profile, ops, title, sizeOf: this.opTarget(t) });
+    const { ops, title, risk } = await this.perTable(t, (target) => buildAnalyze(target, {}, f));
+    return this.run({ profile: t.profile, ops, title, risk, sizeOf: this.opTarget(t) });
   }
 
   async reindex(node?: unknown, args: ReindexArgs = {}): Promise<BatchOutcome | undefined> {
@@ -86,8 +90,8 @@ export class PgMaintenanceCommands {
       else {
         const choice = await vscode.window.showQuickPick(
           [
-            { label: 'CONCURRENTLY', description: 'rebuilds beside the old index; reads and writes continue', value: true },
-            { label: 'Plain REINDEX', description: 'faster, but blocks writes to the table while it runs', value: false },
+            { label: 'CONCURRENTLY', description: 'rebuilds beside the old index; reads and writes continue (it waits for older transactions first)', value: true },
+            { label: 'Plain REINDEX', description: 'faster, but ACCESS EXCLUSIVE on the index: practically every query on the table waits, reads included', value: false },
           ],
           { placeHolder: 'How should the index be rebuilt?', ignoreFocusOut: true },
         );

@@ -23,6 +23,14 @@ export const CONNECTION_LEVEL: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
   'unreachable', 'unknown-host', 'timeout', 'auth', 'tls-required', 'tls-refused', 'tls-untrusted', 'unknown-database', 'connection-lost',
 ]);
 
+/**
+ * What was running when an error came, so a lock timeout can say what gave up
+ * and which setting limits it: a catalog read (the tree), a maintenance
+ * statement, a CONCURRENTLY maintenance statement (its own, longer wait), or a
+ * statement from a file.
+ */
+export type ErrorDuring = 'catalog' | 'maintenance' | 'concurrent-maintenance' | 'statement';
+
 /** One line a user can act on, plus a category tests and the UI can branch on. */
 export interface ConnectionProblem {
   kind: ProblemKind;
@@ -51,8 +59,9 @@ export function factsOf(err: unknown): ErrorFacts {
 /**
  * Maps a driver or socket error to a one-line message. The raw error belongs
  * in the log; this is what the user reads. Secrets are redacted from both.
+ * `during` names what was running, for messages that depend on it (lock timeouts).
  */
-export function describeConnectionError(profile: ConnectionProfile, err: unknown, secrets: readonly (string | undefined)[] = []): ConnectionProblem {
+export function describeConnectionError(profile: ConnectionProfile, err: unknown, secrets: readonly (string | undefined)[] = [], during?: ErrorDuring): ConnectionProblem {
   const facts = factsOf(err);
   const { code, message } = facts;
   const where = describeTarget(profile);
@@ -62,7 +71,7 @@ export function describeConnectionError(profile: ConnectionProfile, err: unknown
   const problem = (kind: ProblemKind, text: string): ConnectionProblem => ({ kind, message: redact(text, secrets) });
 
   // The engine's own codes first: query-level outcomes (lock or statement timeouts) carry words like "timeout".
-  const own = module.describeError?.(facts, { label: engine, where, server: describeTarget({ ...profile, database: undefined }), profile });
+  const own = module.describeError?.(facts, { label: engine, where, server: describeTarget({ ...profile, database: undefined }), profile, ...(during ? { during } : {}) });
   if (own) return problem(own.kind, own.message);
   if ((m.includes('connection terminated') && !m.includes('timeout')) || m.includes('server closed the connection') || m.includes('connection ended unexpectedly')) {
     return problem('connection-lost', `The connection to ${engine} at ${where} was lost (server shut down or restarted): refresh to reconnect.`);

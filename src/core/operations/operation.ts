@@ -87,6 +87,16 @@ export interface OperationOutcome {
   problem?: ConnectionProblem;
   /** After a cancel: how long until the server showed the work stopped. */
   stoppedAfterMs?: number;
+  /** What a failed or cancelled operation left behind, in words (PostgreSQL: an invalid index from a CONCURRENTLY build). */
+  leftBehind?: string;
+  /** Operations that clean up what it left, offered to the user; each runs through the same flow (preview, confirmation…). */
+  followUps?: FollowUp[];
+}
+
+/** An operation offered after another one, with the words of its button ("Drop public.orders_ix"). */
+export interface FollowUp<Op extends Operation = Operation> {
+  label: string;
+  op: Op;
 }
 
 export interface BatchOutcome<Op extends Operation = Operation> {

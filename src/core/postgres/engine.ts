@@ -1,15 +1,30 @@
 /** PostgreSQL as an engine: identity, profile rules, URL details, error codes, and the hooks that load its code at first use. */
 import type { EngineModule, ErrorFacts, UrlFields } from '../engine';
-import type { ConnectionProblem } from '../connections/errors';
+import type { ConnectionProblem, ErrorDuring } from '../connections/errors';
 import { pgSslModeToTls } from '../connections/urlText';
 import { DEFAULT_PORT, type PostgresConnection } from './connection';
 import { postgresStatements } from './statements';
 
-function describeError({ code, message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
+/** Who gave up on a lock, and the setting that limits its wait. */
+const LOCK_TIMEOUT: Record<ErrorDuring, string> = {
+  catalog: 'A catalog read waited longer than its lock_timeout (upkeep.catalog.lockTimeoutMs) for a lock another session holds on this object, and gave up: try again when that DDL or maintenance ends.',
+  maintenance: 'The maintenance statement waited longer than its lock_timeout (upkeep.maintenance.lockTimeoutMs) for a lock another session holds, and gave up rather than make every later query queue behind it: try again when that session\'s work ends.',
+  'concurrent-maintenance': 'The CONCURRENTLY statement waited longer than its lock wait (upkeep.maintenance.concurrentLockTimeoutMs) for a lock or for older transactions to end, and gave up: try again when they have ended, or raise the setting (0 waits as long as it takes).',
+  statement: 'A statement from a file waited longer than its lock_timeout (upkeep.query.lockTimeoutMs) for a lock another session holds, and was stopped; nothing it did was kept: run it again when that session\'s work ends.',
+};
+
+function describeError({ code, message }: ErrorFacts, { label, where, server, profile, during }: { label: string; where: string; server: string; profile: { database?: string }; during?: ErrorDuring }): ConnectionProblem | undefined {
   const m = message.toLowerCase();
   // Query-level outcomes first: their messages contain words like "timeout".
+  if (code === '55P03' && m.includes('could not obtain lock')) {
+    // NOWAIT (FOR UPDATE NOWAIT, LOCK … NOWAIT) asked not to wait at all.
+    return { kind: 'lock-timeout', message: `${message.split('\n')[0] ?? ''}: another session holds that lock, and the statement asked not to wait for it (NOWAIT).` };
+  }
   if (code === '55P03') {
-    return { kind: 'lock-timeout', message: 'Another session holds a lock on this object, so the read gave up (lock_timeout): try again when its DDL or maintenance ends.' };
+    return {
+      kind: 'lock-timeout',
+      message: during ? LOCK_TIMEOUT[during] : 'Another session holds a lock on this object, so the query gave up after waiting its lock_timeout: try again when that DDL or maintenance ends.',
+    };
   }
   if (code === '57014') {
     return m.includes('statement timeout')

@@ -42,6 +42,13 @@ export interface MaintenanceOp extends Operation {
   autocommit: true;
   /** Which pg_stat_progress_* view reports on it, if any. */
   progress?: ProgressView;
+  /**
+   * A CONCURRENTLY form (CREATE/DROP INDEX, REINDEX): it waits for every
+   * transaction older than it, so it runs under its own, longer lock wait
+   * (upkeep.maintenance.concurrentLockTimeoutMs) instead of the maintenance
+   * lock_timeout; if it fails or is cancelled it may leave an invalid index.
+   */
+  concurrently?: true;
 }
 
 /** The fields a builder decides; the engine-neutral ones follow from them. */
@@ -58,11 +65,24 @@ function pgOp(f: PgOpFields): MaintenanceOp {
   };
 }
 
+/*
+ * What others feel. Plain REINDEX takes SHARE on the table and ACCESS
+ * EXCLUSIVE on the index it rebuilds (REINDEX TABLE: on each of its indexes).
+ * Planning any query on a table takes ACCESS SHARE on every index of that
+ * table, whether the plan uses it or not, so practically every query on the
+ * table waits for a plain REINDEX — reads included, not only writes. The level
+ * shown is therefore the index's ACCESS EXCLUSIVE.
+ */
 const LOCKS = {
   none: { level: 'none', effect: 'takes no table lock' },
-  shareUpdateExclusive: { level: 'SHARE UPDATE EXCLUSIVE', effect: 'reads and writes continue; other VACUUM, ANALYZE, CREATE INDEX CONCURRENTLY and DDL on it wait' },
-  share: { level: 'SHARE', effect: 'blocks writes (INSERT, UPDATE, DELETE) to the table while it runs; reads continue' },
+  shareUpdateExclusive: { level: 'SHARE UPDATE EXCLUSIVE', effect: 'reads and writes continue; other VACUUM, ANALYZE, index builds and DDL on the table wait for it' },
+  eachTable: { level: 'SHARE UPDATE EXCLUSIVE', effect: 'on each table in turn: reads and writes continue, other VACUUM, ANALYZE, index builds and DDL on that table wait; it reads every table of the database (an I/O load)' },
+  concurrently: { level: 'SHARE UPDATE EXCLUSIVE', effect: 'reads and writes continue; it first waits for every transaction older than it to end, and other VACUUM, ANALYZE, index builds and DDL on the table wait for it' },
+  concurrentlyMany: { level: 'SHARE UPDATE EXCLUSIVE', effect: 'on each table and its indexes in turn: reads and writes continue; it waits for transactions older than it at each step, other VACUUM, ANALYZE, index builds and DDL on the table wait, and it rewrites every index (an I/O load)' },
   accessExclusive: { level: 'ACCESS EXCLUSIVE', effect: 'blocks all reads and writes of the table while it runs' },
+  reindexIndex: { level: 'ACCESS EXCLUSIVE', effect: 'on the index, and SHARE on its table: writes wait, and since planning any query on the table locks all of its indexes, practically every query on the table waits too, reads included' },
+  reindexTable: { level: 'ACCESS EXCLUSIVE', effect: 'on each index of the table, and SHARE on the table: writes wait, and since planning any query on the table locks all of its indexes, practically every query on it waits too, reads included' },
+  reindexMany: { level: 'ACCESS EXCLUSIVE', effect: 'table by table: SHARE on each table and ACCESS EXCLUSIVE on its indexes, so practically every query on the table being reindexed waits, reads included' },
 } as const satisfies Record<string, LockInfo>;
 
 export class UnsupportedOptionError extends Error {
@@ -147,9 +167,12 @@ export function buildVacuum(target: OpTarget, options: VacuumOptions, f: PgFeatu
     title: `VACUUM${opts} ${label(target)}`,
     target,
     sql: `VACUUM${opts}${on}`,
-    lock: options.full ? LOCKS.accessExclusive : LOCKS.shareUpdateExclusive,
+    lock: options.full
+      ? target.kind === 'database' ? { level: 'ACCESS EXCLUSIVE', effect: 'on each table in turn while it is rewritten: all reads and writes of that table wait' } : LOCKS.accessExclusive
+      : target.kind === 'database' ? LOCKS.eachTable : LOCKS.shareUpdateExclusive,
     // FULL rewrites the table under ACCESS EXCLUSIVE: everything waits for it.
-    risk: options.full ? 'blocking' : 'safe',
+    // A whole database (FREEZE included) locks nobody out but reads and writes every table: heavy.
+    risk: options.full ? 'blocking' : target.kind === 'database' ? 'heavy' : 'safe',
     autocommit: true,
     progress: options.full ? 'cluster' : 'vacuum',
     confirmName: target.kind === 'table' ? target.name ?? '' : target.database,
@@ -172,8 +195,9 @@ export function buildAnalyze(target: OpTarget, options: { verbose?: boolean; ski
     title: `ANALYZE${opts} ${label(target)}`,
     target,
     sql: `ANALYZE${opts}${target.kind === 'table' ? ` ${tableTarget(target)}` : ''}`,
-    lock: LOCKS.shareUpdateExclusive,
-    risk: 'safe',
+    lock: target.kind === 'database' ? LOCKS.eachTable : LOCKS.shareUpdateExclusive,
+    // A whole database samples every table: heavy.
+    risk: target.kind === 'database' ? 'heavy' : 'safe',
     autocommit: true,
     progress: 'analyze',
     confirmName: target.kind === 'table' ? target.name ?? '' : target.database,
@@ -186,6 +210,7 @@ export function buildReindex(target: OpTarget, options: { concurrently?: boolean
   if (options.concurrently && !f.reindexConcurrently) throw new UnsupportedOptionError('REINDEX CONCURRENTLY needs PostgreSQL 12.');
   const verbose = options.verbose ? ' (VERBOSE)' : '';
   const conc = options.concurrently ? ' CONCURRENTLY' : '';
+  const many = target.kind === 'schema' || target.kind === 'database';
   let what: string;
   switch (target.kind) {
     case 'index':
@@ -209,13 +234,21 @@ export function buildReindex(target: OpTarget, options: { concurrently?: boolean
     title: `REINDEX${conc} ${label(target)}`,
     target,
     sql: `REINDEX${verbose} ${what}`,
-    // Plain REINDEX locks the index exclusively and the table in SHARE mode (writes wait).
-    lock: options.concurrently ? LOCKS.shareUpdateExclusive : LOCKS.share,
-    risk: options.concurrently ? 'safe' : 'blocking',
+    lock: reindexLock(target.kind, options.concurrently === true),
+    // Plain: practically every query on the table waits. CONCURRENTLY: nobody waits, but a
+    // schema or a database rebuilds every index in it — heavy.
+    risk: !options.concurrently ? 'blocking' : many ? 'heavy' : 'safe',
     autocommit: true,
     progress: 'create_index',
+    ...(options.concurrently ? { concurrently: true as const } : {}),
     confirmName: target.kind === 'schema' ? target.schema ?? '' : target.kind === 'database' ? target.database : target.name ?? '',
   });
+}
+
+function reindexLock(kind: OpTarget['kind'], concurrently: boolean): LockInfo {
+  const many = kind === 'schema' || kind === 'database';
+  if (concurrently) return many ? LOCKS.concurrentlyMany : LOCKS.concurrently;
+  return many ? LOCKS.reindexMany : kind === 'table' ? LOCKS.reindexTable : LOCKS.reindexIndex;
 }
 
 // ---------------------------------------------------------------- CLUSTER
@@ -243,8 +276,9 @@ export function buildCheckpoint(database: string): MaintenanceOp {
     title: 'CHECKPOINT',
     target: { kind: 'server', database },
     sql: 'CHECKPOINT',
-    lock: { level: 'none', effect: 'takes no table lock, but writes every dirty buffer to disk at once: expect an I/O burst' },
-    risk: 'safe',
+    lock: { level: 'none', effect: 'takes no table lock, but writes every dirty buffer to disk at once: an I/O burst that slows every session while it lasts' },
+    // Nobody waits on a lock, but the whole server feels the write burst: heavy.
+    risk: 'heavy',
     autocommit: true,
     confirmName: 'CHECKPOINT',
   });
@@ -269,10 +303,11 @@ export function buildCreateIndexConcurrently(database: string, ix: NewIndex): Ma
     title: `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${displayName(undefined, ix.name)} ON ${displayName(ix.schema, ix.table)}`,
     target: { kind: 'index', database, schema: ix.schema, name: ix.name, table: ix.table },
     sql: `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(ix.name)} ON ${qualified(ix.schema, ix.table)}${method} (${ix.columns.map(ident).join(', ')})`,
-    lock: LOCKS.shareUpdateExclusive,
+    lock: LOCKS.concurrently,
     risk: 'safe',
     autocommit: true,
     progress: 'create_index',
+    concurrently: true,
     confirmName: ix.name,
   });
 }
@@ -284,9 +319,10 @@ export function buildDropIndexConcurrently(target: OpTarget): MaintenanceOp {
     title: `DROP INDEX CONCURRENTLY ${label(target)}`,
     target,
     sql: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(target.schema ?? '', target.name ?? '')}`,
-    lock: LOCKS.shareUpdateExclusive,
+    lock: LOCKS.concurrently,
     risk: 'destructive',
     autocommit: true,
+    concurrently: true,
     confirmName: target.name ?? '',
   });
 }

@@ -12,6 +12,8 @@ import { describeConnectionError } from '../connections/errors';
 import type { BatchOutcome as SharedBatchOutcome, OperationOutcome } from '../operations/operation';
 import { type Logger, silentLogger } from '../log';
 import { measureTarget, type TargetStats } from './measure';
+import { describeLeftovers, findLeftovers, invalidIndexOids, leftoverDrops, mayLeaveInvalidIndex, type LeftoverIndex } from './leftovers';
+import { displayName } from './identifiers';
 
 export class ReadOnlyConnectionError extends Error {
   override name = 'ReadOnlyConnectionError';
@@ -26,8 +28,19 @@ export interface RunOptions {
   log?: Logger;
   /** lock_timeout of the maintenance session. */
   lockTimeoutMs?: number;
+  /**
+   * lock_timeout of the CONCURRENTLY forms (0: none). They wait for every
+   * transaction older than them through lock waits, which the maintenance
+   * lock_timeout would cut short, leaving an invalid index behind.
+   */
+  concurrentLockTimeoutMs?: number;
   pollMs?: number;
 }
+
+/** The maintenance lock_timeout unless the settings say otherwise. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+/** The CONCURRENTLY forms wait until older transactions end, unless the settings say otherwise. */
+export const DEFAULT_CONCURRENT_LOCK_TIMEOUT_MS = 0;
 
 /** The shared outcome, plus what PostgreSQL adds: the SQL, rows returned, the backend that ran it. */
 export interface OpOutcome extends OperationOutcome {
@@ -36,6 +49,8 @@ export interface OpOutcome extends OperationOutcome {
   after?: TargetStats;
   rows?: Record<string, unknown>[];
   backendPid?: number;
+  /** Invalid indexes a failed or cancelled CONCURRENTLY build left behind (their drops are the follow-ups). */
+  leftovers?: LeftoverIndex[];
 }
 
 export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp, opts: RunOptions = {}): Promise<OpOutcome> {
@@ -47,6 +62,9 @@ export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp
   if (opts.signal?.aborted) return { ...outcome, status: 'cancelled' };
 
   outcome.before = await measureTarget(conn, op.target).catch(() => undefined);
+  // Invalid indexes that exist already: only new ones are this operation's leftovers.
+  const invalidBefore = mayLeaveInvalidIndex(op) ? await invalidIndexOids(conn, database).catch(() => undefined) : undefined;
+  const lockTimeoutMs = op.concurrently ? opts.concurrentLockTimeoutMs ?? DEFAULT_CONCURRENT_LOCK_TIMEOUT_MS : opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   let client: Pg.Client | undefined;
   let poller: NodeJS.Timeout | undefined;
   let cancelSent = false;
@@ -57,7 +75,7 @@ export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp
     conn.query(database, 'SELECT pg_cancel_backend($1)', [outcome.backendPid]).catch((err: unknown) => log.warn(`pg_cancel_backend failed: ${String(err)}`));
   };
   try {
-    client = await conn.dedicatedClient(database, { lockTimeoutMs: opts.lockTimeoutMs ?? 10_000 });
+    client = await conn.dedicatedClient(database, { lockTimeoutMs });
     client.on('notice', (n: { message?: string; severity?: string }) => outcome.notices.push(`${n.severity ?? 'NOTICE'}: ${n.message ?? ''}`));
     const pidRows = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     outcome.backendPid = pidRows.rows[0]?.pid;
@@ -83,7 +101,7 @@ export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp
       outcome.status = 'cancelled';
     } else {
       outcome.status = 'failed';
-      outcome.problem = describeConnectionError(conn.profile, err);
+      outcome.problem = describeConnectionError(conn.profile, err, [], op.concurrently ? 'concurrent-maintenance' : 'maintenance');
       log.error(`${op.title} failed: ${code ?? ''} ${err instanceof Error ? err.message : String(err)}`);
     }
   } finally {
@@ -93,6 +111,18 @@ export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp
   }
   if (outcome.status === 'cancelled' && outcome.backendPid !== undefined) {
     outcome.stoppedAfterMs = await waitUntilStopped(conn, database, outcome.backendPid);
+  }
+  if (outcome.status !== 'done' && invalidBefore) {
+    const left = await findLeftovers(conn, op, invalidBefore).catch((err: unknown) => {
+      log.warn(`Could not look for invalid indexes left by ${op.title}: ${String(err)}`);
+      return [];
+    });
+    if (left.length) {
+      outcome.leftovers = left;
+      outcome.leftBehind = describeLeftovers(op, left);
+      outcome.followUps = leftoverDrops(database, left).map((drop, i) => ({ label: `Drop ${displayName(left[i]?.schema, left[i]?.name ?? '')}`, op: drop }));
+      log.warn(`${op.title} left invalid ${left.length === 1 ? 'index' : 'indexes'} behind: ${left.map((l) => displayName(l.schema, l.name)).join(', ')}`);
+    }
   }
   outcome.durationMs = Date.now() - started;
   if (outcome.status !== 'failed' || outcome.problem?.kind !== 'connection-lost') {

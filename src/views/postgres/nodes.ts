@@ -206,7 +206,7 @@ async function loadOrExplain(node: UpkeepNode, ctx: PgTreeContext, load: () => P
     const children = await load();
     return children.length ? children : [new MessageNode(node, node.nodeKind === 'pg-table' ? 'No indexes' : 'Nothing here', 'info')];
   } catch (err) {
-    const problem = await ctx.connections.recordFailure(connection.profile, err);
+    const problem = await ctx.connections.recordFailure(connection.profile, err, 'catalog');
     const fix: vscode.Command | undefined = problem.kind === 'auth'
       ? { command: 'upkeep.setPassword', title: 'Enter password', arguments: [connection] }
       : undefined;

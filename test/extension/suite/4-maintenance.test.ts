@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import { pgClient } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
-import type { OperationPreview } from '../../../src/app/prompter';
+import type { OperationPreview, OutcomeNotice } from '../../../src/app/prompter';
 import type { BatchOutcome } from '../../../src/core/postgres/runner';
 import type { UpkeepNode } from '../../../src/views/node';
 import type { EngineTreeProvider } from '../../../src/views/treeProvider';
@@ -25,6 +25,7 @@ async function tableNode(tree: EngineTreeProvider, connection: string, table: st
 describe('PostgreSQL maintenance from the tree', function () {
   this.timeout(90_000);
   const previews: OperationPreview[] = [];
+  const notices: OutcomeNotice[] = [];
   let rw: AddConnectionResult;
   let ro: AddConnectionResult;
 
@@ -48,6 +49,11 @@ describe('PostgreSQL maintenance from the tree', function () {
       confirmOperation: (p) => {
         previews.push(p);
         return Promise.resolve(true);
+      },
+      // Takes a clean-up when one is offered, as a user clicking its button would.
+      showOutcome: (n) => {
+        notices.push(n);
+        return Promise.resolve(n.actions.find((a) => a.startsWith('Drop ')));
       },
     });
   });
@@ -107,10 +113,82 @@ describe('PostgreSQL maintenance from the tree', function () {
     const api = await upkeep();
     const count = previews.length;
     const node = await tableNode(api.trees.postgres, 'Maint PG (read-only)', 'ext_bloat');
+    const filenode = async (): Promise<number | undefined> => {
+      const c = await pgClient(services().postgres);
+      try {
+        return (await c.query<{ f: number }>(`SELECT relfilenode AS f FROM pg_class WHERE oid = 'public.ext_bloat'::regclass`)).rows[0]?.f;
+      } finally {
+        await c.end();
+      }
+    };
+    const before = await filenode();
     const result = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.vacuum', node, { options: { full: true } });
     assert.equal(result, undefined);
     assert.equal(previews.length, count, 'no preview was even shown');
     assert.deepEqual(await api.history.read(ro.profile.id), []);
+    assert.equal(await filenode(), before, 'the table was not rewritten: VACUUM FULL never reached the server');
+  });
+
+  it('heavy work asks even with confirmSafeOperations off: CHECKPOINT, VACUUM (FREEZE) of the database and ANALYZE of a schema reach the prompter as heavy; a table VACUUM runs without asking', async () => {
+    const api = await upkeep();
+    const tree = api.trees.postgres;
+    const settings = vscode.workspace.getConfiguration('upkeep.maintenance');
+    await settings.update('confirmSafeOperations', false, vscode.ConfigurationTarget.Global);
+    try {
+      const count = previews.length;
+      const table = await tableNode(tree, 'Maint PG', 'ext_bloat');
+      const vacuum = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.vacuum', table, { options: {} });
+      assert.equal(vacuum?.outcomes[0]?.status, 'done');
+      assert.equal(previews.length, count, 'a safe VACUUM of one table ran without asking');
+
+      const conn = await child(tree, undefined, 'Maint PG');
+      const checkpoint = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.checkpoint', conn);
+      assert.equal(checkpoint?.outcomes[0]?.status, 'done');
+      assert.equal(previews.length, count + 1, 'CHECKPOINT asked');
+      assert.deepEqual([previews.at(-1)?.ops[0]?.text, previews.at(-1)?.risk], ['CHECKPOINT', 'heavy']);
+
+      const db = await child(tree, conn, services().postgres.database);
+      const freeze = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.vacuum', db, { options: { freeze: true } });
+      assert.equal(freeze?.outcomes[0]?.status, 'done');
+      assert.deepEqual([previews.at(-1)?.ops[0]?.text, previews.at(-1)?.risk], ['VACUUM (FREEZE)', 'heavy']);
+
+      const schema = await child(tree, db, 'public');
+      const analyze = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.analyze', schema);
+      assert.ok(analyze?.outcomes.length && analyze.outcomes.every((o) => o.status === 'done'));
+      const batch = previews.at(-1);
+      assert.match(batch?.title ?? '', /^ANALYZE of \d+ tables in schema public$/);
+      assert.equal(batch?.risk, 'heavy', 'the schema-wide batch is heavy');
+      assert.ok(batch?.ops.every((op) => op.risk === 'safe'), 'though each table\'s ANALYZE alone is safe');
+      assert.equal(previews.length, count + 3);
+    } finally {
+      await settings.update('confirmSafeOperations', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('a failed CREATE UNIQUE INDEX CONCURRENTLY names the invalid index it left and offers its DROP INDEX CONCURRENTLY, which runs through the same flow', async () => {
+    const api = await upkeep();
+    const c = await pgClient(services().postgres);
+    try {
+      await c.query(`DROP TABLE IF EXISTS public.ext_dupes; CREATE TABLE public.ext_dupes (id int, code text); INSERT INTO public.ext_dupes SELECT g, 'same' FROM generate_series(1, 50) g;`);
+      const node = await eventually('ext_dupes listed', async () => tableNode(api.trees.postgres, 'Maint PG', 'ext_dupes'));
+      const result = await vscode.commands.executeCommand<BatchOutcome | undefined>('upkeep.pg.createIndex', node, { columns: ['code'], name: 'ext_dupes_code_uq', unique: true });
+      assert.equal(result?.outcomes[0]?.status, 'failed');
+      const notice = await eventually('the outcome message', () => notices.find((n) => n.message.includes('ext_dupes_code_uq')));
+      assert.equal(notice.severity, 'error');
+      assert.match(notice.message, /failed: .*It left the invalid index public\.ext_dupes_code_uq behind: queries never use it, but every write to public\.ext_dupes still updates it/);
+      assert.deepEqual(notice.actions, ['Drop public.ext_dupes_code_uq', 'Show Log']);
+      // The stub took the offer: the drop is previewed like any destructive operation, then runs.
+      const drop = await eventually('the drop previewed', () => previews.find((p) => p.ops[0]?.text === 'DROP INDEX CONCURRENTLY IF EXISTS "public"."ext_dupes_code_uq"'));
+      assert.equal(drop.risk, 'destructive');
+      await eventually('the invalid index dropped on the server', async () => (await c.query<{ r: string | null }>(`SELECT to_regclass('public.ext_dupes_code_uq')::text AS r`)).rows[0]?.r === null);
+      const history = await api.history.read(rw.profile.id);
+      const failed = history.find((e) => e.text.startsWith('CREATE UNIQUE INDEX CONCURRENTLY "ext_dupes_code_uq"'));
+      assert.equal(failed?.status, 'failed');
+      assert.match(failed.message ?? '', /left the invalid index public\.ext_dupes_code_uq behind/);
+    } finally {
+      await c.query('DROP TABLE IF EXISTS public.ext_dupes');
+      await c.end();
+    }
   });
 
   it('offers DROP INDEX CONCURRENTLY on an unused index and runs it as destructive', async () => {
