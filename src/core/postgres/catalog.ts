@@ -76,7 +76,7 @@ const KINDS: Record<string, PgTable['kind']> = { r: 'table', p: 'partitioned', m
  */
 export async function listTables(conn: PostgresConnection, database: string, schema: string, opts: { limit?: number; after?: string } = {}): Promise<Page<PgTable>> {
   const limit = opts.limit ?? 500;
-  const rows = await readTables(conn, database, `SELECT c.oid, c.relname, c.relkind, c.reltuples, c.reltoastrelid, c.relpages
+  const rows = await readTables(conn, database, `SELECT c.oid, c.relname, c.relkind, c.reltuples
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1
@@ -163,7 +163,7 @@ function toTable(schema: string, r: TableRow): PgTable {
 
 /** One table, fresh (after an operation, or to show its size before one). */
 export async function getTable(conn: PostgresConnection, database: string, schema: string, name: string): Promise<PgTable | undefined> {
-  const rows = await readTables(conn, database, `SELECT c.oid, c.relname, c.relkind, c.reltuples, c.reltoastrelid, c.relpages
+  const rows = await readTables(conn, database, `SELECT c.oid, c.relname, c.relkind, c.reltuples
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm')`, [schema, name]);

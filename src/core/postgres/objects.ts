@@ -60,7 +60,7 @@ export interface IndexKey {
 export interface IndexRow {
   name: string; size: string; scans: string | null; tup_read: string | null; tup_fetch: string | null; indisunique: boolean; indisprimary: boolean;
   indisexclusion: boolean; indisvalid: boolean; building: boolean; amname: string; indkey: string; indclass: string; indcollation: string; indoption: string;
-  nkeys: number; exprs: string | null; pred_tree: string | null; pred: string | null; nulls_not_distinct: boolean; immediate: boolean; backs_constraint: boolean;
+  exprs: string | null; pred_tree: string | null; pred: string | null; nulls_not_distinct: boolean; immediate: boolean; backs_constraint: boolean;
   def: string | null; locked: boolean;
 }
 
@@ -74,11 +74,13 @@ export interface IndexRow {
 export const INDEX_COLUMNS = `ic.relname AS name, ${relationSizeSql('ic')} AS size,
             i.indisunique, i.indisprimary, i.indisexclusion, i.indisvalid, am.amname,
             i.indkey::text AS indkey, i.indclass::text AS indclass, i.indcollation::text AS indcollation, i.indoption::text AS indoption,
-            -- indnkeyatts (INCLUDE) exists from PostgreSQL 11, indnullsnotdistinct from 15: read through to_jsonb so older servers give null.
-            coalesce((to_jsonb(i) ->> 'indnkeyatts')::int, i.indnatts) AS nkeys,
-            coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) AS nulls_not_distinct, i.indimmediate AS immediate,
+            -- indnullsnotdistinct exists from PostgreSQL 15: read through to_jsonb so older servers give null. Only for
+            -- the unique indexes it can matter to (a primary key's columns are NOT NULL): to_jsonb of every row costs.
+            CASE WHEN i.indisunique AND NOT i.indisprimary THEN coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) ELSE false END AS nulls_not_distinct,
+            i.indimmediate AS immediate,
             i.indexprs::text AS exprs, i.indpred::text AS pred_tree,
-            EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid) AS backs_constraint,
+            -- IN, not a correlated EXISTS: pg_constraint has no index on conindid, and IN is hashed once.
+            i.indexrelid IN (SELECT con.conindid FROM pg_constraint con WHERE con.conindid <> 0) AS backs_constraint,
             (${tableLockedSql('tc')} OR ic.oid IN (SELECT relid FROM held)) AS locked,
             CASE WHEN NOT ${tableLockedSql('tc')} THEN pg_get_expr(i.indpred, i.indrelid) WHEN i.indpred IS NOT NULL THEN '(not read)' END AS pred,
             CASE WHEN NOT ${tableLockedSql('tc')} THEN pg_get_indexdef(i.indexrelid) END AS def`;
@@ -119,8 +121,9 @@ export function splitNodeList(list: string | null): string[] {
 
 export function toPgIndex(schema: string, table: string, r: IndexRow): PgIndex {
   const columns = ints(r.indkey);
-  const nkeys = Math.min(r.nkeys, columns.length);
   const opclass = ints(r.indclass);
+  // indclass has one entry per key column (indnkeyatts, PostgreSQL 11+); the columns after them are INCLUDE columns.
+  const nkeys = Math.min(opclass.length, columns.length);
   const collation = ints(r.indcollation);
   const option = ints(r.indoption);
   const exprs = splitNodeList(r.exprs).map((e) => normalizeNodeTree(e) ?? e);

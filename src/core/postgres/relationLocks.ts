@@ -26,10 +26,15 @@
 import type { PostgresConnection } from './connection';
 
 /**
- * A CTE named `held`: relations of the current database with an ACCESS
+ * Two CTEs. `held`: relations of the current database with an ACCESS
  * EXCLUSIVE lock granted or waiting (not our own), each with the table it
- * belongs to (`tableid`: an index maps to its table, a TOAST table or index
- * to the table that owns it). Prepared transactions hold locks with no pid.
+ * belongs to (`tableid`: an index maps to its table, a TOAST table or index to
+ * the table that owns it); prepared transactions hold locks with no pid.
+ * `held_pages`: for each such table, the pages pg_class records for it, its
+ * TOAST and all their indexes (`total_pages`), and for its indexes alone
+ * (`index_pages`). Computed once for the few locked tables, so the planner
+ * does not cost an estimate for every row (a per-row subquery made the tree's
+ * page cross jit_above_cost and spend 40 ms compiling).
  */
 export const HELD_LOCKS_CTE = `held AS (
   SELECT DISTINCT l.relation AS relid, coalesce(owner.oid, base.oid) AS tableid
@@ -40,28 +45,38 @@ export const HELD_LOCKS_CTE = `held AS (
    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
      AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
      AND l.pid IS DISTINCT FROM pg_backend_pid()
+),
+held_pages AS (
+  SELECT f.tableid, sum(c.relpages)::int8 AS total_pages, coalesce(sum(c.relpages) FILTER (WHERE f.own_index), 0)::int8 AS index_pages
+    FROM (
+      SELECT t.oid AS tableid, t.oid AS relid, false AS own_index FROM pg_class t WHERE t.oid IN (SELECT tableid FROM held)
+      UNION ALL
+      SELECT t.oid, t.reltoastrelid, false FROM pg_class t WHERE t.oid IN (SELECT tableid FROM held) AND t.reltoastrelid <> 0
+      UNION ALL
+      SELECT t.oid, i.indexrelid, true FROM pg_class t JOIN pg_index i ON i.indrelid = t.oid WHERE t.oid IN (SELECT tableid FROM held)
+      UNION ALL
+      SELECT t.oid, i.indexrelid, false FROM pg_class t JOIN pg_index i ON i.indrelid = t.reltoastrelid WHERE t.oid IN (SELECT tableid FROM held) AND t.reltoastrelid <> 0
+    ) f
+    JOIN pg_class c ON c.oid = f.relid
+   GROUP BY f.tableid
 )`;
 
 const BLOCK_SIZE = `current_setting('block_size')::int8`;
 
-/** True when the table `alias` (a pg_class row), one of its indexes or its TOAST is locked. Needs `held`. */
+/** True when the table `alias` (a pg_class row), one of its indexes or its TOAST is locked. Needs the CTEs. */
 export const tableLockedSql = (alias: string): string => `(${alias}.oid IN (SELECT tableid FROM held))`;
 
-/** pg_relation_size of one relation (a table's main fork, or an index), or its relpages estimate when it is locked. Needs `held`. */
+/** pg_relation_size of one relation (a table's main fork, or an index), or its relpages estimate when it is locked. Needs the CTEs. */
 export const relationSizeSql = (alias: string): string =>
   `(CASE WHEN ${alias}.oid IN (SELECT relid FROM held) THEN ${alias}.relpages::int8 * ${BLOCK_SIZE} ELSE pg_relation_size(${alias}.oid) END)`;
 
-/** Pages of a table, its TOAST and all their indexes, from pg_class. */
-const familyPagesSql = (alias: string, withTable: boolean): string => `(SELECT coalesce(sum(x.relpages), 0)::int8 FROM pg_class x
-   WHERE ${withTable ? `x.oid IN (${alias}.oid, ${alias}.reltoastrelid) OR ` : ''}x.oid IN (SELECT fi.indexrelid FROM pg_index fi WHERE fi.indrelid ${withTable ? `IN (${alias}.oid, ${alias}.reltoastrelid)` : `= ${alias}.oid`}))`;
-
-/** pg_total_relation_size of a table, or its relpages estimate when any part of it is locked. Needs `held`. */
+/** pg_total_relation_size of a table, or its relpages estimate when any part of it is locked. Needs the CTEs. */
 export const totalSizeSql = (alias: string): string =>
-  `(CASE WHEN ${tableLockedSql(alias)} THEN ${familyPagesSql(alias, true)} * ${BLOCK_SIZE} ELSE pg_total_relation_size(${alias}.oid) END)`;
+  `(CASE WHEN ${tableLockedSql(alias)} THEN (SELECT hp.total_pages FROM held_pages hp WHERE hp.tableid = ${alias}.oid) * ${BLOCK_SIZE} ELSE pg_total_relation_size(${alias}.oid) END)`;
 
-/** pg_indexes_size of a table, or its relpages estimate when any part of it is locked. Needs `held`. */
+/** pg_indexes_size of a table, or its relpages estimate when any part of it is locked. Needs the CTEs. */
 export const indexesSizeSql = (alias: string): string =>
-  `(CASE WHEN ${tableLockedSql(alias)} THEN ${familyPagesSql(alias, false)} * ${BLOCK_SIZE} ELSE pg_indexes_size(${alias}.oid) END)`;
+  `(CASE WHEN ${tableLockedSql(alias)} THEN (SELECT hp.index_pages FROM held_pages hp WHERE hp.tableid = ${alias}.oid) * ${BLOCK_SIZE} ELSE pg_indexes_size(${alias}.oid) END)`;
 
 /** Who holds (or waits for) an ACCESS EXCLUSIVE lock on a table or one of its parts. */
 export interface RelationLock {

@@ -72,6 +72,22 @@ describe('Report panels', function () {
     });
   }
 
+  it('the health report\'s dead tuples follow upkeep.health.minDeadTuples, as the tree\'s warnings do', async () => {
+    const { panel, report: before } = await open('health');
+    const finding = (r: Report | undefined): Report['findings'][number] | undefined => r?.findings.find((f) => f.sectionId === 'dead-tuples' && f.rowKey === 'public.bloated');
+    const count = Number(finding(before)?.evidence['dead']);
+    assert.ok(count > 10_000, `half of 60,000 rows deleted: ${before.findings.map((f) => f.id).join(', ')}`);
+    const health = vscode.workspace.getConfiguration('upkeep.health');
+    await health.update('minDeadTuples', count + 1, vscode.ConfigurationTarget.Global);
+    try {
+      assert.equal(finding(await panel.compute()), undefined, 'one more than there are: no finding');
+      await health.update('minDeadTuples', count, vscode.ConfigurationTarget.Global);
+      assert.ok(finding(await panel.compute()), 'exactly as many: a finding');
+    } finally {
+      await health.update('minDeadTuples', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('the bloat report finds the half-deleted table, and the fix script holds the expected statements', async () => {
     const { panel, report: r } = await open('bloat');
     const finding = r.findings.find((f) => f.object.includes('bloated') && !f.object.includes('_ix'));
