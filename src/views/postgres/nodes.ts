@@ -195,7 +195,8 @@ function lockedBy(t: PgTable): string {
   if (!l) return 'locked (released since)';
   const who = l.pid === null ? 'a prepared transaction' : `pid ${l.pid}`;
   const what = l.query.replace(/\s+/g, ' ').trim();
-  const since = l.since ? ` for ${formatAge(l.since).replace(' ago', '')}` : '';
+  const age = l.since ? formatAge(l.since) : undefined;
+  const since = age === undefined ? '' : age === 'just now' ? ' for under a minute' : ` for ${age.replace(' ago', '')}`;
   return `${l.granted ? 'locked by' : 'lock awaited by'} ${who}${what ? ` (${what.length > 40 ? `${what.slice(0, 39)}…` : what})` : ''}${since}`;
 }
 
