@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { type ConnectionProfile, describeTarget, engineLabel } from '../core/connections/profile';
 import type { ConnectionService, ConnectionStatus } from '../connections/connectionService';
 import type { ProfileScope } from '../connections/profileStore';
+import { escapeMd } from './markdown';
 import { UpkeepNode } from './node';
 
 export const CONNECTION_URI_SCHEME = 'upkeep-connection';
@@ -78,10 +79,8 @@ function connectionTooltip(profile: ConnectionProfile, scope: ProfileScope, stat
   return md;
 }
 
-/** Markdown text from server or user data: no links, no HTML, no emphasis. */
-export function escapeMd(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
+/** Markdown text from server or user data: no links, no HTML, no emphasis (views/markdown.ts). */
+export { escapeMd };
 
 /** Colours production connections and badges read-only ones, by the node's resource URI. */
 export class ConnectionDecorations implements vscode.FileDecorationProvider {

@@ -4,19 +4,36 @@
  * 'vscode' or the DOM.
  */
 import type { Report } from '../core/reports/model';
-import type { ReportKind } from '../core/postgres/reports/model';
+import { REPORT_KINDS, type ReportKind } from '../core/postgres/reports/model';
 
 /** The report panels' webview type: the serializer is registered for it at activation. */
 export const REPORT_VIEW_TYPE = 'upkeep.report';
 
 export type ExportFormat = 'html' | 'markdown' | 'csv' | 'json';
 
-/** What the panel keeps across reloads (webview state) and the serializer restores from. */
+/**
+ * What the panel keeps across reloads (webview state). The page writes it, so
+ * it is untrusted when it comes back: the serializer takes only the report's
+ * identity from it (`panelIdentity`); the report, its findings and their fixes
+ * are computed again on the host.
+ */
 export interface PanelState {
   kind: ReportKind;
   connectionId: string;
   database: string;
   report?: Report;
+}
+
+/** The report's identity from a restored page state, or undefined when it is not one; nothing else is kept. */
+export function panelIdentity(saved: unknown): Pick<PanelState, 'kind' | 'connectionId' | 'database'> | undefined {
+  if (typeof saved !== 'object' || saved === null) return undefined;
+  const s = saved as Record<string, unknown>;
+  const kind = s['kind'];
+  const connectionId = s['connectionId'];
+  const database = s['database'];
+  if (typeof kind !== 'string' || !(REPORT_KINDS as readonly string[]).includes(kind)) return undefined;
+  if (typeof connectionId !== 'string' || !connectionId || typeof database !== 'string' || !database) return undefined;
+  return { kind: kind as ReportKind, connectionId, database };
 }
 
 export type HostToPage =

@@ -49,11 +49,11 @@ export class ReportPanel implements vscode.Disposable {
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly state: PanelState,
+    /** The report's identity only: its data is computed here, never taken from a page's state. */
+    readonly state: Pick<PanelState, 'kind' | 'connectionId' | 'database'>,
     private readonly deps: ReportDeps,
     private readonly onDispose: (p: ReportPanel) => void,
   ) {
-    this.report = state.report;
     const dist = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
     panel.title = `${PANEL_TITLES[state.kind]} — ${state.database}`;
@@ -152,8 +152,13 @@ export class ReportPanel implements vscode.Disposable {
     this.settled.fire(undefined);
   }
 
+  /** Runs a fix of the report this host computed (never one the page sent or kept: it sends ids only). */
   private async runFix(findingId: string, fixIndex: number): Promise<void> {
-    const finding = this.report?.findings.find((f) => f.id === findingId);
+    if (!this.report) {
+      this.post({ type: 'fixDone', findingId, ok: false, message: 'Nothing was run: the report is being computed again (after a reload, fixes come from a fresh report). Run it from there.' });
+      return;
+    }
+    const finding = this.report.findings.find((f) => f.id === findingId);
     const fix = finding?.fixes[fixIndex];
     if (!finding || !fix) return;
     const result = await runOperationFlow(this.deps.flow, { profile: this.profile(), ops: [fix] });

@@ -1,7 +1,7 @@
 /** Opens, reuses and restores report panels (one per report kind, connection and database). */
 import * as vscode from 'vscode';
 import type { ReportKind } from '../core/postgres/reports/model';
-import type { PanelState } from './protocol';
+import { panelIdentity, type PanelState } from './protocol';
 import { PANEL_TITLES, REPORT_VIEW_TYPE, ReportPanel, type ReportDeps } from './reportPanel';
 
 export class ReportPanels implements vscode.Disposable {
@@ -11,14 +11,19 @@ export class ReportPanels implements vscode.Disposable {
   /**
    * A panel coming back after a reload, from its saved state (the serializer
    * registered at activation calls this; there is no retainContextWhenHidden).
+   * The page wrote that state, so only the report's identity is taken from it:
+   * the report is computed again on the host, and Run, fix scripts and
+   * exports act on that, never on SQL that came back from the page.
    */
-  restore(panel: vscode.WebviewPanel, saved: unknown): void {
-    const state = saved as PanelState | undefined;
-    if (!state || !this.deps.profile(state.connectionId)) {
+  restore(panel: vscode.WebviewPanel, saved: unknown): ReportPanel | undefined {
+    const identity = panelIdentity(saved);
+    if (!identity || !this.deps.profile(identity.connectionId)) {
       panel.dispose();
-      return;
+      return undefined;
     }
-    this.track(new ReportPanel(panel, state, this.deps, (p) => this.untrack(p)));
+    const restored = new ReportPanel(panel, identity, this.deps, (p) => this.untrack(p));
+    this.track(restored);
+    return restored;
   }
 
   private key(s: Pick<PanelState, 'kind' | 'connectionId' | 'database'>): string {

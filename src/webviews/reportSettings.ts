@@ -16,6 +16,10 @@ export function reportThresholds(): ReportThresholds {
     longQuerySeconds: r.get('longQuerySeconds', d.longQuerySeconds),
     wraparoundWarnAge: r.get('wraparoundWarnAge', d.wraparoundWarnAge),
     sequenceWarnPercent: r.get('sequenceWarnPercent', d.sequenceWarnPercent),
+    replicationLagSeconds: r.get('replicationLagSeconds', d.replicationLagSeconds),
+    replicationLagBytes: r.get('replicationLagBytes', d.replicationLagBytes),
+    // The tree's dead-tuple settings, so the report and the tree's warnings agree.
     deadTuplePercent: h.get('deadTuplePercent', d.deadTuplePercent),
+    minDeadTuples: h.get('minDeadTuples', d.minDeadTuples),
   };
 }

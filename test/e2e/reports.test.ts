@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { ServicesInfo } from '../services/index';
-import { recreateDatabase } from '../support/pg';
+import { pgClient, recreateDatabase } from '../support/pg';
 import { contextMenu, openUpkeepAndSignIn, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, webviewFrame, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_reports';
@@ -140,6 +140,26 @@ describe('e2e: report panels', function () {
       await page.locator('.tabs-container .tab').filter({ hasText: tab }).first().click();
       await waitForLightPanel(tab);
       await screenshot(page, name);
+    }
+  });
+
+  it('names a table someone holds in ACCESS EXCLUSIVE mode instead of failing (capacity report)', async () => {
+    const locker = await pgClient(services.postgres, DB);
+    const pid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE public.customers IN ACCESS EXCLUSIVE MODE');
+    try {
+      const text = await openReport('Capacity Report', 'Locked by another session');
+      assert.match(text, /orders/, 'the other tables are read as usual');
+      assert.ok(text.includes(`public.customers — ACCESS EXCLUSIVE held by backend ${String(pid)}`), text);
+      assert.ok(text.includes('LOCK TABLE public.customers IN ACCESS EXCLUSIVE MODE'), 'with the holder\'s statement');
+      const frame = await webviewFrame(wb.page, 'Locked by another session');
+      await frame.locator('.note').filter({ hasText: 'Locked by another session' }).first().scrollIntoViewIfNeeded();
+      await wb.page.waitForTimeout(300);
+      await screenshot(wb.page, 'report-capacity-locked');
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
     }
   });
 

@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Client } from 'pg';
 import { PostgresConnection } from '../../src/core/postgres/connection';
+import { flagIndexes } from '../../src/core/postgres/health';
+import { listIndexes } from '../../src/core/postgres/objects';
 import { runMaintenance } from '../../src/core/postgres/runner';
 import {
   buildBloatReport, buildCapacityReport, buildHealthReport, buildIndexReport, buildReport, CapacityStore, DEFAULT_REPORT_THRESHOLDS, fixScript, measureExactBloat,
@@ -266,6 +268,73 @@ describe('PostgreSQL reports (real server)', function () {
       const after = await buildIndexReport(conn, db, 'Test', {});
       assert.deepEqual(findingsIn(after, 'foreign-keys'), []);
     });
+    it('judges duplicates on method, operator class, collation, order, predicate, expressions, INCLUDE and uniqueness — the tree and the report alike', async () => {
+      const t = 'red."Orders Ω"';
+      await admin.query(`CREATE SCHEMA red;
+        CREATE TABLE ${t} (a int, b int, c text, d int, e int, h int, p int, u int, v int, CONSTRAINT v_key UNIQUE (v));
+        INSERT INTO ${t} SELECT g, g, 'abc' || g, g, g, g, g, g, g FROM generate_series(1, 500) g;
+        CREATE INDEX c_plain ON ${t} (c);
+        CREATE INDEX c_pattern ON ${t} (c text_pattern_ops);
+        CREATE INDEX c_collate_c ON ${t} (c COLLATE "C");
+        CREATE INDEX d_asc ON ${t} (d);
+        CREATE INDEX d_desc ON ${t} (d DESC);
+        CREATE INDEX d_desc_nulls_last ON ${t} (d DESC NULLS LAST);
+        CREATE INDEX ab ON ${t} (a, b);
+        CREATE INDEX a_b_desc ON ${t} (a, b DESC);
+        CREATE INDEX ab_desc ON ${t} (a DESC, b DESC);
+        CREATE INDEX a_only ON ${t} (a);
+        CREATE INDEX p_gt0 ON ${t} (p) WHERE p > 0;
+        CREATE INDEX p_gt1 ON ${t} (p) WHERE p > 1;
+        CREATE INDEX p_gt0_again ON ${t}   (p)   WHERE    (p>0);
+        CREATE INDEX lower_c ON ${t} (lower(c));
+        CREATE INDEX upper_c ON ${t} (upper(c));
+        CREATE INDEX lower_c_again ON ${t} ((lower(c)));
+        CREATE INDEX e_inc_h ON ${t} (e) INCLUDE (h);
+        CREATE INDEX e_only ON ${t} (e);
+        CREATE INDEX h_hash ON ${t} USING hash (h);
+        CREATE INDEX h_btree ON ${t} (h);
+        CREATE UNIQUE INDEX u_unique ON ${t} (u);
+        CREATE INDEX u_plain ON ${t} (u);
+        CREATE UNIQUE INDEX v_unique_again ON ${t} (v);
+        ANALYZE ${t};`);
+      try {
+        const expected = {
+          d_desc: 'd_asc', // DESC (NULLS FIRST) is (d) read backward
+          ab_desc: 'ab', // (a DESC, b DESC) is (a, b) read backward
+          a_only: 'a_b_desc', // a leading key of three indexes: one that stays is named
+          p_gt0_again: 'p_gt0', // the same predicate, written otherwise
+          lower_c_again: 'lower_c',
+          e_only: 'e_inc_h',
+          u_plain: 'u_unique', // a unique index makes a plain one redundant…
+          v_unique_again: 'v_key', // …and a constraint's index is the one kept
+        };
+        // The tree: one table's indexes.
+        const tree: Record<string, string> = {};
+        for (const [name, f] of flagIndexes(await listIndexes(conn, db, 'red', 'Orders Ω'))) if (f.duplicateOf) tree[name] = f.duplicateOf;
+        assert.deepEqual(tree, expected);
+        // The report: the whole database, the same judgement.
+        const report = await buildIndexReport(conn, db, 'Test', {});
+        const fromReport: Record<string, unknown> = {};
+        for (const f of findingsIn(report, 'duplicates')) if (f.rowKey?.startsWith('red.')) fromReport[f.rowKey.slice(4)] = f.evidence['duplicateOf'];
+        assert.deepEqual(fromReport, expected);
+        const drop = findingsIn(report, 'duplicates').find((f) => f.rowKey === 'red.d_desc')?.fixes[0];
+        assert.equal(drop?.sql, 'DROP INDEX CONCURRENTLY IF EXISTS "red"."d_desc"');
+        // Why text_pattern_ops must stay: in this database's collation (C.UTF-8, not C) only it serves a prefix LIKE.
+        const prefixPlan = async (): Promise<string> => (await admin.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT * FROM ${t} WHERE c LIKE 'abc1%'`)).rows.map((x) => x['QUERY PLAN']).join('\n');
+        await admin.query('BEGIN');
+        try {
+          await admin.query('SET LOCAL enable_seqscan = off');
+          assert.match(await prefixPlan(), /Index Scan on (c_pattern|c_collate_c)\b/);
+          await admin.query('DROP INDEX red.c_pattern, red.c_collate_c');
+          const without = await prefixPlan();
+          assert.ok(!/Index Cond/.test(without), `without them no index serves it, c_plain included:\n${without}`);
+        } finally {
+          await admin.query('ROLLBACK');
+        }
+      } finally {
+        await admin.query('DROP SCHEMA red CASCADE');
+      }
+    });
   });
 
   describe('health fixtures', () => {
@@ -336,10 +405,18 @@ describe('PostgreSQL reports (real server)', function () {
 
       const dbAge = findingsIn(report, 'wraparound-databases').find((f) => f.rowKey === db);
       assert.ok(dbAge, 'database wraparound age');
-      assert.equal(dbAge.fixes[0]?.sql, 'VACUUM (FREEZE)');
-      assert.equal(dbAge.fixes[0]?.target.database, db);
-      const tableAge = findingsIn(report, 'wraparound-tables').find((f) => f.rowKey === 'public.dead_t');
-      assert.equal(tableAge?.fixes[0]?.sql, 'VACUUM (FREEZE) "public"."dead_t"');
+      // Not a database-wide VACUUM (FREEZE): the oldest tables first, oldest first, as the tables section lists them.
+      const oldest = section(report, 'wraparound-tables').rows.slice(0, 3).map((r) => `VACUUM (FREEZE) ${[r['schema'], r['name']].map((n) => `"${String(n).replace(/"/g, '""')}"`).join('.')}`);
+      assert.deepEqual(dbAge.fixes.map((op) => op.sql), oldest);
+      assert.ok(dbAge.fixes.every((op) => op.target.kind === 'table' && op.target.database === db));
+      assert.match(dbAge.message, /VACUUM \(FREEZE\) its oldest tables first/);
+      const ages = section(report, 'wraparound-tables').rows.map((r) => Number(r['age']));
+      assert.deepEqual(ages, [...ages].sort((a, b) => b - a), 'oldest first');
+      assert.ok(ages.every((a) => Number.isInteger(a) && a > 0), 'real ages from the catalog');
+      assert.ok(section(report, 'wraparound-tables').rows.every((r) => Number.isInteger(r['mxidAge'])), 'multixact ages too');
+      const first = section(report, 'wraparound-tables').rows[0];
+      const tableAge = findingsIn(report, 'wraparound-tables').find((f) => f.rowKey === first?.['_key']);
+      assert.equal(tableAge?.fixes[0]?.sql, oldest[0], 'each old table offers its own VACUUM (FREEZE)');
 
       assert.deepEqual(keysIn(report, 'replication-slots'), [slot]);
       assert.deepEqual(findingsIn(report, 'replication'), [], 'no replicas here');
@@ -354,6 +431,34 @@ describe('PostgreSQL reports (real server)', function () {
       assert.deepEqual(keysIn(strict, 'cache-hit').sort(), ['indexes', 'tables']);
     });
 
+    it('wraparound levels come from the server\'s own autovacuum_freeze_max_age settings', async () => {
+      const settings = await admin.query<{ xid: string; mxid: string }>(`SELECT current_setting('autovacuum_freeze_max_age') AS xid, current_setting('autovacuum_multixact_freeze_max_age') AS mxid`);
+      const xid = Number(settings.rows[0]?.xid);
+      const mxid = Number(settings.rows[0]?.mxid);
+      const report = await buildHealthReport(conn, db, 'Test', {});
+      const description = section(report, 'wraparound-databases').description ?? '';
+      assert.ok(description.includes(`(${xid.toLocaleString('en-US')} here)`), description);
+      assert.ok(description.includes(`warning from ${Math.min(2 * xid, 1_300_000_000).toLocaleString('en-US')}`), description);
+      assert.ok(description.includes(`warning from ${Math.min(2 * mxid, 1_300_000_000).toLocaleString('en-US')}`), description);
+      // Every database's real age is judged against those levels: on this young cluster, none is old enough.
+      const rows = section(report, 'wraparound-databases').rows;
+      assert.ok(rows.some((r) => r['database'] === db && Number(r['age']) > 0 && Number.isInteger(r['mxidAge'])));
+      assert.deepEqual(findingsIn(report, 'wraparound-databases'), []);
+      // Just above a database's real age, and just below it (an override stands in for an old database).
+      const age = Number(row(section(report, 'wraparound-databases'), db)?.['age']);
+      const at = await buildHealthReport(conn, db, 'Test', { thresholds: { ...DEFAULT_REPORT_THRESHOLDS, wraparoundWarnAge: age } });
+      assert.ok(findingsIn(at, 'wraparound-databases').some((f) => f.rowKey === db));
+      const above = await buildHealthReport(conn, db, 'Test', { thresholds: { ...DEFAULT_REPORT_THRESHOLDS, wraparoundWarnAge: age + 1_000_000 } });
+      assert.ok(!findingsIn(above, 'wraparound-databases').some((f) => f.rowKey === db));
+    });
+
+    it('dead tuples honour upkeep.health.minDeadTuples (600 dead rows here)', async () => {
+      const dead = async (minDeadTuples: number): Promise<boolean> =>
+        keysIn(await buildHealthReport(conn, db, 'Test', { thresholds: { ...DEFAULT_REPORT_THRESHOLDS, minDeadTuples } }), 'dead-tuples').includes('public.dead_t');
+      assert.equal(await dead(600), true);
+      assert.equal(await dead(601), false);
+    });
+
     it('the Cancel fix of a long query stops it on the server', async () => {
       const report = await buildReport('health', conn, db, 'Test', { thresholds: { ...DEFAULT_REPORT_THRESHOLDS, longQuerySeconds: 1 } });
       const cancel = findingsIn(report, 'long-queries').find((f) => f.rowKey === String(busyPid))?.fixes[0];
@@ -366,6 +471,101 @@ describe('PostgreSQL reports (real server)', function () {
       const abort = new AbortController();
       abort.abort();
       await assert.rejects(buildHealthReport(conn, db, 'Test', { signal: abort.signal }), { name: 'AbortError' });
+    });
+  });
+
+  describe('a table someone holds in ACCESS EXCLUSIVE mode (as VACUUM FULL or ALTER TABLE would)', () => {
+    let locker: Client;
+    let lockerPid: number;
+    let locked: PostgresConnection;
+
+    before(async () => {
+      await admin.query(`CREATE SCHEMA lk;
+        CREATE TABLE lk.open_t (id int PRIMARY KEY, v text, ref int);
+        CREATE TABLE lk."held ""t""" (id int PRIMARY KEY, v text, ref int REFERENCES lk.open_t (id));
+        CREATE INDEX held_v ON lk."held ""t""" (v);
+        INSERT INTO lk.open_t SELECT g, md5(g::text), g FROM generate_series(1, 20000) g;
+        INSERT INTO lk."held ""t""" SELECT g, md5(g::text), g FROM generate_series(1, 20000) g;
+        ANALYZE lk.open_t; ANALYZE lk."held ""t""";`);
+      for (let i = 0; i < 3; i++) await admin.query('SELECT count(*) FROM lk."held ""t""" WHERE v = $1', [String(i)]);
+      await flushStats(admin);
+      locker = await client(db);
+      lockerPid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE lk."held ""t""" IN ACCESS EXCLUSIVE MODE');
+      // Freeze every other table (the locked one is skipped), so the locked one is the oldest the health report lists.
+      await admin.query('VACUUM (FREEZE, SKIP_LOCKED)');
+      // The panel's limit is 3 s; a short one here: anything that still waited for the lock would fail the report.
+      locked = new PostgresConnection(pgProfile({ database: db }), services().postgres.password, { lockTimeoutMs: 500, statementTimeoutMs: 60_000 });
+    });
+
+    after(async () => {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await locked.dispose();
+      await admin.query('DROP SCHEMA lk CASCADE');
+    });
+
+    /** The note naming the locked table, its holder and what it could not read. */
+    function lockNoteOf(report: Report, sectionId: string): string {
+      const note = section(report, sectionId).note ?? '';
+      assert.ok(note.includes('lk."held ""t"""'), `${sectionId} names the locked table: ${note}`);
+      assert.ok(note.includes(`ACCESS EXCLUSIVE held by backend ${lockerPid}`), `${sectionId} names the holder: ${note}`);
+      assert.match(note, /since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+      assert.ok(note.includes('LOCK TABLE lk."held ""t""" IN ACCESS EXCLUSIVE MODE'), `${sectionId} shows the holder's statement: ${note}`);
+      return note;
+    }
+
+    it('bloat: completes, measures the other table, names the locked one as not measured and why', async () => {
+      const report = await buildBloatReport(locked, db, 'Test', {});
+      const open = row(section(report, 'tables'), 'lk.open_t');
+      assert.equal(open?.['reliable'], true, 'the other table is estimated as usual');
+      const held = row(section(report, 'tables'), 'lk.held "t"');
+      assert.ok(held, 'the locked table is listed');
+      assert.equal(held['bloatPercent'], null);
+      assert.match(String(held['reason']), /locked/);
+      assert.ok(Number(held['realBytes']) > 0, 'its size, from pg_class');
+      assert.match(lockNoteOf(report, 'tables'), /not measured/);
+      assert.ok(row(section(report, 'indexes'), 'lk.held_v'), 'its indexes (not locked themselves) are still estimated');
+    });
+
+    it('index usage: completes, judges every index, names the locked table\'s unread definitions and estimated sizes', async () => {
+      const report = await buildIndexReport(locked, db, 'Test', {});
+      const usage = section(report, 'usage');
+      assert.ok(row(usage, 'lk.open_t_pkey'), 'the other table');
+      assert.match(String(row(usage, 'lk.open_t_pkey')?.['definition']), /CREATE UNIQUE INDEX/);
+      const heldIx = row(usage, 'lk.held_v');
+      assert.ok(heldIx, 'the locked table\'s index is listed');
+      assert.equal(heldIx['definition'], null, 'its definition is not read (pg_get_indexdef would wait)');
+      assert.match(lockNoteOf(report, 'usage'), /definitions were not read/);
+      const fk = findingsIn(report, 'foreign-keys').find((f) => f.rowKey === 'lk.held "t".held "t"_ref_fkey');
+      assert.ok(fk, 'its unindexed foreign key is still found');
+      lockNoteOf(report, 'foreign-keys');
+    });
+
+    it('capacity: completes, lists the locked table with an estimate it does not store, names it', async () => {
+      const report = await buildCapacityReport(locked, db, 'Test', { history: [] });
+      const tables = section(report, 'tables');
+      assert.ok(row(tables, 'lk.open_t'), 'the other table');
+      const held = row(tables, 'lk.held "t"');
+      assert.ok(held && Number(held['totalBytes']) > 0, 'the locked table, sized from pg_class');
+      assert.equal(held['growth'], null);
+      assert.match(lockNoteOf(report, 'tables'), /not measured: the estimate from pg_class shows no growth and is not stored/);
+      const snapshot = await takeCapacitySnapshot(locked, db);
+      assert.ok(snapshot.tables.some((t) => t.key === 'lk.open_t'));
+      assert.ok(!snapshot.tables.some((t) => t.key === 'lk.held "t"'), 'an estimate is not stored as a measurement');
+    });
+
+    it('health: every check reads; the oldest tables list the locked one first, sized without waiting, and name it', async () => {
+      const report = await buildHealthReport(locked, db, 'Test', { thresholds: { ...DEFAULT_REPORT_THRESHOLDS, wraparoundWarnAge: 1 } });
+      for (const s of report.sections) assert.ok(!s.note?.startsWith('Could not read'), `${s.id}: ${s.note ?? ''}`);
+      const oldest = section(report, 'wraparound-tables');
+      assert.equal(oldest.rows[0]?.['_key'], 'lk.held "t"', 'the one table VACUUM (FREEZE) skipped');
+      assert.ok(Number(oldest.rows[0]?.['sizeBytes']) > 0, 'sized from pg_class');
+      assert.ok(oldest.rows.some((r) => r['_key'] === 'lk.open_t'), 'the others are listed too');
+      assert.match(lockNoteOf(report, 'wraparound-tables'), /the size is an estimate from pg_class/);
+      const dbFinding = findingsIn(report, 'wraparound-databases').find((f) => f.rowKey === db);
+      assert.equal(dbFinding?.fixes[0]?.sql, 'VACUUM (FREEZE) "lk"."held ""t"""', 'the oldest table is the first to freeze');
     });
   });
 

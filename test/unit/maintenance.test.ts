@@ -170,7 +170,7 @@ describe('lock-timeout messages name what gave up', () => {
 
 function t(over: Partial<PgTable>): PgTable {
   return {
-    schema: 'public', name: 't', kind: 'table', estimatedRows: 100, totalBytes: 8192, liveTuples: 100, deadTuples: 0, modifiedSinceAnalyze: 0,
+    schema: 'public', name: 't', kind: 'table', estimatedRows: 100, totalBytes: 8192, sizeEstimated: false, liveTuples: 100, deadTuples: 0, modifiedSinceAnalyze: 0,
     lastVacuum: null, lastAutovacuum: null, lastAnalyze: new Date(), lastAutoanalyze: null, ...over,
   };
 }
@@ -190,9 +190,12 @@ describe('table health', () => {
 });
 
 function ix(over: Partial<PgIndex>): PgIndex {
+  const columns = over.columns ?? [1];
   return {
     schema: 'public', table: 't', name: 'ix', sizeBytes: 8192, scans: 0, tuplesRead: 0, tuplesFetched: 0, unique: false, primary: false, exclusion: false,
-    valid: true, beingBuilt: false, method: 'btree', columns: [1], hasExpressions: false, predicate: null, definition: '', ...over,
+    valid: true, beingBuilt: false, method: 'btree', columns, hasExpressions: false, predicate: null, definition: '',
+    keys: columns.map((attnum) => ({ attnum, expression: null, opclass: 1978, collation: 0, desc: false, nullsFirst: false })), include: [],
+    predicateTree: over.predicate ?? null, nullsNotDistinct: false, immediate: true, backsConstraint: over.primary ?? false, locked: false, ...over,
   };
 }
 

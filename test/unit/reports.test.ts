@@ -4,9 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { featuresFor } from '../../src/core/postgres/features';
 import { buildCancelBackend, buildDropIndexConcurrently, buildReindex, buildVacuum } from '../../src/core/postgres/maintenance';
+import { tooManyDeadTuples } from '../../src/core/postgres/health';
 import {
-  CapacityStore, csvField, DEFAULT_REPORT_THRESHOLDS, fixScript, fkIndexName, formatCell, type Finding, inlineParams, renderCsv, renderHtml, renderJson, renderMarkdown, type Report,
+  bloatFindings, type BloatRow, cacheHitLow, CapacityStore, csvField, DEFAULT_REPORT_THRESHOLDS, fixScript, fkIndexName, formatCell, type Finding, inlineParams, judgeAge, renderCsv,
+  renderHtml, renderJson, renderMarkdown, replicaLagging, type Report, towardsWraparound, WRAPAROUND_CRITICAL_AGE, WRAPAROUND_WARN_AGE, wraparoundLevels,
 } from '../../src/core/postgres/reports/index';
+import { panelIdentity } from '../../src/webviews/protocol';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const pg15 = featuresFor(150004);
@@ -149,12 +152,83 @@ describe('report rendering', () => {
     assert.ok(Buffer.byteLength(unicode) <= 63 && unicode.endsWith('_fk_idx') && !unicode.includes('\ufffd'));
   });
 
-  it('defaults follow the guides', () => {
-    assert.equal(DEFAULT_REPORT_THRESHOLDS.bloatPercent, 20);
-    assert.equal(DEFAULT_REPORT_THRESHOLDS.bloatMinBytes, 10 * 1024 * 1024);
-    assert.equal(DEFAULT_REPORT_THRESHOLDS.indexBloatReindexPercent, 30);
-    assert.equal(DEFAULT_REPORT_THRESHOLDS.cacheHitMin, 90);
-    assert.equal(DEFAULT_REPORT_THRESHOLDS.seqScanMinRows, 10_000);
+  describe('thresholds, shown on data just above and just below them (defaults: the guides)', () => {
+    const ctx = { thresholds: DEFAULT_REPORT_THRESHOLDS, database: 'app', features: pg15 };
+    /** A relation of 10,000 pages of 8 kB, of which `extraPages` are not needed for its rows. */
+    const bloatRow = (name: string, extraPages: number, table: string | null = null): BloatRow => ({
+      table_oid: '1', locked: false, schema: 'public', name, table, real_bytes: String(10_000 * 8192), relpages: 10_000, reltuples: 1_000_000,
+      natts: '2', nstats: '2', has_name: false, est_pages: 10_000 - extraPages, bs: '8192',
+    });
+    const objects = (rows: BloatRow[], indexes: BloatRow[] = [], th = ctx): string[] => bloatFindings(th, rows, indexes).map((f) => `${f.sectionId}:${f.rowKey ?? ''}`);
+
+    it('table bloat: 20% and 10 MB wasted is a finding, 19.9% or under 10 MB is not', () => {
+      assert.deepEqual(objects([bloatRow('at', 2000), bloatRow('below', 1990)]), ['tables:public.at']);
+      // 1,279 extra pages of 8 kB are just under 10 MB; 1,280 are exactly 10 MB.
+      const rows = [{ ...bloatRow('under10mb', 1279), relpages: 1280 * 5, est_pages: 1280 * 5 - 1279 }, { ...bloatRow('at10mb', 1280), relpages: 1280 * 5, est_pages: 1280 * 5 - 1280 }];
+      assert.deepEqual(objects(rows), ['tables:public.at10mb']);
+      const [f] = bloatFindings(ctx, [bloatRow('at', 2000)], []);
+      assert.deepEqual(f?.fixes.map((op) => op.sql), ['VACUUM (ANALYZE) "public"."at"', 'VACUUM (FULL, ANALYZE) "public"."at"']);
+    });
+
+    it('index bloat: REINDEX above 30%, not at 30%', () => {
+      assert.deepEqual(objects([], [bloatRow('ix_above', 3010, 't'), bloatRow('ix_at', 3000, 't')]), ['indexes:public.ix_above']);
+    });
+
+    it('a locked relation is never judged (its size is an estimate and its statistics are about to change)', () => {
+      assert.deepEqual(objects([{ ...bloatRow('locked', 5000), locked: true }]), []);
+    });
+
+    it('cache hit: below 90% over at least 1,000 blocks warns; 90% or too few blocks do not', () => {
+      assert.equal(cacheHitLow(899, 101, DEFAULT_REPORT_THRESHOLDS), true, '89.9%');
+      assert.equal(cacheHitLow(900, 100, DEFAULT_REPORT_THRESHOLDS), false, '90%');
+      assert.equal(cacheHitLow(0, 999, DEFAULT_REPORT_THRESHOLDS), false, 'fewer than 1,000 blocks');
+    });
+
+    it('dead tuples: above 20% with at least upkeep.health.minDeadTuples of them — the tree\'s rule too', () => {
+      const th = DEFAULT_REPORT_THRESHOLDS;
+      assert.equal(tooManyDeadTuples(799, 201, th), true, '20.1%');
+      assert.equal(tooManyDeadTuples(800, 200, th), false, '20% is not above 20%');
+      assert.equal(tooManyDeadTuples(150, 50, th), true, `${th.minDeadTuples} dead of 200`);
+      assert.equal(tooManyDeadTuples(147, 49, th), false, 'one dead tuple fewer than the minimum');
+      assert.equal(tooManyDeadTuples(147, 49, { ...th, minDeadTuples: 49 }), true, 'the setting moves it');
+    });
+
+    it('replication lag: its own thresholds (30 s, 1 GB), not the long-query one', () => {
+      const th = DEFAULT_REPORT_THRESHOLDS;
+      assert.equal(replicaLagging(0, 30, th), true);
+      assert.equal(replicaLagging(0, 29.9, th), false);
+      assert.equal(replicaLagging(1024 ** 3, null, th), true, 'a GB of WAL behind, idle (no replay_lag)');
+      assert.equal(replicaLagging(1024 ** 3 - 1, null, th), false);
+      assert.equal(th.longQuerySeconds, 60);
+      assert.equal(replicaLagging(0, 45, th), true, '45 s behind warns although long queries warn from 60 s');
+      assert.equal(replicaLagging(0, 45, { ...th, replicationLagSeconds: 60 }), false, 'its own setting decides');
+    });
+
+    it('wraparound: from the server\'s autovacuum_freeze_max_age (twice it, at most 1.3 billion), critical from 1.4 billion', () => {
+      const levels = wraparoundLevels(200_000_000);
+      assert.deepEqual(levels, { warn: 400_000_000, critical: 1_400_000_000 });
+      assert.equal(judgeAge(200_000_000, levels), undefined, 'the default freeze age is reached daily on a busy server: healthy');
+      assert.equal(judgeAge(399_999_999, levels), undefined);
+      assert.equal(judgeAge(400_000_000, levels), 'warning');
+      assert.equal(judgeAge(1_399_999_999, levels), 'warning');
+      assert.equal(judgeAge(1_400_000_000, levels), 'critical');
+      assert.equal(wraparoundLevels(1_000_000_000).warn, WRAPAROUND_WARN_AGE, 'a raised setting is capped at check_postgres\' 1.3 billion');
+      assert.equal(judgeAge(1_299_999_999, wraparoundLevels(1_000_000_000)), undefined);
+      assert.equal(wraparoundLevels(400_000_000).warn, 800_000_000, 'multixacts: twice autovacuum_multixact_freeze_max_age');
+      assert.equal(wraparoundLevels(200_000_000, 5).warn, 5, 'a configured age replaces the warning level');
+      assert.equal(WRAPAROUND_CRITICAL_AGE, 1_400_000_000);
+      assert.equal(towardsWraparound(2 ** 30), 50);
+    });
+  });
+
+  it('a restored panel keeps only the report\'s identity from the page\'s state', () => {
+    const forged = { kind: 'bloat', connectionId: 'c1', database: 'app', report: { findings: [{ id: 'bloat:tables:public.t', fixes: [{ sql: 'DROP TABLE public.t', text: 'DROP TABLE public.t' }] }] } };
+    assert.deepEqual(panelIdentity(forged), { kind: 'bloat', connectionId: 'c1', database: 'app' });
+    assert.equal(panelIdentity({ kind: 'drop-everything', connectionId: 'c1', database: 'app' }), undefined);
+    assert.equal(panelIdentity({ kind: 'health', connectionId: 1, database: 'app' }), undefined);
+    assert.equal(panelIdentity({ kind: 'health', connectionId: 'c1', database: '' }), undefined);
+    assert.equal(panelIdentity('state'), undefined);
+    assert.equal(panelIdentity(null), undefined);
   });
 
   it('capacity store: appends, reads oldest first, skips torn lines', async () => {

@@ -1,4 +1,5 @@
 import type { PostgresConnection } from './connection';
+import { describeLocks, HELD_LOCKS_CTE, readAroundLocks, type RelationLock, tableLockedSql, totalSizeSql } from './relationLocks';
 
 export interface PgDatabase {
   name: string;
@@ -18,7 +19,12 @@ export interface PgTable {
   kind: 'table' | 'partitioned' | 'materialized view';
   /** Planner estimate from pg_class.reltuples; null when the table was never analyzed or vacuumed. */
   estimatedRows: number | null;
+  /** With indexes and TOAST; an estimate from pg_class.relpages when `sizeEstimated` (the table was locked). */
   totalBytes: number;
+  /** Someone held or awaited ACCESS EXCLUSIVE on it (or one of its parts): the size is an estimate, read without waiting. */
+  sizeEstimated: boolean;
+  /** Who holds that lock (absent when it was released before the holder could be read). */
+  lock?: RelationLock;
   /** From pg_stat_user_tables (null on a partitioned parent, which keeps no such counters). */
   liveTuples: number | null;
   deadTuples: number | null;
@@ -70,24 +76,22 @@ const KINDS: Record<string, PgTable['kind']> = { r: 'table', p: 'partitioned', m
  */
 export async function listTables(conn: PostgresConnection, database: string, schema: string, opts: { limit?: number; after?: string } = {}): Promise<Page<PgTable>> {
   const limit = opts.limit ?? 500;
-  const rows = await conn.query<TableRow>(
-    database,
-    withTableStats(`SELECT c.oid, c.relname, c.relkind, c.reltuples
+  const rows = await readTables(conn, database, `SELECT c.oid, c.relname, c.relkind, c.reltuples
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1
         AND c.relkind IN ('r', 'p', 'm')
         AND ($2::text IS NULL OR c.relname COLLATE "C" > $2::text COLLATE "C")
       ORDER BY c.relname COLLATE "C"
-      LIMIT $3`),
-    [schema, opts.after ?? null, limit + 1],
-  );
-  const items = rows.slice(0, limit).map((r) => toTable(schema, r));
+      LIMIT $3`, [schema, opts.after ?? null, limit + 1]);
+  const items = await withLocks(conn, database, rows.slice(0, limit), schema);
   const last = items[items.length - 1];
   return rows.length > limit && last ? { items, next: last.name } : { items };
 }
 
 interface TableRow {
+  oid: string;
+  locked: boolean;
   relname: string;
   relkind: string;
   reltuples: number;
@@ -106,10 +110,17 @@ interface TableRow {
  * first (its LIMIT makes the subquery a fence), so sizes and counters are read
  * for those rows only: joining pg_stat_all_tables instead made the server
  * compute them for the whole schema on every page (3–4× slower on 10,000
- * tables, measured by npm run bench).
+ * tables, measured by npm run bench). A table someone holds in ACCESS
+ * EXCLUSIVE mode gets its size from pg_class instead of waiting for the lock
+ * (relationLocks.ts).
  */
+function readTables(conn: PostgresConnection, database: string, pageSql: string, params: unknown[]): Promise<TableRow[]> {
+  return readAroundLocks(() => conn.query<TableRow>(database, withTableStats(pageSql), params));
+}
+
 function withTableStats(pageSql: string): string {
-  return `SELECT p.relname, p.relkind, p.reltuples, pg_total_relation_size(p.oid) AS total,
+  return `WITH ${HELD_LOCKS_CTE}
+          SELECT p.oid::int8 AS oid, ${tableLockedSql('p')} AS locked, p.relname, p.relkind, p.reltuples, ${totalSizeSql('p')} AS total,
                  pg_stat_get_live_tuples(p.oid) AS n_live_tup, pg_stat_get_dead_tuples(p.oid) AS n_dead_tup,
                  pg_stat_get_mod_since_analyze(p.oid) AS n_mod_since_analyze,
                  pg_stat_get_last_vacuum_time(p.oid) AS last_vacuum, pg_stat_get_last_autovacuum_time(p.oid) AS last_autovacuum,
@@ -120,6 +131,17 @@ function withTableStats(pageSql: string): string {
 
 const numOrNull = (v: string | null): number | null => (v === null ? null : Number(v));
 
+/** Maps rows to tables, with who holds the lock on the ones read around a lock. */
+async function withLocks(conn: PostgresConnection, database: string, rows: TableRow[], schema: string): Promise<PgTable[]> {
+  const locked = rows.filter((r) => r.locked).map((r) => Number(r.oid));
+  const locks = await describeLocks(conn, database, locked);
+  return rows.map((r) => {
+    const t = toTable(schema, r);
+    const lock = locks.get(Number(r.oid));
+    return lock ? { ...t, lock } : t;
+  });
+}
+
 function toTable(schema: string, r: TableRow): PgTable {
   return {
     schema,
@@ -128,6 +150,7 @@ function toTable(schema: string, r: TableRow): PgTable {
     // reltuples is -1 (PG 14+) or 0 with relpages 0 (older) before the first ANALYZE/VACUUM.
     estimatedRows: r.reltuples < 0 ? null : Math.round(r.reltuples),
     totalBytes: Number(r.total),
+    sizeEstimated: r.locked,
     liveTuples: numOrNull(r.n_live_tup),
     deadTuples: numOrNull(r.n_dead_tup),
     modifiedSinceAnalyze: numOrNull(r.n_mod_since_analyze),
@@ -140,15 +163,11 @@ function toTable(schema: string, r: TableRow): PgTable {
 
 /** One table, fresh (after an operation, or to show its size before one). */
 export async function getTable(conn: PostgresConnection, database: string, schema: string, name: string): Promise<PgTable | undefined> {
-  const rows = await conn.query<TableRow>(
-    database,
-    withTableStats(`SELECT c.oid, c.relname, c.relkind, c.reltuples
+  const rows = await readTables(conn, database, `SELECT c.oid, c.relname, c.relkind, c.reltuples
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm')`),
-    [schema, name],
-  );
-  return rows[0] ? toTable(schema, rows[0]) : undefined;
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm')`, [schema, name]);
+  return (await withLocks(conn, database, rows, schema))[0];
 }
 
 /** Every table of a schema (all pages), for operations that run table by table. */

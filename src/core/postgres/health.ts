@@ -3,6 +3,7 @@
  * tests agree on what "needs attention" means.
  */
 import type { PgTable } from './catalog';
+import { coveringIndex } from './indexRedundancy';
 import type { PgIndex } from './objects';
 
 export interface HealthThresholds {
@@ -28,6 +29,15 @@ function latest(a: Date | null, b: Date | null): Date | null {
   return a > b ? a : b;
 }
 
+/**
+ * The one dead-tuple rule, for the tree and the health report: dead tuples
+ * above `deadTuplePercent` of live + dead, and at least `minDeadTuples` of
+ * them (so a tiny table with 3 dead rows of 5 stays quiet).
+ */
+export function tooManyDeadTuples(live: number, dead: number, th: HealthThresholds): boolean {
+  return live + dead > 0 && (100 * dead) / (live + dead) > th.deadTuplePercent && dead >= th.minDeadTuples;
+}
+
 export function assessTable(t: PgTable, th: HealthThresholds = DEFAULT_THRESHOLDS): TableHealth {
   const live = t.liveTuples ?? 0;
   const dead = t.deadTuples ?? 0;
@@ -38,7 +48,7 @@ export function assessTable(t: PgTable, th: HealthThresholds = DEFAULT_THRESHOLD
   // A partitioned parent keeps no statistics counters of its own; its partitions do.
   const neverAnalyzed = t.kind !== 'partitioned' && lastAnalyzeAt === null && hasRows;
   const warnings: string[] = [];
-  if (deadPercent !== null && deadPercent > th.deadTuplePercent && dead >= th.minDeadTuples) {
+  if (deadPercent !== null && tooManyDeadTuples(live, dead, th)) {
     warnings.push(`${deadPercent.toFixed(0)}% dead tuples (${dead.toLocaleString('en-US')}), above ${th.deadTuplePercent}%: VACUUM`);
   }
   if (neverAnalyzed) warnings.push('statistics were never gathered: ANALYZE');
@@ -48,37 +58,24 @@ export function assessTable(t: PgTable, th: HealthThresholds = DEFAULT_THRESHOLD
 export interface IndexFlags {
   unused: boolean;
   invalid: boolean;
-  /** Name of the index whose leading columns repeat this one's, if any. */
+  /** Name of the index that serves everything this one does (indexRedundancy.ts), if any. */
   duplicateOf?: string;
 }
 
 /**
  * Flags one table's indexes. Unused: never scanned and not enforcing anything
  * (unique, primary key, exclusion). Invalid: left by a failed CREATE INDEX
- * CONCURRENTLY (unless still being built). Duplicate: same method, same
- * predicate and expressions, and its columns are a prefix of another index's
- * (an index equal to a unique one is the redundant side).
+ * CONCURRENTLY (unless still being built). Duplicate: another index covers it
+ * — same method, predicate, keys with their operator classes, collations and
+ * order, its INCLUDE columns — and enforces as much (see indexRedundancy.ts).
  */
 export function flagIndexes(indexes: PgIndex[]): Map<string, IndexFlags> {
   const out = new Map<string, IndexFlags>();
   for (const ix of indexes) {
     const enforces = ix.unique || ix.primary || ix.exclusion;
     const flags: IndexFlags = { unused: ix.scans === 0 && !enforces && ix.valid, invalid: !ix.valid && !ix.beingBuilt };
-    if (!enforces && !ix.hasExpressions) {
-      const covering = indexes.find(
-        (other) =>
-          other.name !== ix.name &&
-          other.valid &&
-          other.method === ix.method &&
-          other.predicate === ix.predicate &&
-          !other.hasExpressions &&
-          other.columns.length >= ix.columns.length &&
-          ix.columns.every((c, i) => other.columns[i] === c) &&
-          // Two identical plain indexes: flag only one of them (the later name).
-          (other.columns.length > ix.columns.length || other.unique || other.primary || other.name < ix.name),
-      );
-      if (covering) flags.duplicateOf = covering.name;
-    }
+    const covering = coveringIndex(ix, indexes);
+    if (covering) flags.duplicateOf = covering.name;
     out.set(ix.name, flags);
   }
   return out;

@@ -8,7 +8,8 @@ import { featuresFor, type PgFeatures } from '../../core/postgres/features';
 import { PgExtensionNode, PgFolderNode, PgIndexNode, PgRoleNode, PgSessionNode } from './objectNodes';
 import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileScope } from '../../connections/profileStore';
-import { ConnectionNode, escapeMd } from '../connectionNode';
+import { ConnectionNode } from '../connectionNode';
+import { codeBlock, escapeMd } from '../markdown';
 import { childId, MessageNode, rootOf, UpkeepNode } from '../node';
 
 /** Everything a PostgreSQL node needs to load its children and report failures. */
@@ -154,21 +155,27 @@ export class PgTableNode extends UpkeepNode {
     const item = new vscode.TreeItem(t.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const warn = health.warnings.length > 0;
-    item.iconPath = warn
-      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-      : new vscode.ThemeIcon(t.kind === 'materialized view' ? 'eye' : 'table');
+    item.iconPath = t.sizeEstimated
+      ? new vscode.ThemeIcon('lock', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : warn
+        ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+        : new vscode.ThemeIcon(t.kind === 'materialized view' ? 'eye' : 'table');
     const rows = t.estimatedRows === null ? '' : `~${formatCount(t.estimatedRows)} rows`;
     const dead = health.deadPercent === null ? '' : `${health.deadPercent.toFixed(health.deadPercent < 10 && health.deadPercent > 0 ? 1 : 0)}% dead`;
-    item.description = [formatBytes(t.totalBytes), rows, dead, `vacuumed ${formatAge(health.lastVacuumAt)}`, `analyzed ${formatAge(health.lastAnalyzeAt)}`].filter(Boolean).join(' · ');
+    item.description = [
+      t.sizeEstimated ? lockedBy(t) : '',
+      `${formatBytes(t.totalBytes)}${t.sizeEstimated ? ' (est.)' : ''}`, rows, dead, `vacuumed ${formatAge(health.lastVacuumAt)}`, `analyzed ${formatAge(health.lastAnalyzeAt)}`,
+    ].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${escapeMd(t.schema)}.${escapeMd(t.name)}** (${t.kind})\n\n`);
-    md.appendMarkdown(`Total size (with indexes and TOAST): ${formatBytes(t.totalBytes)}  \nEstimated rows: ${t.estimatedRows === null ? 'unknown (never analyzed)' : t.estimatedRows.toLocaleString('en-US')}  \n`);
+    if (t.sizeEstimated) md.appendMarkdown(lockTooltip(t));
+    md.appendMarkdown(`Total size (with indexes and TOAST): ${formatBytes(t.totalBytes)}${t.sizeEstimated ? ' (estimated from pg_class: not measured while locked)' : ''}  \nEstimated rows: ${t.estimatedRows === null ? 'unknown (never analyzed)' : t.estimatedRows.toLocaleString('en-US')}  \n`);
     md.appendMarkdown(`Live / dead tuples: ${t.liveTuples?.toLocaleString('en-US') ?? '—'} / ${t.deadTuples?.toLocaleString('en-US') ?? '—'}${health.deadPercent === null ? '' : ` (${health.deadPercent.toFixed(1)}% dead)`}  \n`);
     md.appendMarkdown(`Last vacuum: ${formatAge(t.lastVacuum)} · autovacuum: ${formatAge(t.lastAutovacuum)}  \nLast analyze: ${formatAge(t.lastAnalyze)} · autoanalyze: ${formatAge(t.lastAutoanalyze)}\n\n`);
     for (const w of health.warnings) md.appendMarkdown(`$(warning) ${escapeMd(w)}\n\n`);
     md.supportThemeIcons = true;
     item.tooltip = md;
-    item.contextValue = ['upkeep.pg.table', `kind-${t.kind.replace(' ', '-')}`, warn ? 'warning' : '', health.neverAnalyzed ? 'never-analyzed' : ''].filter(Boolean).join(' ');
+    item.contextValue = ['upkeep.pg.table', `kind-${t.kind.replace(' ', '-')}`, warn ? 'warning' : '', health.neverAnalyzed ? 'never-analyzed' : '', t.sizeEstimated ? 'locked' : ''].filter(Boolean).join(' ');
     return item;
   }
 
@@ -180,6 +187,27 @@ export class PgTableNode extends UpkeepNode {
       return indexes.map((ix) => new PgIndexNode(this, ix, flags.get(ix.name) ?? { unused: false, invalid: false }));
     });
   }
+}
+
+/** "locked by 4242 (VACUUM FULL …) for 3 min": who holds the ACCESS EXCLUSIVE lock, for the description. */
+function lockedBy(t: PgTable): string {
+  const l = t.lock;
+  if (!l) return 'locked (released since)';
+  const who = l.pid === null ? 'a prepared transaction' : `pid ${l.pid}`;
+  const what = l.query.replace(/\s+/g, ' ').trim();
+  const age = l.since ? formatAge(l.since) : undefined;
+  const since = age === undefined ? '' : age === 'just now' ? ' for under a minute' : ` for ${age.replace(' ago', '')}`;
+  return `${l.granted ? 'locked by' : 'lock awaited by'} ${who}${what ? ` (${what.length > 40 ? `${what.slice(0, 39)}…` : what})` : ''}${since}`;
+}
+
+function lockTooltip(t: PgTable): string {
+  const l = t.lock;
+  if (!l) return '$(lock) **Locked** in ACCESS EXCLUSIVE mode while it was listed (released since): sizes are estimates. Refresh to read them.\n\n';
+  const who = l.pid === null ? 'a prepared transaction' : `backend ${l.pid}${l.backendType && l.backendType !== 'client backend' ? ` (${escapeMd(l.backendType)})` : ''}`;
+  const since = l.since ? ` since ${l.since.toISOString().replace('T', ' ').slice(0, 19)} UTC` : '';
+  const head = `$(lock) **${l.granted ? 'Locked' : 'Lock requested'}**: ACCESS EXCLUSIVE on ${escapeMd(l.relation)} ${l.granted ? 'held' : 'awaited'} by ${who}${since}${l.state ? ` (${escapeMd(l.state)})` : ''}. ` +
+    'Sizes here are estimates from pg_class, read without waiting; maintenance on it would wait for the lock.\n\n';
+  return head + (l.query ? codeBlock(l.query.slice(0, 2000), 'sql') : '');
 }
 
 export class PgLoadMoreNode extends UpkeepNode {

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { formatAge, formatBytes, formatCount } from '../../core/format';
 import type { PgIndex, PgRole, PgSession, PgExtension } from '../../core/postgres/objects';
 import type { IndexFlags } from '../../core/postgres/health';
+import { codeBlock, escapeMd } from '../markdown';
 import { childId, UpkeepNode } from '../node';
 
 export class PgIndexNode extends UpkeepNode {
@@ -16,7 +17,7 @@ export class PgIndexNode extends UpkeepNode {
     const item = new vscode.TreeItem(ix.name, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     const tags = [ix.primary ? 'primary key' : ix.unique ? 'unique' : '', this.flags.invalid ? 'INVALID' : '', this.flags.unused ? 'unused' : '', this.flags.duplicateOf ? `duplicate of ${this.flags.duplicateOf}` : ''].filter(Boolean);
-    item.description = [formatBytes(ix.sizeBytes), `${formatCount(ix.scans)} scans`, ...tags].join(' · ');
+    item.description = [`${formatBytes(ix.sizeBytes)}${ix.locked ? ' (est.)' : ''}`, `${formatCount(ix.scans)} scans`, ...tags, ix.locked ? 'locked' : ''].filter(Boolean).join(' · ');
     const problem = this.flags.invalid || this.flags.unused || this.flags.duplicateOf !== undefined;
     item.iconPath = this.flags.invalid
       ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'))
@@ -24,11 +25,11 @@ export class PgIndexNode extends UpkeepNode {
         ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
         : new vscode.ThemeIcon(ix.primary ? 'key' : 'list-tree');
     const md = new vscode.MarkdownString();
-    md.appendCodeblock(ix.definition, 'sql');
-    md.appendMarkdown(`\n${formatBytes(ix.sizeBytes)} · ${ix.scans.toLocaleString('en-US')} scans · ${ix.tuplesRead.toLocaleString('en-US')} tuples read · ${ix.tuplesFetched.toLocaleString('en-US')} fetched\n\n`);
+    md.appendMarkdown(ix.definition ? codeBlock(ix.definition, 'sql') : `${escapeMd(ix.name)}: definition not read while the table is locked\n\n`);
+    md.appendMarkdown(`\n${formatBytes(ix.sizeBytes)}${ix.locked ? ' (estimate: locked)' : ''} · ${ix.scans.toLocaleString('en-US')} scans · ${ix.tuplesRead.toLocaleString('en-US')} tuples read · ${ix.tuplesFetched.toLocaleString('en-US')} fetched\n\n`);
     if (this.flags.invalid) md.appendMarkdown('**Invalid**: left by a failed or cancelled `CREATE INDEX CONCURRENTLY`. It costs writes and serves no reads: drop it or rebuild it.\n\n');
     if (this.flags.unused) md.appendMarkdown('**Unused**: no scans since statistics were last reset, and it enforces nothing.\n\n');
-    if (this.flags.duplicateOf) md.appendMarkdown(`**Duplicate**: its columns lead \`${this.flags.duplicateOf}\`, which can serve the same lookups.\n\n`);
+    if (this.flags.duplicateOf) md.appendMarkdown(`**Duplicate**: ${escapeMd(this.flags.duplicateOf)} has the same leading keys (operator classes, collations, order) and enforces as much: it serves the same lookups.\n\n`);
     item.tooltip = md;
     item.contextValue = ['upkeep.pg.index', this.flags.invalid ? 'invalid' : '', this.flags.unused ? 'unused' : '', this.flags.duplicateOf ? 'duplicate' : '', ix.primary || ix.unique ? 'enforcing' : ''].filter(Boolean).join(' ');
     return item;
@@ -80,9 +81,9 @@ export class PgSessionNode extends UpkeepNode {
       stuck ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
     );
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`Backend ${s.pid} · ${s.user ?? '?'} · ${s.application || 'no application name'} · ${s.client ?? 'local socket'}\n\n`);
-    md.appendMarkdown(`State: ${s.state ?? '?'}${since ? ` since ${since.toISOString()}` : ''}${s.xactStart ? ` · transaction open since ${s.xactStart.toISOString()}` : ''}\n\n`);
-    md.appendCodeblock(s.query.slice(0, 4000), 'sql');
+    md.appendMarkdown(`Backend ${s.pid}${s.isUpkeep ? ' (Upkeep)' : ''} · ${escapeMd(s.user ?? '?')} · ${s.application ? escapeMd(s.application) : 'no application name'} · ${escapeMd(s.client ?? 'local socket')}\n\n`);
+    md.appendMarkdown(`State: ${escapeMd(s.state ?? '?')}${since ? ` since ${since.toISOString()}` : ''}${s.xactStart ? ` · transaction open since ${s.xactStart.toISOString()}` : ''}${s.waitEvent ? ` · waiting on ${escapeMd(s.waitEvent)}` : ''}\n\n`);
+    md.appendMarkdown(codeBlock(s.query.slice(0, 4000), 'sql'));
     item.tooltip = md;
     item.contextValue = ['upkeep.pg.session', s.isUpkeep ? 'own' : '', s.state === 'active' ? 'active' : ''].filter(Boolean).join(' ');
     return item;

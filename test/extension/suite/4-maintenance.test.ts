@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
+import { Client } from 'pg';
 import { pgClient } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { OperationPreview, OutcomeNotice } from '../../../src/app/prompter';
@@ -211,7 +212,40 @@ describe('PostgreSQL maintenance from the tree', function () {
     assert.match(String(roles.find((r) => label(r) === services().postgres.user)?.toTreeItem().description), /superuser · login/);
     const exts = (await tree.getChildren(await child(tree, db, 'Extensions'))).map(label);
     assert.ok(exts.includes('pg_stat_statements') && exts.includes('pgstattuple'), exts.join(', '));
-    const sessions = await tree.getChildren(await child(tree, db, 'Sessions'));
-    assert.ok(sessions.length >= 1);
+    // A session of the test's own, with an application_name anyone could set, idle in a transaction
+    // (the server keeps 63 bytes of it, so the image tag is a short one).
+    const hostile = '</code>` ``` **x** [a](command:upkeep.removeConnection) <img>';
+    const s = services().postgres;
+    const mine = new Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, application_name: hostile });
+    mine.on('error', () => undefined);
+    await mine.connect();
+    try {
+      const pid = (await mine.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      await mine.query('BEGIN');
+      await mine.query("SELECT '``` **y**' AS x");
+      const sessions = await tree.getChildren(await child(tree, db, 'Sessions'));
+      const node = sessions.find((n) => label(n).split(' ')[0] === String(pid));
+      assert.ok(node, `the test's session ${String(pid)} is listed: ${sessions.map(label).join(', ')}`);
+      const item = node.toTreeItem();
+      assert.match(String(item.description), /^idle in transaction · /, 'with its state');
+      assert.ok(String(item.description).includes(hostile), 'the description is plain text: the name as it is');
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning', 'idle in a transaction warns');
+      assert.ok(!/\bown\b/.test(String(item.contextValue)), 'not marked as Upkeep\'s');
+      const md = item.tooltip as vscode.MarkdownString;
+      assert.ok(!md.isTrusted && !md.supportHtml, 'no command links, no HTML');
+      assert.ok(md.value.includes('\\<\\/code\\>\\` \\`\\`\\` \\*\\*x\\*\\* \\[a\\]\\(command\\:upkeep\\.removeConnection\\) \\<img\\>'), md.value);
+      assert.ok(!/(^|[^\\])(\[a\]|<img|<\/code>|\*\*x)/.test(md.value), `nothing unescaped: ${md.value}`);
+      assert.ok(md.value.includes("\n````sql\nSELECT '``` **y**' AS x\n````\n"), `the query in a fence it cannot close: ${md.value}`);
+
+      // Upkeep's own sessions are marked, and they are exactly the server's sessions named Upkeep.
+      const upkeepPids = (await mine.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'Upkeep' AND datname = current_database()")).rows.map((r) => String(r.pid));
+      const own = sessions.filter((n) => /\bown\b/.test(String(n.toTreeItem().contextValue))).map((n) => label(n).split(' ')[0]);
+      assert.ok(own.length >= 1, 'the session that listed them is there');
+      assert.ok(own.every((p) => upkeepPids.includes(p ?? '')), `own ${own.join(', ')} ⊆ Upkeep's ${upkeepPids.join(', ')}`);
+      assert.match((sessions.find((n) => label(n).split(' ')[0] === own[0])?.toTreeItem().tooltip as vscode.MarkdownString).value, /^Backend \d+ \(Upkeep\)/);
+    } finally {
+      await mine.query('ROLLBACK').catch(() => undefined);
+      await mine.end();
+    }
   });
 });

@@ -3,13 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { recreateDatabase } from '../../support/pg';
+import { pgClient, recreateDatabase } from '../../support/pg';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { Report } from '../../../src/core/reports/model';
 import type { ReportKind } from '../../../src/core/postgres/reports/model';
 import type { ReportPanel } from '../../../src/webviews/reportPanel';
+import { REPORT_VIEW_TYPE } from '../../../src/webviews/protocol';
 import type { UpkeepNode } from '../../../src/views/node';
-import { eventually, label, report, services, upkeep } from './helpers';
+import { EXTENSION_ID, eventually, label, report, services, upkeep } from './helpers';
 
 const DB = 'upkeep_reports_ext';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -71,6 +72,22 @@ describe('Report panels', function () {
     });
   }
 
+  it('the health report\'s dead tuples follow upkeep.health.minDeadTuples, as the tree\'s warnings do', async () => {
+    const { panel, report: before } = await open('health');
+    const finding = (r: Report | undefined): Report['findings'][number] | undefined => r?.findings.find((f) => f.sectionId === 'dead-tuples' && f.rowKey === 'public.bloated');
+    const count = Number(finding(before)?.evidence['dead']);
+    assert.ok(count > 10_000, `half of 60,000 rows deleted: ${before.findings.map((f) => f.id).join(', ')}`);
+    const health = vscode.workspace.getConfiguration('upkeep.health');
+    await health.update('minDeadTuples', count + 1, vscode.ConfigurationTarget.Global);
+    try {
+      assert.equal(finding(await panel.compute()), undefined, 'one more than there are: no finding');
+      await health.update('minDeadTuples', count, vscode.ConfigurationTarget.Global);
+      assert.ok(finding(await panel.compute()), 'exactly as many: a finding');
+    } finally {
+      await health.update('minDeadTuples', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('the bloat report finds the half-deleted table, and the fix script holds the expected statements', async () => {
     const { panel, report: r } = await open('bloat');
     const finding = r.findings.find((f) => f.object.includes('bloated') && !f.object.includes('_ix'));
@@ -107,6 +124,88 @@ describe('Report panels', function () {
       assert.notEqual(panel.lastReport?.generatedAt, before.generatedAt, 'recomputed after the fix');
     } finally {
       api.setPrompter(undefined);
+    }
+  });
+
+  it('a restored panel never runs SQL its page kept: it computes the report again and runs the host\'s own fix', async () => {
+    const api = await upkeep();
+    const previews: string[] = [];
+    api.setPrompter({
+      confirmOperation: (p) => {
+        previews.push(...p.ops.map((op) => op.text));
+        return Promise.resolve(false);
+      },
+    });
+    // What a page could write into its saved state: a real finding's id with a fix of its own making.
+    const forgedFix = {
+      engine: 'postgres', kind: 'vacuum', title: 'VACUUM (ANALYZE) public.bloated', text: 'DROP TABLE public.bloated', sql: 'DROP TABLE public.bloated', language: 'sql',
+      impact: 'none', lockLevel: 'none', risk: 'safe', confirmName: 'bloated', autocommit: true, lock: { level: 'none', effect: '' },
+      target: { kind: 'table', database: DB, schema: 'public', name: 'bloated' },
+    };
+    const findingId = 'bloat:tables:public.bloated';
+    const saved = {
+      kind: 'bloat', connectionId: added.profile.id, database: DB,
+      report: {
+        kind: 'bloat', title: 'Table and index bloat', connectionName: 'Reports PG', database: DB, serverVersion: '15', generatedAt: new Date().toISOString(), durationMs: 1, sections: [],
+        findings: [{ id: findingId, severity: 'warning', sectionId: 'tables', rowKey: 'public.bloated', object: 'public.bloated', message: 'forged', evidence: {}, fixes: [forgedFix] }],
+      },
+    };
+    // As VS Code recreates it after a reload: the saved panel's options (its scripts come from dist/webview).
+    const dist = vscode.Uri.joinPath(vscode.extensions.getExtension(EXTENSION_ID)?.extensionUri ?? vscode.Uri.file('/'), 'dist', 'webview');
+    const webview = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, 'Restored', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [dist] });
+    try {
+      // The path the serializer takes after a reload.
+      api.reports.restore(webview, saved);
+      const restored = api.reports.panels().find((p) => p.panel === webview);
+      assert.ok(restored, 'restored for an existing connection');
+      await restored.handle({ type: 'runFix', findingId, fixIndex: 0 });
+      assert.deepEqual(previews, [], 'nothing is offered to run before the host has its own report');
+      const fresh = await eventually('report computed again on the host', () => restored.lastReport, 60_000);
+      assert.ok(!JSON.stringify(fresh).includes('DROP TABLE'), 'the saved findings were not taken');
+      assert.notEqual(fresh.findings.find((f) => f.id === findingId)?.message, 'forged');
+      await restored.handle({ type: 'runFix', findingId, fixIndex: 0 });
+      assert.deepEqual(previews, ['VACUUM (ANALYZE) "public"."bloated"'], 'the fix built on the host for that finding');
+      const c = await pgClient(services().postgres, DB);
+      const exists = await c.query<{ t: string | null }>(`SELECT to_regclass('public.bloated')::text AS t`);
+      await c.end();
+      assert.equal(exists.rows[0]?.t, 'bloated', 'the table is still there');
+    } finally {
+      api.setPrompter(undefined);
+      webview.dispose();
+    }
+  });
+
+  it('a table someone holds in ACCESS EXCLUSIVE mode is listed with its holder; the others as usual', async () => {
+    const name = 'locked ``` <b>';
+    const c = await pgClient(services().postgres, DB);
+    await c.query(`CREATE TABLE public.${c.escapeIdentifier(name)} (id int PRIMARY KEY); INSERT INTO public.${c.escapeIdentifier(name)} SELECT generate_series(1, 1000)`);
+    const locker = await pgClient(services().postgres, DB);
+    const pid = (await locker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE public.${c.escapeIdentifier(name)} IN ACCESS EXCLUSIVE MODE`);
+    try {
+      const api = await upkeep();
+      const schema = (await api.trees.postgres.getChildren(dbNode)).find((n) => label(n) === 'public');
+      assert.ok(schema);
+      const tables = await api.trees.postgres.getChildren(schema);
+      const shown = tables.map(label);
+      assert.ok(shown.includes('bloated') && shown.includes(name), `every table is listed: ${shown.join(', ')}`);
+      const item = tables.find((t) => label(t) === name)?.toTreeItem();
+      assert.ok(item);
+      assert.equal((item.iconPath as vscode.ThemeIcon).id, 'lock');
+      assert.match(String(item.description), new RegExp(`^locked by pid ${String(pid)} \\(LOCK TABLE .*\\) for .* · [\\d.]+ (B|kB|MB) \\(est\\.\\)`));
+      assert.match(String(item.contextValue), /\blocked\b/);
+      const tooltip = (item.tooltip as vscode.MarkdownString).value;
+      assert.ok(tooltip.includes(`held by backend ${String(pid)}`), tooltip);
+      // The holder's statement holds three backticks: its code block is fenced with four.
+      assert.ok(tooltip.includes(`\n\`\`\`\`sql\nLOCK TABLE public."locked \`\`\` <b>" IN ACCESS EXCLUSIVE MODE\n\`\`\`\`\n`), tooltip);
+      assert.equal((tables.find((t) => label(t) === 'bloated')?.toTreeItem().iconPath as vscode.ThemeIcon).id === 'lock', false);
+      report(`locked table: ${String(item.description)}`);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+      await c.query(`DROP TABLE public.${c.escapeIdentifier(name)}`);
+      await c.end();
     }
   });
 

@@ -4,7 +4,8 @@ import { displayName, ident, qualified } from '../identifiers';
 import { buildReindex, buildVacuum, type MaintenanceOp } from '../maintenance';
 import { formatBytes } from '../../format';
 import { type BloatRow, INDEX_BLOAT_SQL, TABLE_BLOAT_SQL } from './bloatQueries';
-import { checkAborted, col, finding, finishReport, num, openContext, round1, rowKey, type ReportContext } from './common';
+import { readAroundLocks } from '../relationLocks';
+import { checkAborted, col, finding, finishReport, joinNotes, lockNote, num, openContext, round1, rowKey, type ReportContext } from './common';
 import type { CellValue, Column, Section } from '../../reports/model';
 import type { PgFinding as Finding, PgReport as Report, ReportOptions } from './model';
 
@@ -12,6 +13,8 @@ import type { PgFinding as Finding, PgReport as Report, ReportOptions } from './
 export const MAX_BLOAT_ROWS = 1000;
 
 interface Estimate {
+  tableOid: number;
+  locked: boolean;
   schema: string;
   name: string;
   table: string | null;
@@ -23,11 +26,14 @@ interface Estimate {
 
 function estimate(r: BloatRow): Estimate {
   const realBytes = num(r.real_bytes) ?? 0;
-  const base = { schema: r.schema, name: r.name, table: r.table, realBytes };
+  const base = { tableOid: Number(r.table_oid), locked: r.locked, schema: r.schema, name: r.name, table: r.table, realBytes };
   const bs = num(r.bs) ?? 8192;
   const estPages = num(r.est_pages);
   let reason: string | null = null;
-  if (r.reltuples <= 0 || estPages === null) {
+  if (r.locked) {
+    // Being rewritten or altered right now (VACUUM FULL, ALTER TABLE…): its statistics say nothing of what it will be.
+    reason = 'locked: not measured (see the note)';
+  } else if (r.reltuples <= 0 || estPages === null) {
     // Empty and known to be empty: nothing to waste. Otherwise the counts are missing.
     if (realBytes === 0) return { ...base, wasted: 0, percent: 0, reason: null };
     reason = r.reltuples < 0 ? 'never analyzed' : 'no live rows counted: ANALYZE it';
@@ -52,7 +58,7 @@ function toRow(e: Estimate, withTable: boolean): Record<string, CellValue> {
   return { ...row, realBytes: e.realBytes, estimatedExtraBytes: e.wasted, bloatPercent: e.percent, reliable: e.reason === null, reason: e.reason };
 }
 
-function section(id: string, title: string, description: string, estimates: Estimate[], withTable: boolean): Section {
+async function section(ctx: ReportContext, id: string, title: string, description: string, estimates: Estimate[], withTable: boolean): Promise<Section> {
   const sorted = [...estimates].sort(byWaste);
   const columns: Column[] = [col('schema', 'Schema'), col('name', withTable ? 'Index' : 'Table')];
   if (withTable) columns.push(col('table', 'Table'));
@@ -66,11 +72,21 @@ function section(id: string, title: string, description: string, estimates: Esti
     chart: { kind: 'bar', title: 'Most wasted space (estimated)', x: 'name', y: ['estimatedExtraBytes'], limit: 10 },
     empty: withTable ? 'No B-tree indexes in user schemas.' : 'No tables in user schemas.',
   };
-  if (sorted.length > MAX_BLOAT_ROWS) out.note = `Showing the ${MAX_BLOAT_ROWS.toLocaleString('en-US')} with the most waste of ${sorted.length.toLocaleString('en-US')}.`;
+  const cut = sorted.length > MAX_BLOAT_ROWS ? `Showing the ${MAX_BLOAT_ROWS.toLocaleString('en-US')} with the most waste of ${sorted.length.toLocaleString('en-US')}.` : undefined;
+  const locked = estimates.filter((e) => e.locked).map((e) => ({ oid: e.tableOid, schema: e.schema, name: withTable ? (e.table ?? e.name) : e.name }));
+  out.note = joinNotes(await lockNote(ctx, locked, withTable ? 'Where locked, index bloat was not measured and sizes are estimates from pg_class.' : 'Where locked, bloat was not measured and the size is an estimate from pg_class.'), cut);
   return out;
 }
 
-function tableFindings(ctx: ReportContext, rows: Estimate[]): Finding[] {
+/** What the findings need of a report's context: its thresholds, database and server features. */
+type Judging = Pick<ReportContext, 'thresholds' | 'database' | 'features'>;
+
+/** The bloat findings for rows as the two queries return them (pure: what the thresholds mean, shown on data). */
+export function bloatFindings(ctx: Judging, tableRows: BloatRow[], indexRows: BloatRow[]): Finding[] {
+  return [...tableFindings(ctx, tableRows.map(estimate)), ...indexFindings(ctx, indexRows.map(estimate))];
+}
+
+function tableFindings(ctx: Judging, rows: Estimate[]): Finding[] {
   const th = ctx.thresholds;
   return rows
     .filter((e) => e.wasted !== null && e.percent !== null && e.percent >= th.bloatPercent && e.wasted >= th.bloatMinBytes)
@@ -83,7 +99,7 @@ function tableFindings(ctx: ReportContext, rows: Estimate[]): Finding[] {
     });
 }
 
-function indexFindings(ctx: ReportContext, rows: Estimate[]): Finding[] {
+function indexFindings(ctx: Judging, rows: Estimate[]): Finding[] {
   const th = ctx.thresholds;
   return rows
     .filter((e) => e.wasted !== null && e.percent !== null && e.percent > th.indexBloatReindexPercent && e.wasted >= th.bloatMinBytes)
@@ -99,13 +115,13 @@ function indexFindings(ctx: ReportContext, rows: Estimate[]): Finding[] {
 export async function buildBloatReport(conn: PostgresConnection, database: string, connectionName: string, opts: ReportOptions = {}): Promise<Report> {
   const ctx = await openContext(conn, database, connectionName, opts);
   checkAborted(ctx.signal);
-  const tables = (await conn.query<BloatRow>(database, TABLE_BLOAT_SQL)).map(estimate);
+  const tables = (await readAroundLocks(() => conn.query<BloatRow>(database, TABLE_BLOAT_SQL))).map(estimate);
   checkAborted(ctx.signal);
-  const indexes = (await conn.query<BloatRow>(database, INDEX_BLOAT_SQL)).map(estimate);
+  const indexes = (await readAroundLocks(() => conn.query<BloatRow>(database, INDEX_BLOAT_SQL))).map(estimate);
   checkAborted(ctx.signal);
   const sections = [
-    section('tables', 'Table bloat', 'Estimated from statistics (pg_stats widths and null shares, page and row counts, fillfactor); TOAST is not counted. "n/a" where statistics are missing or unreliable: ANALYZE, or measure exactly.', tables, false),
-    section('indexes', 'B-tree index bloat', 'Estimated from the indexed columns\' statistics and the B-tree fillfactor (90 unless set).', indexes, true),
+    await section(ctx, 'tables', 'Table bloat', 'Estimated from statistics (pg_stats widths and null shares, page and row counts, fillfactor); TOAST is not counted. "n/a" where statistics are missing or unreliable: ANALYZE, or measure exactly.', tables, false),
+    await section(ctx, 'indexes', 'B-tree index bloat', 'Estimated from the indexed columns\' statistics and the B-tree fillfactor (90 unless set).', indexes, true),
   ];
   return finishReport(ctx, 'bloat', 'Table and index bloat', sections, [...tableFindings(ctx, tables), ...indexFindings(ctx, indexes)]);
 }

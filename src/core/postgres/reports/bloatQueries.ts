@@ -20,6 +20,7 @@
  * analyzed (reltuples ≤ 0), a column has no statistics, or a column is of
  * type `name` (whose width and alignment pg_stats does not describe well).
  */
+import { HELD_LOCKS_CTE, relationSizeSql } from '../relationLocks';
 import { USER_SCHEMAS_SQL } from './common';
 
 const CONSTS = `SELECT current_setting('block_size')::numeric AS bs, 24 AS page_hdr, 8 AS ma`;
@@ -31,6 +32,10 @@ const fillfactor = (rel: string, dflt: number): string =>
 const USER_SCHEMAS = USER_SCHEMAS_SQL;
 
 export interface BloatRow {
+  /** The table (of an index: its table). */
+  table_oid: string;
+  /** Someone holds or awaits ACCESS EXCLUSIVE on the relation: real_bytes is relpages × block size, not measured. */
+  locked: boolean;
   schema: string;
   name: string;
   table: string | null;
@@ -45,7 +50,8 @@ export interface BloatRow {
 }
 
 export const TABLE_BLOAT_SQL = `
-WITH k AS (${CONSTS}),
+WITH ${HELD_LOCKS_CTE},
+k AS (${CONSTS}),
 t AS (
   SELECT c.oid, n.nspname, c.relname, c.relpages, c.reltuples, ${fillfactor('c', 100)} AS ff
     FROM pg_class c
@@ -72,13 +78,14 @@ sz AS (
          k.page_hdr
     FROM t JOIN w ON w.oid = t.oid CROSS JOIN k
 )
-SELECT nspname AS schema, relname AS name, NULL::text AS "table",
-       pg_relation_size(oid) AS real_bytes, relpages, reltuples, natts, nstats, has_name, bs,
+SELECT sz.oid::int8 AS table_oid, sz.oid IN (SELECT relid FROM held) AS locked, nspname AS schema, relname AS name, NULL::text AS "table",
+       ${relationSizeSql('sz')} AS real_bytes, relpages, reltuples, natts, nstats, has_name, bs,
        CASE WHEN reltuples > 0 THEN ceil(reltuples / greatest(floor((bs - page_hdr) * ff / 100.0 / tuple_bytes), 1)) END AS est_pages
   FROM sz`;
 
 export const INDEX_BLOAT_SQL = `
-WITH k AS (${CONSTS}),
+WITH ${HELD_LOCKS_CTE},
+k AS (${CONSTS}),
 x AS (
   SELECT i.indexrelid, i.indrelid, n.nspname, ic.relname AS index_name, tc.relname AS table_name,
          ic.relpages, ic.reltuples, ${fillfactor('ic', 90)} AS ff,
@@ -120,8 +127,8 @@ sz AS (
            + ceil(w.data_width / k.ma) * k.ma AS tuple_bytes
     FROM x JOIN w ON w.indexrelid = x.indexrelid CROSS JOIN k
 )
-SELECT nspname AS schema, index_name AS name, table_name AS "table",
-       pg_relation_size(indexrelid) AS real_bytes, relpages, reltuples, natts, nstats, has_name, bs,
+SELECT indrelid::int8 AS table_oid, indexrelid IN (SELECT relid FROM held) AS locked, nspname AS schema, index_name AS name, table_name AS "table",
+       (CASE WHEN indexrelid IN (SELECT relid FROM held) THEN relpages::int8 * bs ELSE pg_relation_size(indexrelid) END) AS real_bytes, relpages, reltuples, natts, nstats, has_name, bs,
        -- the metapage, then the leaf pages the live entries need
        CASE WHEN reltuples > 0 THEN 1 + ceil(reltuples / greatest(floor((bs - page_hdr - 16) * ff / 100.0 / tuple_bytes), 1)) END AS est_pages
   FROM sz`;

@@ -4,7 +4,8 @@
  * growth review.
  */
 import type { PostgresConnection } from '../connection';
-import { col, finishReport, iso, openContext, round1, rowKey, USER_SCHEMAS_SQL } from './common';
+import { HELD_LOCKS_CTE, indexesSizeSql, readAroundLocks, relationSizeSql, tableLockedSql, totalSizeSql } from '../relationLocks';
+import { col, finishReport, iso, lockNote, openContext, round1, rowKey, USER_SCHEMAS_SQL } from './common';
 import type { CapacitySnapshot } from './capacityStore';
 import type { CellValue, Column, Section } from '../../reports/model';
 import type { PgReport as Report, ReportOptions } from './model';
@@ -18,6 +19,9 @@ const CHARTED_TABLES = 5;
 const SAME_POINT_MS = 60_000;
 
 interface TableSize {
+  oid: number;
+  /** Read around someone's lock: sizes are pg_class estimates, not measured. */
+  estimated: boolean;
   schema: string;
   name: string;
   totalBytes: number;
@@ -36,24 +40,29 @@ async function databaseSizes(conn: PostgresConnection, database: string): Promis
   return rows.map((r) => ({ name: r.datname, bytes: Number(r.size) }));
 }
 
+/** The largest tables; one someone holds in ACCESS EXCLUSIVE mode is sized from pg_class (relationLocks.ts) instead of waiting. */
 async function largestTables(conn: PostgresConnection, database: string): Promise<TableSize[]> {
-  const rows = await conn.query<{ schema: string; name: string; total: string; heap: string; idx: string; reltuples: number }>(
+  const rows = await readAroundLocks(() => conn.query<{ oid: string; locked: boolean; schema: string; name: string; total: string; heap: string; idx: string; reltuples: number }>(
     database,
-    `SELECT n.nspname AS schema, c.relname AS name, pg_total_relation_size(c.oid) AS total, pg_relation_size(c.oid) AS heap,
-            pg_indexes_size(c.oid) AS idx, c.reltuples
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'm') AND ${USER_SCHEMAS_SQL}
-      ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2
+    `WITH ${HELD_LOCKS_CTE}
+     SELECT s.* FROM (
+       SELECT c.oid::int8 AS oid, ${tableLockedSql('c')} AS locked, n.nspname AS schema, c.relname AS name,
+              ${totalSizeSql('c')} AS total, ${relationSizeSql('c')} AS heap, ${indexesSizeSql('c')} AS idx, c.reltuples
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm') AND ${USER_SCHEMAS_SQL}) s
+      ORDER BY s.total DESC, s.schema, s.name
       LIMIT $1`,
     [LARGEST_TABLES],
-  );
+  ));
   return rows.map((r) => ({
+    oid: Number(r.oid), estimated: r.locked,
     schema: r.schema, name: r.name, totalBytes: Number(r.total), tableBytes: Number(r.heap), indexBytes: Number(r.idx), estimatedRows: r.reltuples < 0 ? null : Math.round(r.reltuples),
   }));
 }
 
+/** A snapshot keeps measured sizes only: a locked table's estimate would show as growth or shrinkage later. */
 function snapshotOf(at: Date, database: string, databases: { name: string; bytes: number }[], tables: TableSize[]): CapacitySnapshot {
-  return { at: at.toISOString(), database, databases, tables: tables.map((t) => ({ key: rowKey(t.schema, t.name), bytes: t.totalBytes, schema: t.schema, name: t.name })) };
+  return { at: at.toISOString(), database, databases, tables: tables.filter((t) => !t.estimated).map((t) => ({ key: rowKey(t.schema, t.name), bytes: t.totalBytes, schema: t.schema, name: t.name })) };
 }
 
 /** Database sizes (server-wide) and the largest tables of `database`, now. */
@@ -126,10 +135,13 @@ export async function buildCapacityReport(
     columns: [col('schema', 'Schema'), col('name', 'Table'), col('totalBytes', 'Total', 'bytes'), col('tableBytes', 'Table', 'bytes'), col('indexBytes', 'Indexes', 'bytes'), col('estimatedRows', 'Rows (est.)', 'number'), ...growthCols],
     rows: tables.map((t) => {
       const key = rowKey(t.schema, t.name);
-      return { _key: key, schema: t.schema, name: t.name, totalBytes: t.totalBytes, tableBytes: t.tableBytes, indexBytes: t.indexBytes, estimatedRows: t.estimatedRows, ...growthOf(tablePoints, t.totalBytes, (s) => s.tables.find((x) => x.key === key)?.bytes) };
+      const growth = t.estimated ? { growth: null, growthPercent: null, since: null } : growthOf(tablePoints, t.totalBytes, (s) => s.tables.find((x) => x.key === key)?.bytes);
+      return { _key: key, schema: t.schema, name: t.name, totalBytes: t.totalBytes, tableBytes: t.tableBytes, indexBytes: t.indexBytes, estimatedRows: t.estimatedRows, ...growth };
     }),
     chart: { kind: 'bar', title: 'Largest tables', x: 'name', y: ['totalBytes'], limit: 10 },
     empty: 'No tables in user schemas.',
+    note: await lockNote(ctx, tables.filter((t) => t.estimated).map((t) => ({ oid: t.oid, schema: t.schema, name: t.name })),
+      'Where locked, the size was not measured: the estimate from pg_class shows no growth and is not stored in the snapshot.'),
   };
   const growth = seriesSection('growth', 'Growth per database', 'Each stored snapshot, with every database\'s size then.', points,
     dbs.map((d) => ({ key: `db:${d.name}`, label: d.name, value: (s: CapacitySnapshot) => s.databases.find((x) => x.name === d.name)?.bytes })));

@@ -1,7 +1,9 @@
 /** What every report builder shares: server facts, timing, cancel, row helpers. */
 import type { PostgresConnection } from '../connection';
 import { featuresFor, type PgFeatures } from '../features';
+import { displayName } from '../identifiers';
 import type { MaintenanceOp } from '../maintenance';
+import { describeLock, describeLocks } from '../relationLocks';
 import { type CellValue, type Column, type Section, type Severity } from '../../reports/model';
 import { DEFAULT_REPORT_THRESHOLDS, type PgFinding as Finding, type PgReport as Report, type ReportKind, type ReportOptions, type ReportThresholds } from './model';
 
@@ -121,3 +123,34 @@ export const USER_SCHEMAS_SQL = `n.nspname NOT IN ('pg_catalog', 'information_sc
 
 /** A `fmt` for messages: "12.3 MB". */
 export { formatBytes } from '../../format';
+
+/** A table a report read around someone's ACCESS EXCLUSIVE lock. */
+export interface LockedTable {
+  oid: number;
+  schema: string;
+  name: string;
+}
+
+/** Tables named in one note at most; the rest are counted. */
+const NOTE_TABLES = 5;
+
+/**
+ * The note a section carries when it read tables around a lock: which tables,
+ * who holds the lock, and what was not read ("Locked by another session, read
+ * without waiting: public.orders — ACCESS EXCLUSIVE held by backend 4242
+ * since …: VACUUM FULL orders. Their sizes are estimates from pg_class.").
+ */
+export async function lockNote(ctx: ReportContext, tables: LockedTable[], notRead: string): Promise<string | undefined> {
+  const unique = [...new Map(tables.map((t) => [t.oid, t])).values()];
+  if (!unique.length) return undefined;
+  const locks = await describeLocks(ctx.conn, ctx.database, unique.map((t) => t.oid));
+  const named = unique.slice(0, NOTE_TABLES).map((t) => `${displayName(t.schema, t.name)} — ${describeLock(locks.get(t.oid))}`);
+  const more = unique.length > NOTE_TABLES ? `; and ${unique.length - NOTE_TABLES} more` : '';
+  return `Locked by another session, read without waiting for it: ${named.join('; ')}${more}. ${notRead}`;
+}
+
+/** Joins the notes a section has (undefined when none). */
+export function joinNotes(...notes: (string | undefined)[]): string | undefined {
+  const present = notes.filter((n): n is string => !!n);
+  return present.length ? present.join(' ') : undefined;
+}

@@ -2,7 +2,7 @@
 import { buildCancelBackend, buildTerminateBackend } from '../maintenance';
 import { formatBytes, formatDuration } from '../../format';
 import { col, finding, num, round1, type ReportContext, type SectionResult } from './common';
-import type { PgFinding as Finding } from './model';
+import type { PgFinding as Finding, ReportThresholds } from './model';
 
 /** Share of max_connections (less the superuser reserve) that warns, and that is critical. */
 export const CONNECTIONS_WARN_PERCENT = 80;
@@ -122,10 +122,20 @@ export async function longQueriesCheck(ctx: ReportContext): Promise<SectionResul
   };
 }
 
+/**
+ * A replica's replay lag crosses its own thresholds (not the long-query one):
+ * seconds behind (replay_lag, null once an idle replica has caught up) or
+ * bytes of WAL not yet replayed.
+ */
+export function replicaLagging(lagBytes: number | null, lagSeconds: number | null, th: Pick<ReportThresholds, 'replicationLagSeconds' | 'replicationLagBytes'>): boolean {
+  return (lagSeconds !== null && lagSeconds >= th.replicationLagSeconds) || (lagBytes !== null && lagBytes >= th.replicationLagBytes);
+}
+
 export async function replicationCheck(ctx: ReportContext): Promise<SectionResult> {
   const base = {
     id: 'replication',
     title: 'Replication lag',
+    description: `Replicas replaying ${secs(ctx.thresholds.replicationLagSeconds)} or ${formatBytes(ctx.thresholds.replicationLagBytes)} of WAL behind, or more, are findings (upkeep.reports.replicationLagSeconds, replicationLagBytes).`,
     columns: [col('application', 'Replica'), col('client', 'Address'), col('state', 'State'), col('sync', 'Sync'), col('lagBytes', 'Replay lag', 'bytes'), col('lagSeconds', 'Replay lag (time)', 'duration')],
     empty: 'No replicas are connected to this server.',
   };
@@ -136,10 +146,11 @@ export async function replicationCheck(ctx: ReportContext): Promise<SectionResul
             pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS lag_bytes, extract(epoch FROM replay_lag)::float8 AS lag_secs
        FROM pg_stat_replication ORDER BY application_name, pid`,
   );
-  const limit = ctx.thresholds.longQuerySeconds;
-  const findings = rows.filter((r) => (r.lag_secs ?? 0) >= limit).map((r) =>
+  const th = ctx.thresholds;
+  const findings = rows.filter((r) => replicaLagging(num(r.lag_bytes), r.lag_secs, th)).map((r) =>
     finding('health', 'replication', String(r.pid), 'warning', `replica ${r.application_name || r.client || r.pid}`,
-      `replays ${secs(r.lag_secs ?? 0)} behind (${formatBytes(num(r.lag_bytes))} of WAL)`, { lagBytes: num(r.lag_bytes), lagSeconds: r.lag_secs }));
+      `replays ${r.lag_secs === null ? 'an unknown time' : secs(r.lag_secs)} behind (${formatBytes(num(r.lag_bytes))} of WAL): warning from ${secs(th.replicationLagSeconds)} or ${formatBytes(th.replicationLagBytes)}`,
+      { lagBytes: num(r.lag_bytes), lagSeconds: r.lag_secs }));
   return {
     section: {
       ...base,

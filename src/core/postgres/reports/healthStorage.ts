@@ -1,19 +1,23 @@
 /** Health checks on the data: cache hits, wraparound, sequences, dead tuples, slow statements. */
-import { DEFAULT_THRESHOLDS } from '../health';
+import { tooManyDeadTuples } from '../health';
 import { displayName, ident } from '../identifiers';
 import { buildVacuum } from '../maintenance';
 import { formatDuration } from '../../format';
-import { col, finding, iso, num, round1, rowKey, type ReportContext, type SectionResult, USER_SCHEMAS_SQL } from './common';
+import { HELD_LOCKS_CTE, readAroundLocks, tableLockedSql, totalSizeSql } from '../relationLocks';
+import { col, finding, iso, lockNote, num, round1, rowKey, type ReportContext, type SectionResult, USER_SCHEMAS_SQL } from './common';
+import { type AgeLevels, describeLevels, judgeAge, towardsWraparound, wraparoundLevels } from './wraparound';
 import type { Severity } from '../../reports/model';
-import type { PgFinding as Finding } from './model';
-
-/** Transaction-ID age from which wraparound is critical (the hard stop is near 2^31). */
-export const WRAPAROUND_CRITICAL_AGE = 1_000_000_000;
+import type { PgFinding as Finding, ReportThresholds } from './model';
 
 /** Fewer blocks than this (8 MB) read in all: too few to judge a ratio by (a fresh or just-restarted server). */
 export const CACHE_HIT_MIN_BLOCKS = 1000;
 
 export const PG_STAT_STATEMENTS_GUIDE = "pg_stat_statements is not enabled here: add it to shared_preload_libraries (then restart), and run CREATE EXTENSION pg_stat_statements; in this database.";
+
+/** The cache hit ratio (percent, one decimal) is below `cacheHitMin`, over enough blocks to judge by. */
+export function cacheHitLow(hit: number, read: number, th: Pick<ReportThresholds, 'cacheHitMin'>): boolean {
+  return hit + read >= CACHE_HIT_MIN_BLOCKS && round1((100 * hit) / (hit + read)) < th.cacheHitMin;
+}
 
 export async function cacheHitCheck(ctx: ReportContext): Promise<SectionResult> {
   const rows = await ctx.conn.query<{ what: string; hit: string | null; read: string | null }>(
@@ -28,7 +32,7 @@ export async function cacheHitCheck(ctx: ReportContext): Promise<SectionResult> 
     const read = num(r.read) ?? 0;
     return { key: r.what, label: r.what === 'tables' ? 'Tables' : 'Indexes', hit, read, ratio: hit + read > 0 ? round1((100 * hit) / (hit + read)) : null };
   });
-  const findings = out.filter((r) => r.ratio !== null && r.ratio < min && r.hit + r.read >= CACHE_HIT_MIN_BLOCKS).map((r) =>
+  const findings = out.filter((r) => cacheHitLow(r.hit, r.read, ctx.thresholds)).map((r) =>
     finding('health', 'cache-hit', r.key, 'warning', `${r.key} of ${displayName(undefined, ctx.database)}`,
       `cache hit ratio for ${r.key} is ${r.ratio}%, below ${min}%: the hot data does not fit in shared_buffers (or the server was restarted recently)`,
       { hitBlocks: r.hit, readBlocks: r.read, ratio: r.ratio }));
@@ -44,29 +48,114 @@ export async function cacheHitCheck(ctx: ReportContext): Promise<SectionResult> 
   };
 }
 
-function ageSeverity(age: number): Severity {
-  return age >= WRAPAROUND_CRITICAL_AGE ? 'critical' : 'warning';
+interface FreezeSettings {
+  xid: number;
+  mxid: number;
+  xidLevels: AgeLevels;
+  mxidLevels: AgeLevels;
 }
 
+async function freezeSettings(ctx: ReportContext): Promise<FreezeSettings> {
+  const rows = await ctx.conn.query<{ xid: string; mxid: string }>(
+    ctx.database,
+    `SELECT current_setting('autovacuum_freeze_max_age') AS xid, current_setting('autovacuum_multixact_freeze_max_age') AS mxid`,
+  );
+  const xid = Number(rows[0]?.xid ?? 200_000_000);
+  const mxid = Number(rows[0]?.mxid ?? 400_000_000);
+  const override = ctx.thresholds.wraparoundWarnAge;
+  return { xid, mxid, xidLevels: wraparoundLevels(xid, override), mxidLevels: wraparoundLevels(mxid, override) };
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+const worse = (a: Severity | undefined, b: Severity | undefined): Severity | undefined => (!a ? b : !b ? a : SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b);
+
+/** "transaction ID age 450,000,000 (warning from 400,000,000)" for each kind that crossed its level. */
+function ageWords(xidAge: number, mxidAge: number, fs: FreezeSettings): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const parts: string[] = [];
+  if (judgeAge(xidAge, fs.xidLevels)) parts.push(`transaction ID age ${n(xidAge)} (${xidAge >= fs.xidLevels.critical ? 'critical' : 'warning'} from ${n(xidAge >= fs.xidLevels.critical ? fs.xidLevels.critical : fs.xidLevels.warn)})`);
+  if (judgeAge(mxidAge, fs.mxidLevels)) parts.push(`multixact ID age ${n(mxidAge)} (${mxidAge >= fs.mxidLevels.critical ? 'critical' : 'warning'} from ${n(mxidAge >= fs.mxidLevels.critical ? fs.mxidLevels.critical : fs.mxidLevels.warn)})`);
+  return parts.join(' and ');
+}
+
+function levelsText(fs: FreezeSettings, overridden: boolean): string {
+  if (overridden) {
+    return `Warning from ${fs.xidLevels.warn.toLocaleString('en-US')} (upkeep.reports.wraparoundWarnAge), critical from ${fs.xidLevels.critical.toLocaleString('en-US')}; at 2^31 the server stops assigning IDs.`;
+  }
+  return `${describeLevels('transaction', 'autovacuum_freeze_max_age', fs.xid, fs.xidLevels)} Multixact IDs the same way against autovacuum_multixact_freeze_max_age (${fs.mxid.toLocaleString('en-US')}): warning from ${fs.mxidLevels.warn.toLocaleString('en-US')}.`;
+}
+
+/** Tables checked for their freeze age: every schema but TOAST (counted with its table) and other sessions' temporary schemas. */
+const FREEZE_SCHEMAS_SQL = `n.nspname NOT LIKE 'pg\\_toast%' AND (n.nspname NOT LIKE 'pg\\_temp\\_%' OR n.oid = pg_my_temp_schema())`;
+
+interface AgedTable {
+  oid: string;
+  schema: string;
+  name: string;
+  age: number;
+  mxid_age: number;
+  size: string;
+  locked: boolean;
+  last_vacuum: Date | null;
+}
+
+/** The tables of this database with the oldest unfrozen IDs (their TOAST included), oldest first; sizes read around locks. */
+async function oldestTables(ctx: ReportContext, limit: number): Promise<AgedTable[]> {
+  return readAroundLocks(() => ctx.conn.query<AgedTable>(
+    ctx.database,
+    `WITH ${HELD_LOCKS_CTE}
+     SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name,
+            greatest(age(c.relfrozenxid), coalesce(age(t.relfrozenxid), 0)) AS age,
+            greatest(mxid_age(c.relminmxid), coalesce(mxid_age(t.relminmxid), 0)) AS mxid_age,
+            ${totalSizeSql('c')} AS size, ${tableLockedSql('c')} AS locked,
+            greatest(pg_stat_get_last_vacuum_time(c.oid), pg_stat_get_last_autovacuum_time(c.oid)) AS last_vacuum
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+      WHERE c.relkind IN ('r', 'm') AND ${FREEZE_SCHEMAS_SQL}
+      ORDER BY greatest(age(c.relfrozenxid), coalesce(age(t.relfrozenxid), 0)) DESC, 2, 3
+      LIMIT $1`,
+    [limit],
+  ));
+}
+
+/** VACUUM (FREEZE) of one table: what both wraparound checks offer, oldest table first. */
+function freezeTable(ctx: ReportContext, t: { schema: string; name: string }): ReturnType<typeof buildVacuum> {
+  return buildVacuum({ kind: 'table', database: ctx.database, schema: t.schema, name: t.name }, { freeze: true }, ctx.features);
+}
+
+/** Tables offered for freezing from a database finding. */
+const FREEZE_FIRST = 3;
+
 export async function wraparoundDatabasesCheck(ctx: ReportContext): Promise<SectionResult> {
+  const fs = await freezeSettings(ctx);
   const rows = await ctx.conn.query<{ datname: string; age: number; mxid_age: number; datallowconn: boolean }>(
     ctx.database,
     'SELECT datname, age(datfrozenxid) AS age, mxid_age(datminmxid) AS mxid_age, datallowconn FROM pg_database ORDER BY age(datfrozenxid) DESC, datname',
   );
-  const warn = ctx.thresholds.wraparoundWarnAge;
-  const findings = rows.filter((r) => r.age >= warn).map((r) => {
-    const fixes = r.datallowconn ? [buildVacuum({ kind: 'database', database: r.datname }, { freeze: true }, ctx.features)] : [];
-    return finding('health', 'wraparound-databases', r.datname, ageSeverity(r.age), `database ${displayName(undefined, r.datname)}`,
-      `oldest unfrozen transaction ID is ${r.age.toLocaleString('en-US')} transactions old (warning from ${warn.toLocaleString('en-US')}; writes stop near 2 billion): VACUUM (FREEZE) it`,
-      { age: r.age, mxidAge: r.mxid_age }, fixes);
-  });
+  const findings: Finding[] = [];
+  for (const r of rows) {
+    const severity = worse(judgeAge(r.age, fs.xidLevels), judgeAge(r.mxid_age, fs.mxidLevels));
+    if (!severity) continue;
+    // The database's age is its oldest table's: freezing those tables first moves it, without a database-wide pass.
+    const here = r.datname === ctx.database;
+    const oldest = here ? (await oldestTables(ctx, FREEZE_FIRST)).filter((t) => judgeAge(t.age, fs.xidLevels) || judgeAge(t.mxid_age, fs.mxidLevels)) : [];
+    const advice = here
+      ? oldest.length
+        ? `VACUUM (FREEZE) its oldest tables first: ${oldest.map((t) => displayName(t.schema, t.name)).join(', ')} (see the oldest tables below)`
+        : 'VACUUM (FREEZE) its oldest tables (see the oldest tables below)'
+      : `open this report on ${displayName(undefined, r.datname)} to freeze its oldest tables`;
+    findings.push(finding('health', 'wraparound-databases', r.datname, severity, `database ${displayName(undefined, r.datname)}`,
+      `${ageWords(r.age, r.mxid_age, fs)}: autovacuum is not keeping up; ${advice}`,
+      { age: r.age, mxidAge: r.mxid_age, warnAge: fs.xidLevels.warn, mxidWarnAge: fs.mxidLevels.warn }, oldest.map((t) => freezeTable(ctx, t))));
+  }
   return {
     section: {
       id: 'wraparound-databases',
       title: 'Transaction-ID wraparound: databases',
-      description: 'age(datfrozenxid) of every database. Autovacuum freezes from autovacuum_freeze_max_age (200 million by default); at about 2 billion the server stops assigning IDs.',
-      columns: [col('database', 'Database'), col('age', 'XID age', 'number'), col('percent', 'Towards wraparound', 'percent'), col('mxidAge', 'MultiXact age', 'number')],
-      rows: rows.map((r) => ({ _key: r.datname, database: r.datname, age: r.age, percent: round1((100 * r.age) / 2 ** 31), mxidAge: r.mxid_age })),
+      description: `age(datfrozenxid) and mxid_age(datminmxid) of every database. ${levelsText(fs, ctx.thresholds.wraparoundWarnAge > 0)}`,
+      columns: [col('database', 'Database'), col('age', 'XID age', 'number'), col('percent', 'Towards wraparound', 'percent'), col('mxidAge', 'MultiXact age', 'number'), col('mxidPercent', 'MultiXact towards wraparound', 'percent')],
+      rows: rows.map((r) => ({ _key: r.datname, database: r.datname, age: r.age, percent: towardsWraparound(r.age), mxidAge: r.mxid_age, mxidPercent: towardsWraparound(r.mxid_age) })),
       chart: { kind: 'bar', title: 'XID age', x: 'database', y: ['age'], limit: 10 },
     },
     findings,
@@ -74,31 +163,25 @@ export async function wraparoundDatabasesCheck(ctx: ReportContext): Promise<Sect
 }
 
 export async function wraparoundTablesCheck(ctx: ReportContext): Promise<SectionResult> {
-  const rows = await ctx.conn.query<{ schema: string; name: string; age: number; size: string; last_vacuum: Date | null }>(
-    ctx.database,
-    `SELECT n.nspname AS schema, c.relname AS name, greatest(age(c.relfrozenxid), coalesce(age(t.relfrozenxid), 0)) AS age,
-            pg_total_relation_size(c.oid) AS size,
-            greatest(pg_stat_get_last_vacuum_time(c.oid), pg_stat_get_last_autovacuum_time(c.oid)) AS last_vacuum
-       FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
-      WHERE c.relkind IN ('r', 'm') AND ${USER_SCHEMAS_SQL}
-      ORDER BY 3 DESC, 1, 2
-      LIMIT 20`,
-  );
-  const warn = ctx.thresholds.wraparoundWarnAge;
-  const findings = rows.filter((r) => r.age >= warn).map((r) =>
-    finding('health', 'wraparound-tables', rowKey(r.schema, r.name), ageSeverity(r.age), displayName(r.schema, r.name),
-      `oldest unfrozen transaction ID is ${r.age.toLocaleString('en-US')} transactions old (warning from ${warn.toLocaleString('en-US')}): VACUUM (FREEZE) it`,
-      { age: r.age }, [buildVacuum({ kind: 'table', database: ctx.database, schema: r.schema, name: r.name }, { freeze: true }, ctx.features)]));
+  const fs = await freezeSettings(ctx);
+  const rows = await oldestTables(ctx, 20);
+  const findings: Finding[] = [];
+  for (const r of rows) {
+    const severity = worse(judgeAge(r.age, fs.xidLevels), judgeAge(r.mxid_age, fs.mxidLevels));
+    if (!severity) continue;
+    findings.push(finding('health', 'wraparound-tables', rowKey(r.schema, r.name), severity, displayName(r.schema, r.name),
+      `${ageWords(r.age, r.mxid_age, fs)}: VACUUM (FREEZE) it`, { age: r.age, mxidAge: r.mxid_age }, [freezeTable(ctx, r)]));
+  }
+  const locked = rows.filter((r) => r.locked).map((r) => ({ oid: Number(r.oid), schema: r.schema, name: r.name }));
   return {
     section: {
       id: 'wraparound-tables',
       title: 'Transaction-ID wraparound: oldest tables',
-      description: 'The 20 tables of this database with the oldest relfrozenxid (their TOAST table included).',
-      columns: [col('schema', 'Schema'), col('name', 'Table'), col('age', 'XID age', 'number'), col('sizeBytes', 'Size', 'bytes'), col('lastVacuum', 'Last vacuum', 'date')],
-      rows: rows.map((r) => ({ _key: rowKey(r.schema, r.name), schema: r.schema, name: r.name, age: r.age, sizeBytes: Number(r.size), lastVacuum: iso(r.last_vacuum) })),
-      empty: 'No tables in user schemas.',
+      description: 'The 20 tables of this database with the oldest relfrozenxid (their TOAST table included), with their multixact age. Freezing the oldest first is what moves the database\'s age.',
+      columns: [col('schema', 'Schema'), col('name', 'Table'), col('age', 'XID age', 'number'), col('mxidAge', 'MultiXact age', 'number'), col('sizeBytes', 'Size', 'bytes'), col('lastVacuum', 'Last vacuum', 'date')],
+      rows: rows.map((r) => ({ _key: rowKey(r.schema, r.name), schema: r.schema, name: r.name, age: r.age, mxidAge: r.mxid_age, sizeBytes: Number(r.size), lastVacuum: iso(r.last_vacuum) })),
+      note: await lockNote(ctx, locked, 'Where locked, the size is an estimate from pg_class.'),
+      empty: 'No tables.',
     },
     findings,
   };
@@ -164,14 +247,15 @@ export async function deadTuplesCheck(ctx: ReportContext): Promise<SectionResult
       ORDER BY dead_pct DESC NULLS LAST, n_dead_tup DESC
       LIMIT 100`,
   );
-  const pct = ctx.thresholds.deadTuplePercent;
+  const th = ctx.thresholds;
+  const pct = th.deadTuplePercent;
   const findings: Finding[] = [];
   for (const r of rows) {
     const deadPct = num(r.dead_pct) ?? 0;
     const dead = Number(r.dead);
-    if (deadPct < pct || dead < DEFAULT_THRESHOLDS.minDeadTuples) continue;
+    if (!tooManyDeadTuples(Number(r.live), dead, th)) continue;
     findings.push(finding('health', 'dead-tuples', rowKey(r.schemaname, r.relname), 'warning', displayName(r.schemaname, r.relname),
-      `${deadPct}% dead tuples (${dead.toLocaleString('en-US')}), at or above ${pct}%: VACUUM (ANALYZE) it`,
+      `${deadPct}% dead tuples (${dead.toLocaleString('en-US')}), above ${pct}%: VACUUM (ANALYZE) it`,
       { live: Number(r.live), dead, deadPercent: deadPct, lastVacuum: iso(r.last_vacuum) },
       [buildVacuum({ kind: 'table', database: ctx.database, schema: r.schemaname, name: r.relname }, { analyze: true }, ctx.features)]));
   }
@@ -179,7 +263,7 @@ export async function deadTuplesCheck(ctx: ReportContext): Promise<SectionResult
     section: {
       id: 'dead-tuples',
       title: 'Dead tuples',
-      description: `Tables with dead row versions VACUUM has not yet removed; at ${pct}% or more they are findings.`,
+      description: `Tables with dead row versions VACUUM has not yet removed; above ${pct}% of live + dead, with at least ${th.minDeadTuples.toLocaleString('en-US')} of them, they are findings.`,
       columns: [col('schema', 'Schema'), col('name', 'Table'), col('live', 'Live', 'number'), col('dead', 'Dead', 'number'), col('deadPercent', 'Dead', 'percent'), col('lastVacuum', 'Last vacuum', 'date'), col('lastAnalyze', 'Last analyze', 'date')],
       rows: rows.map((r) => ({
         _key: rowKey(r.schemaname, r.relname), schema: r.schemaname, name: r.relname, live: Number(r.live), dead: Number(r.dead), deadPercent: num(r.dead_pct),

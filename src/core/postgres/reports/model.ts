@@ -1,5 +1,6 @@
 /** PostgreSQL's reports: their kinds, thresholds and options, on the shared Report model. */
 import type { Finding, Report } from '../../reports/model';
+import { DEFAULT_THRESHOLDS } from '../health';
 import type { MaintenanceOp } from '../maintenance';
 
 export const REPORT_KINDS = ['bloat', 'indexes', 'health', 'capacity'] as const;
@@ -22,12 +23,22 @@ export interface ReportThresholds {
   cacheHitMin: number;
   /** Queries running, and transactions left idle, longer than this (seconds). */
   longQuerySeconds: number;
-  /** Transaction-ID age (of a database or table) that warns. */
+  /**
+   * Transaction-ID (and multixact) age of a database or table that warns; 0:
+   * from the server's own settings (see wraparound.ts: the earlier of twice
+   * autovacuum_freeze_max_age and 1.3 billion).
+   */
   wraparoundWarnAge: number;
   /** A sequence this far (percent) towards its limit warns. */
   sequenceWarnPercent: number;
-  /** Dead tuples at ≥ this share of live + dead warn (the guides: 20%). */
+  /** Dead tuples above this share of live + dead warn (the guides: 20%)… */
   deadTuplePercent: number;
+  /** …when there are at least this many of them (upkeep.health.minDeadTuples, as in the tree). */
+  minDeadTuples: number;
+  /** A replica replaying this many seconds behind warns (the guides check 30 s)… */
+  replicationLagSeconds: number;
+  /** …or this many bytes of WAL behind. */
+  replicationLagBytes: number;
 }
 
 export const DEFAULT_REPORT_THRESHOLDS: ReportThresholds = {
@@ -38,9 +49,12 @@ export const DEFAULT_REPORT_THRESHOLDS: ReportThresholds = {
   seqScanMinRows: 10_000,
   cacheHitMin: 90,
   longQuerySeconds: 60,
-  wraparoundWarnAge: 200_000_000,
+  wraparoundWarnAge: 0,
   sequenceWarnPercent: 75,
-  deadTuplePercent: 20,
+  deadTuplePercent: DEFAULT_THRESHOLDS.deadTuplePercent,
+  minDeadTuples: DEFAULT_THRESHOLDS.minDeadTuples,
+  replicationLagSeconds: 30,
+  replicationLagBytes: 1024 * 1024 * 1024,
 };
 
 export interface ReportOptions {
