@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import type { ServicesInfo } from '../services/index';
 import { dropDatabase, recreateDatabase } from '../support/pg';
-import { openUpkeepAndSignIn, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, type Workbench } from './workbench';
+import { openUpkeepAndSignIn, openWorkbench, runLenses, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_queries';
 
@@ -24,11 +24,6 @@ VACUUM (VERBOSE, ANALYZE) public.orders;
 
 DELETE FROM public.orders;
 `;
-
-/** The "▶ Run" lenses, in file order (their text starts with the play icon; "Run on…" is a separate link). */
-function runLenses(page: Workbench['page']): ReturnType<Workbench['page']['locator']> {
-  return page.locator('.codelens-decoration a').filter({ hasText: 'Run' }).filter({ hasNotText: 'Run on' }).filter({ hasNotText: 'Run All' });
-}
 
 describe('e2e: statements from a .sql file', function () {
   this.timeout(300_000);

@@ -4,14 +4,9 @@ import * as path from 'node:path';
 import type { Client } from 'pg';
 import type { ServicesInfo } from '../services/index';
 import { dropDatabase, pgClient, recreateDatabase } from '../support/pg';
-import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, type Workbench } from './workbench';
+import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, runLenses, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_safety';
-
-/** The "▶ Run" lenses, in file order. */
-function runLenses(page: Workbench['page']): ReturnType<Workbench['page']['locator']> {
-  return page.locator('.codelens-decoration a').filter({ hasText: 'Run' }).filter({ hasNotText: 'Run on' }).filter({ hasNotText: 'Run All' });
-}
 
 /**
  * The questions a user meets before a statement from a file or an operation

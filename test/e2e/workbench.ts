@@ -76,6 +76,11 @@ export async function waitForPrompt(page: Page, text: string): Promise<void> {
   await page.locator('.quick-input-widget').filter({ hasText: text }).or(page.locator(`.quick-input-widget input[placeholder*="${text}"]`)).first().waitFor({ state: 'visible', timeout: 20_000 });
 }
 
+/** The "▶ Run" CodeLens links over statements, in file order ("Run on…" and "Run All" are separate links). */
+export function runLenses(page: Page): ReturnType<Page['locator']> {
+  return page.locator('.codelens-decoration a').filter({ hasText: 'Run' }).filter({ hasNotText: 'Run on' }).filter({ hasNotText: 'Run All' });
+}
+
 /** A tree row by its exact label (the accessible name also carries the description). */
 export function treeItem(page: Page, label: string): ReturnType<Page['locator']> {
   return page.locator('.monaco-list-row[role="treeitem"]').filter({ has: page.locator('.label-name').getByText(label, { exact: true }) });
