@@ -8,7 +8,7 @@ import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileScope, ProfileStore } from '../connections/profileStore';
 import type { SecretStore } from '../connections/secretStore';
 import type { CredentialResolver } from '../connections/credentials';
-import { connectionPolicy, describeSource, passwordSourceOf } from '../core/connections/credentials';
+import { bindingOf, connectionPolicy, describeBinding, describeSource, passwordSourceOf } from '../core/connections/credentials';
 import { defaultName, pickEngine, runConnectionWizard } from '../connections/wizard';
 import type { ConnectionNode } from '../views/connectionNode';
 import { Cancelled, UserFacingError } from '../core/errors';
@@ -98,7 +98,8 @@ export class ConnectionCommands {
     if (value === undefined) {
       value = await vscode.window.showInputBox({
         title: `Password for ${stored.profile.name}`,
-        prompt: `Password for ${stored.profile.user ?? 'the server'} (kept in the editor's secret storage)`,
+        // Say where it will go: a connection from a workspace's settings may point at a server the user does not know.
+        prompt: `Password for ${describeBinding(bindingOf(stored.profile))}${stored.scope === 'workspace' ? ', a connection from the workspace settings' : ''} (kept in the editor's secret storage, sent only there)`,
         password: true,
         ignoreFocusOut: true,
       });

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ConnectionProfile } from '../core/connections/profile';
+import { type ConnectionProfile, profileFingerprint } from '../core/connections/profile';
 import { type ProbeResult, probeConnection } from '../core/connections/probe';
 import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError } from '../core/connections/errors';
 import { type KnownSecrets, redact } from '../core/connections/redact';
@@ -85,7 +85,7 @@ export class ConnectionService implements vscode.Disposable {
   autoCheck(profile: ConnectionProfile, scope: ProfileScope): void {
     if (this.status(profile.id).state !== 'unknown') return;
     const policy = connectionPolicy(scope, this.workspaceTrusted());
-    this.statusOf.set(profile.id, JSON.stringify(profile));
+    this.statusOf.set(profile.id, profileFingerprint(profile));
     if (!policy.connect) this.setStatus(profile.id, { state: 'held', reason: policy.reason });
     else void this.check(profile);
   }
@@ -103,7 +103,7 @@ export class ConnectionService implements vscode.Disposable {
   recordSuccess(profile: ConnectionProfile, summary: string): void {
     const current = this.status(profile.id);
     if (current.state === 'connected') return;
-    this.statusOf.set(profile.id, JSON.stringify(profile));
+    this.statusOf.set(profile.id, profileFingerprint(profile));
     this.setStatus(profile.id, { state: 'connected', summary, checkedAt: Date.now() });
   }
 
@@ -112,7 +112,7 @@ export class ConnectionService implements vscode.Disposable {
     const secrets = this.known.list();
     const problem = describeConnectionError(profile, err, secrets);
     this.log.warn(`${profile.name}: ${problem.message} (${redact(errorText(err), secrets)})`);
-    if (problem.kind === 'untrusted' || CONNECTION_LEVEL.has(problem.kind)) this.statusOf.set(profile.id, JSON.stringify(profile));
+    if (problem.kind === 'untrusted' || CONNECTION_LEVEL.has(problem.kind)) this.statusOf.set(profile.id, profileFingerprint(profile));
     if (problem.kind === 'untrusted') this.setStatus(profile.id, { state: 'held', reason: problem.message });
     else if (CONNECTION_LEVEL.has(problem.kind)) this.setStatus(profile.id, { state: 'error', problem, checkedAt: Date.now() });
     return Promise.resolve(problem);
@@ -120,13 +120,13 @@ export class ConnectionService implements vscode.Disposable {
 
   /** Runs "Test connection" (one at a time per profile) and records the result. */
   check(profile: ConnectionProfile): Promise<ProbeResult> {
-    const fingerprint = JSON.stringify(profile);
+    const fingerprint = profileFingerprint(profile);
     const running = this.inFlight.get(profile.id);
     if (running && running.fingerprint === fingerprint) return running.run;
     const record = (status: ConnectionStatus): void => {
       // A profile replaced meanwhile (a workspace entry taking over the id) gets no status from this check.
       const now = this.profiles.get(profile.id)?.profile;
-      if (now && JSON.stringify(now) !== fingerprint) return;
+      if (now && profileFingerprint(now) !== fingerprint) return;
       this.statusOf.set(profile.id, fingerprint);
       this.setStatus(profile.id, status);
     };
@@ -160,7 +160,7 @@ export class ConnectionService implements vscode.Disposable {
    * its password changes. Operations and catalog reads share it.
    */
   async session(profile: ConnectionProfile): Promise<EngineSession> {
-    const fingerprint = JSON.stringify(profile);
+    const fingerprint = profileFingerprint(profile);
     const existing = this.sessions.get(profile.id);
     if (existing && existing.fingerprint === fingerprint) return existing.session;
     if (existing) void existing.session.then((s) => s.dispose()).catch(() => undefined);
@@ -197,7 +197,7 @@ export class ConnectionService implements vscode.Disposable {
   }
 
   private async dropStale(): Promise<void> {
-    const current = new Map(this.profiles.all().map((s) => [s.profile.id, JSON.stringify(s.profile)]));
+    const current = new Map(this.profiles.all().map((s) => [s.profile.id, profileFingerprint(s.profile)]));
     const stale = new Set<string>();
     for (const [id, entry] of this.sessions) if (current.get(id) !== entry.fingerprint) stale.add(id);
     // A workspace profile that takes over a user profile's id must not inherit its status either.

@@ -16,7 +16,16 @@ const LEGACY = 'upkeep.password.';
  * decides whether a password is sent: connections/credentials.ts does.
  */
 export class SecretStore {
+  /** What this window last wrote under each key (undefined: deleted), to tell its own changes from other windows'. */
+  private readonly written = new Map<string, string | undefined>();
+
   constructor(private readonly storage: vscode.SecretStorage) {}
+
+  private async put(key: string, value: string | undefined): Promise<void> {
+    this.written.set(key, value);
+    if (value === undefined) await this.storage.delete(key);
+    else await this.storage.store(key, value);
+  }
 
   /** The stored password and its place; a bare password from an earlier Upkeep comes back without a place. */
   async read(profileId: string): Promise<StoredCredential | undefined> {
@@ -30,8 +39,8 @@ export class SecretStore {
   async setPassword(profileId: string, password: string | undefined, boundTo: SecretBinding): Promise<void> {
     if (password === undefined || password === '') await this.deletePassword(profileId);
     else {
-      await this.storage.store(CREDENTIAL + profileId, JSON.stringify({ password, boundTo } satisfies StoredCredential));
-      await this.storage.delete(LEGACY + profileId);
+      await this.put(CREDENTIAL + profileId, JSON.stringify({ password, boundTo } satisfies StoredCredential));
+      if ((await this.storage.get(LEGACY + profileId)) !== undefined) await this.put(LEGACY + profileId, undefined);
     }
   }
 
@@ -55,25 +64,35 @@ export class SecretStore {
   }
 
   async setConsent(profileId: string, consent: SourceConsent): Promise<void> {
-    await this.storage.store(CONSENT + profileId, JSON.stringify(consent));
+    await this.put(CONSENT + profileId, JSON.stringify(consent));
   }
 
   async deletePassword(profileId: string): Promise<void> {
-    await this.storage.delete(CREDENTIAL + profileId);
-    await this.storage.delete(LEGACY + profileId);
+    await this.put(CREDENTIAL + profileId, undefined);
+    await this.put(LEGACY + profileId, undefined);
   }
 
   /** Everything kept for a profile (its removal). */
   async deleteAll(profileId: string): Promise<void> {
     await this.deletePassword(profileId);
-    await this.storage.delete(CONSENT + profileId);
+    await this.put(CONSENT + profileId, undefined);
   }
 
+  /**
+   * A profile's secrets changed in another window (secret storage is shared).
+   * This window's own writes are not reported: whoever wrote acts on it at
+   * once (drops the session, checks again), and a late echo of the event
+   * would only wipe the status that check found.
+   */
   onDidChange(listener: (profileId: string) => void): vscode.Disposable {
     return this.storage.onDidChange((e) => {
-      for (const prefix of [CREDENTIAL, CONSENT, LEGACY]) {
-        if (e.key.startsWith(prefix)) listener(e.key.slice(prefix.length));
-      }
+      const prefix = [CREDENTIAL, CONSENT, LEGACY].find((p) => e.key.startsWith(p));
+      if (!prefix) return;
+      const notify = (): void => listener(e.key.slice(prefix.length));
+      if (!this.written.has(e.key)) return notify();
+      void Promise.resolve(this.storage.get(e.key)).then((now) => {
+        if (now !== this.written.get(e.key)) notify();
+      }, notify);
     });
   }
 }

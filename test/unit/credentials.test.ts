@@ -5,7 +5,7 @@ import {
   bindingMatches, bindingOf, connectionPolicy, decideStoredSecret, describeBinding, differences, parseConsent, parseStoredCredential,
   sourceAllowed, validEnvName,
 } from '../../src/core/connections/credentials';
-import { normalizeProfile, validateProfile, type ConnectionProfile } from '../../src/core/connections/profile';
+import { normalizeProfile, profileFingerprint, validateProfile, type ConnectionProfile } from '../../src/core/connections/profile';
 import { describeConnectionError } from '../../src/core/connections/errors';
 import { PasswordWithheld } from '../../src/core/connections/credentials';
 
@@ -117,6 +117,17 @@ describe('password sources from the environment and the password file', () => {
     assert.equal(pgpass?.passwordEnv, undefined);
     assert.equal(normalizeProfile({ ...raw, passwordSource: 'secretStorage' }).profile?.passwordSource, undefined);
     assert.match(normalizeProfile({ ...raw, passwordSource: 'env', passwordEnv: '1bad' }).problems.join(' '), /not an environment variable name/);
+  });
+});
+
+describe('profileFingerprint', () => {
+  it('is the same for the same values in any key order, and differs when a value does', () => {
+    const { id, ...rest } = user;
+    const reordered: ConnectionProfile = { ...rest, scheme: undefined, id };
+    assert.equal(profileFingerprint(reordered), profileFingerprint(user));
+    assert.equal(profileFingerprint({ ...user, socketPath: undefined }), profileFingerprint(user));
+    assert.equal(profileFingerprint(normalizeProfile({ ...user }).profile as ConnectionProfile), profileFingerprint(user));
+    assert.notEqual(profileFingerprint({ ...user, host: 'evil.example' }), profileFingerprint(user));
   });
 });
 

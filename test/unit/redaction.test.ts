@@ -65,6 +65,16 @@ describe('redaction of known secrets', () => {
     assert.ok(inner.lines.slice(1).every((l) => !l.includes('s3cret-env') && !l.includes('other')), inner.lines.join('\n'));
     assert.match(inner.lines[1] ?? '', /postgres:\/\/app:\*\*\*@db\/x/);
   });
+
+  it('leaves values too short to protect anything out of every line, so the log stays readable', () => {
+    const inner = collector();
+    const known = new KnownSecrets();
+    known.add('x');
+    known.add('abc');
+    redactingLogger(inner, known).info('Upkeep activated: extension x, abc');
+    assert.equal(inner.lines[0], 'Upkeep activated: extension x, abc');
+    assert.equal(redact('password x', ['x']), 'password ***', 'where the connection is known, its own password goes whatever its length');
+  });
 });
 
 describe('command failures: the log line and the message', () => {
@@ -89,5 +99,8 @@ describe('command failures: the log line and the message', () => {
     assert.equal(commandFailure('x', new UserFacingError('Wrong: hunter2\nsecond line'), clean).show, 'Wrong: ***\nsecond line');
     assert.equal(commandFailure('x', 'thrown string hunter2', clean).log, 'x: thrown string ***');
     assert.match(errorDetail({ code: 'E' }), /"code":"E"/);
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    assert.equal(errorDetail(circular), '[object Object]');
   });
 });

@@ -179,6 +179,15 @@ export function normalizeProfile(raw: unknown): { profile?: ConnectionProfile; p
   return { profile: stripUndefined(candidate as ConnectionProfile), problems };
 }
 
+/**
+ * The profile as one string that changes exactly when a field's value does
+ * (keys sorted, undefined dropped): how the connection service tells an
+ * edited or replaced profile from the one it checked or opened.
+ */
+export function profileFingerprint(p: ConnectionProfile): string {
+  return JSON.stringify(Object.entries(p).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** Settings JSON without `undefined` holes, in a stable key order. */
 export function stripUndefined<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};

@@ -19,12 +19,18 @@ export function redact(text: string, secrets: Iterable<string | undefined> = [])
  * storage, a password file or the environment), kept in memory only, so that
  * any log line or message can be cleaned of all of them — also where the code
  * writing the line does not know which connection it belongs to.
+ *
+ * Values shorter than MIN_LENGTH are left to the places that know the
+ * connection (its probe, its errors, which redact its own password whatever
+ * its length): replacing every `x` in every line would make the log unreadable,
+ * and a password that short protects nothing.
  */
 export class KnownSecrets {
+  static readonly MIN_LENGTH = 4;
   private readonly values = new Set<string>();
 
   add(value: string | undefined): void {
-    if (value) this.values.add(value);
+    if (value && value.length >= KnownSecrets.MIN_LENGTH) this.values.add(value);
   }
 
   list(): string[] {
@@ -50,5 +56,10 @@ export function redactingLogger(inner: Logger, known: KnownSecrets): Logger {
 /** An error as a log wants it: name, message and stack (the stack repeats the message in V8). */
 export function errorDetail(err: unknown): string {
   if (err instanceof Error) return err.stack && err.stack.includes(err.message) ? err.stack : `${err.name}: ${err.message}${err.stack ? `\n${err.stack}` : ''}`;
-  return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
 }
