@@ -7,6 +7,11 @@ import * as vscode from 'vscode';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { ProbeResult } from '../../../src/core/connections/probe';
 import type { UpkeepNode } from '../../../src/views/node';
+import { ConnectionService } from '../../../src/connections/connectionService';
+import { CredentialResolver } from '../../../src/connections/credentials';
+import { bindingOf } from '../../../src/core/connections/credentials';
+import { KnownSecrets } from '../../../src/core/connections/redact';
+import { silentLogger } from '../../../src/core/log';
 import { eventually, filesContaining, label, report, services, upkeep } from './helpers';
 
 /**
@@ -264,5 +269,79 @@ describe('Error text reaches the log redacted', function () {
     assert.deepEqual(filesContaining(userData, `cr@t-${stamp}`), []);
     const text = fs.readFileSync(files[0] as string, 'utf8');
     assert.match(text, new RegExp(`upkeep\\.addConnection: ConnectionUrlError: .*someone:\\*\\*\\*@127\\.0\\.0\\.1:99999/${marker}.*\\n\\s+at parseConnectionUrl`));
+  });
+});
+
+describe('Untrusted workspaces and passwords saved by an earlier Upkeep', function () {
+  this.timeout(60_000);
+  const stamp = Date.now().toString(36);
+  const userId = `legacy-user-${stamp}`;
+  const wsId = `legacy-ws-${stamp}`;
+  let recorder: Awaited<ReturnType<typeof listeningRecorder>>;
+  let saved: RawProfile[];
+
+  before(async () => {
+    recorder = await listeningRecorder();
+    saved = workspaceConnections();
+  });
+  after(async () => {
+    await setWorkspaceConnections(saved.length ? saved : undefined);
+    for (const id of [userId, wsId]) await vscode.commands.executeCommand('upkeep.removeConnection', id, { confirm: false }).then(undefined, () => undefined);
+    await recorder.close();
+  });
+
+  /** The extension's SecretStorage, reached through its store the way an earlier Upkeep wrote to it (a bare password under upkeep.password.<id>). */
+  async function writeLegacySecret(id: string, password: string): Promise<void> {
+    const api = await upkeep();
+    await (api.secrets as unknown as { storage: vscode.SecretStorage }).storage.store(`upkeep.password.${id}`, password);
+  }
+
+  it('in an untrusted workspace a workspace connection is held: no check, no test, no session reaches its server', async () => {
+    const api = await upkeep();
+    const s = services().postgres;
+    // The extension's own (trusted) service must not check it if a view draws it meanwhile: only the untrusted one below may act.
+    api.connections.setStatus(wsId, { state: 'held', reason: 'kept out of this test' });
+    await setWorkspaceConnections([...saved, { id: wsId, engine: 'postgres', name: 'Untrusted ws', host: '127.0.0.1', port: recorder.port, user: s.user, database: s.database, tls: 'disable' }]);
+    const stored = await eventually('listed', () => api.profiles.get(wsId));
+    // code-server runs with workspace trust off (everything trusted): the same service, told the workspace is not trusted.
+    const untrusted = new ConnectionService(api.profiles, api.secrets, new CredentialResolver(api.secrets, api.profiles, new KnownSecrets(), silentLogger), new KnownSecrets(), silentLogger, () => false);
+    try {
+      untrusted.autoCheck(stored.profile, stored.scope);
+      const held = untrusted.status(wsId);
+      assert.equal(held.state, 'held');
+      assert.match(held.state === 'held' ? held.reason : '', /^Workspace not trusted/);
+      const tested = await untrusted.check(stored.profile);
+      assert.ok(!tested.ok && tested.problem.kind === 'untrusted', JSON.stringify(tested));
+      await assert.rejects(untrusted.session(stored.profile), (err: Error) => err.name === 'PasswordWithheld');
+      assert.equal(recorder.connections(), 0, 'nothing connected to the workspace connection\'s server');
+    } finally {
+      untrusted.dispose();
+    }
+  });
+
+  it('a password saved before places were recorded is bound to the user-settings profile with its id, never to a workspace one', async () => {
+    const api = await upkeep();
+    const s = services().postgres;
+    await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', {
+      url: `postgres://${s.user}@${s.host}:${s.port}/${s.database}`, profile: { id: userId }, name: 'Legacy mine', scope: 'user', test: false,
+    });
+    await setWorkspaceConnections([...saved, { id: wsId, engine: 'postgres', name: 'Legacy ws', host: '127.0.0.1', port: recorder.port, user: s.user, database: s.database, tls: 'disable' }]);
+    await eventually('both listed', () => api.profiles.get(userId) && api.profiles.get(wsId)?.profile.name === 'Legacy ws');
+    await writeLegacySecret(userId, s.password);
+    await writeLegacySecret(wsId, s.password);
+
+    // What activation does: a resolver records the places of old secrets before anything connects.
+    const resolver = new CredentialResolver(api.secrets, api.profiles, new KnownSecrets(), silentLogger);
+    const mine = api.profiles.get(userId)?.profile;
+    const theirs = api.profiles.get(wsId)?.profile;
+    assert.ok(mine && theirs);
+    const forMine = await resolver.resolve(mine, 'user');
+    assert.equal(forMine.kind === 'password' && forMine.password, s.password);
+    const record = await api.secrets.read(userId);
+    assert.deepEqual(record?.boundTo, bindingOf(mine), 'the old secret now carries its place');
+    const forTheirs = await resolver.resolve(theirs, 'workspace');
+    assert.equal(forTheirs.kind, 'withheld', 'no user profile owns it: nothing is sent until confirmed');
+    assert.equal((await api.secrets.read(wsId))?.boundTo, undefined);
+    assert.equal(recorder.connections(), 0);
   });
 });
