@@ -104,6 +104,9 @@ describe('password sources from the environment and the password file', () => {
     assert.deepEqual(validateProfile({ ...user, engine: 'redis', database: '0', passwordSource: 'env', passwordEnv: 'R' }), []);
     assert.match(validateProfile({ ...user, engine: 'docker', host: undefined, socketPath: '/s', passwordSource: 'env', passwordEnv: 'R' }).join(' '), /take no password/);
     assert.match(validateProfile({ ...user, passwordSource: 'keychain' as never }).join(' '), /not one of/);
+    const typo = validateProfile({ ...user, host: 'alice:hunter2@db.internal' }).join(' ');
+    assert.match(typo, /host contains "@"/);
+    assert.ok(!typo.includes('hunter2'), 'a password typed into the host field is not repeated');
   });
 
   it('reads the source from settings, keeping the variable name only for the env source', () => {

@@ -103,7 +103,9 @@ export function validateProfile(p: Partial<ConnectionProfile>): string[] {
     // The engine checks the socket path itself.
   } else {
     if (!p.host || !p.host.trim()) problems.push('Enter a host name or address.');
-    else if (/[\s/@]/.test(p.host)) problems.push(`"${p.host}" is not a valid host name.`);
+    // Never repeat a host with `@` in it: it may be `user:password@host` typed into the wrong field.
+    else if (p.host.includes('@')) problems.push('The host contains "@": put the user in "user" and the password in secret storage, not in the host.');
+    else if (/[\s/]/.test(p.host)) problems.push(`"${p.host}" is not a valid host name.`);
   }
   if (p.port !== undefined && !(Number.isInteger(p.port) && p.port > 0 && p.port < 65536)) {
     problems.push(`Port ${String(p.port)} is out of range: use 1–65535.`);
