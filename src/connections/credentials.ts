@@ -67,8 +67,8 @@ export class CredentialResolver {
     }
     if (source === 'env') {
       const name = profile.passwordEnv ?? '';
-      const value = this.env[name];
-      if (!value) return { kind: 'missing', message: `“${profile.name}” takes its password from the environment variable ${name}, which is not set in the editor's environment.` };
+      const value = Object.hasOwn(this.env, name) ? this.env[name] : undefined;
+      if (typeof value !== 'string' || value === '') return { kind: 'missing', message: `“${profile.name}” takes its password from the environment variable ${name}, which is not set in the editor's environment.` };
       this.known.add(value);
       return { kind: 'password', password: value };
     }
