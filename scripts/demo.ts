@@ -1,8 +1,11 @@
 /**
  * `npm run demo`: Upkeep against real local servers. Packages the extension,
  * starts PostgreSQL, Neo4j, Redis and Docker with a little data, starts
- * code-server with the .vsix installed and a workspace whose settings hold one
- * connection per engine, and prints the URL to open. Ctrl-C stops everything.
+ * code-server with the .vsix installed and one connection per engine in its
+ * user settings, and prints the URL to open. The connections take their
+ * passwords from where people already keep them — PostgreSQL's from a 0600
+ * pgpass file named by PGPASSFILE, Neo4j's and Redis's from environment
+ * variables of code-server — so they connect at once. Ctrl-C stops everything.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,15 +38,28 @@ async function seedPostgres(info: ServicesInfo['postgres']): Promise<void> {
   await c.end();
 }
 
-function demoSettings(info: ServicesInfo): Record<string, unknown> {
-  return {
-    'upkeep.connections': [
-      { id: 'demo-pg', engine: 'postgres', name: 'Shop (demo)', host: info.postgres.host, port: info.postgres.port, user: info.postgres.user, database: 'shop', tls: 'disable', production: true },
-      { id: 'demo-neo4j', engine: 'neo4j', name: 'Graph (demo)', host: info.neo4j.host, port: info.neo4j.port, user: info.neo4j.user, scheme: 'bolt', tls: 'disable' },
-      { id: 'demo-redis', engine: 'redis', name: 'Cache (demo)', host: info.redis.host, port: info.redis.port, database: '0', tls: 'disable', readOnly: true },
-      { id: 'demo-docker', engine: 'docker', name: 'Local engine (demo)', socketPath: info.docker.socketPath, tls: 'disable' },
-    ],
-  };
+/** Environment variables code-server (and so the extension host) starts with: where the demo's passwords are. */
+const NEO4J_PASSWORD_ENV = 'UPKEEP_DEMO_NEO4J_PASSWORD';
+const REDIS_PASSWORD_ENV = 'UPKEEP_DEMO_REDIS_PASSWORD';
+
+/** A pgpass field with libpq's escapes. */
+function pgpassField(text: string): string {
+  return text.replace(/[\\:]/g, (c) => `\\${c}`);
+}
+
+/** The demo's password file: one line for the demo server, readable by its owner only (libpq ignores it otherwise). */
+function writePgpass(file: string, info: ServicesInfo['postgres']): void {
+  fs.writeFileSync(file, `# Upkeep demo\n${info.host}:${info.port}:*:${pgpassField(info.user)}:${pgpassField(info.password)}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
+
+function demoConnections(info: ServicesInfo): Record<string, unknown>[] {
+  return [
+    { id: 'demo-pg', engine: 'postgres', name: 'Shop (demo)', host: info.postgres.host, port: info.postgres.port, user: info.postgres.user, database: 'shop', tls: 'disable', production: true, passwordSource: 'pgpass' },
+    { id: 'demo-neo4j', engine: 'neo4j', name: 'Graph (demo)', host: info.neo4j.host, port: info.neo4j.port, user: info.neo4j.user, scheme: 'bolt', tls: 'disable', passwordSource: 'env', passwordEnv: NEO4J_PASSWORD_ENV },
+    { id: 'demo-redis', engine: 'redis', name: 'Cache (demo)', host: info.redis.host, port: info.redis.port, database: '0', tls: 'disable', readOnly: true, passwordSource: 'env', passwordEnv: REDIS_PASSWORD_ENV },
+    { id: 'demo-docker', engine: 'docker', name: 'Local engine (demo)', socketPath: info.docker.socketPath, tls: 'disable' },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -65,10 +81,19 @@ async function main(): Promise<void> {
     const stateDir = path.join(REPO_ROOT, '.upkeep-demo');
     const workspace = path.join(stateDir, 'workspace');
     fs.rmSync(path.join(stateDir, 'user-data'), { recursive: true, force: true });
-    fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(demoSettings(services.info), null, 2));
+    fs.mkdirSync(workspace, { recursive: true });
+    // A workspace of an earlier demo held the connections in its settings; they live in user settings now.
+    fs.rmSync(path.join(workspace, '.vscode', 'settings.json'), { force: true });
     fs.writeFileSync(path.join(workspace, 'maintenance.sql'), '-- Weekly routine for the shop database\nVACUUM (ANALYZE) public.audit_log;\nREINDEX TABLE CONCURRENTLY public.orders;\n');
-    const server = await startCodeServer({ folder: workspace, stateDir, vsix: packagedVsix(), settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+    const pgpass = path.join(stateDir, 'pgpass');
+    writePgpass(pgpass, services.info.postgres);
+    const server = await startCodeServer({
+      folder: workspace,
+      stateDir,
+      vsix: packagedVsix(),
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'upkeep.connections': demoConnections(services.info) },
+      env: { PGPASSFILE: pgpass, [NEO4J_PASSWORD_ENV]: services.info.neo4j.password, [REDIS_PASSWORD_ENV]: services.info.redis.password },
+    });
     cleanups.push(() => server.stop());
     const info = services.info;
     console.log(`
@@ -77,9 +102,11 @@ Upkeep demo is running.
   Open   ${server.url}/?folder=${encodeURIComponent(workspace)}
          then click the Upkeep icon in the activity bar.
 
-The workspace settings hold four connections and no passwords. The first time
-a connection asks (“Click to enter the password”, or right-click → Set Password…),
-give it the password below; it goes to the editor's secret storage.
+Your user settings hold four connections and no passwords, and each connects
+at once: PostgreSQL reads its password from the pgpass file (PGPASSFILE, 0600)
+  ${pgpass}
+and Neo4j and Redis from code-server's environment variables
+  ${NEO4J_PASSWORD_ENV} and ${REDIS_PASSWORD_ENV}.
 
 ${describeServices(info)}
 

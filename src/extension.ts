@@ -4,6 +4,8 @@ import { loadedDriverModules } from './core/drivers';
 import { ProfileStore } from './connections/profileStore';
 import { SecretStore } from './connections/secretStore';
 import { ConnectionService } from './connections/connectionService';
+import { CredentialResolver } from './connections/credentials';
+import { KnownSecrets, redactingLogger } from './core/connections/redact';
 import { registerCommand } from './commands/register';
 import { EngineTreeProvider } from './views/treeProvider';
 import { showCollapseAll } from './views/registry';
@@ -62,12 +64,16 @@ export interface UpkeepApi {
 /** Composition root: build the services, register the contributions, nothing else. */
 export function activate(context: vscode.ExtensionContext): UpkeepApi {
   const started = performance.now();
-  const log = vscode.window.createOutputChannel('Upkeep', { log: true });
-  context.subscriptions.push(log);
+  const channel = vscode.window.createOutputChannel('Upkeep', { log: true });
+  context.subscriptions.push(channel);
+  // Every line is cleaned of every password read in this session, whoever writes it.
+  const known = new KnownSecrets();
+  const log = redactingLogger(channel, known);
 
   const profiles = new ProfileStore(log);
   const secrets = new SecretStore(context.secrets);
-  const connections = new ConnectionService(profiles, secrets, log);
+  const credentials = new CredentialResolver(secrets, profiles, known, log);
+  const connections = new ConnectionService(profiles, secrets, credentials, known, log);
   context.subscriptions.push(profiles, connections);
 
   const trees = {} as Record<Engine, EngineTreeProvider>;
@@ -81,8 +87,8 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   const decorations = new ConnectionDecorations((id) => profiles.get(id)?.profile);
   context.subscriptions.push(vscode.window.registerFileDecorationProvider(decorations), profiles.onDidChange(() => decorations.refresh()));
 
-  const register = (id: string, handler: (...args: never[]) => unknown): void => registerCommand(context, log, id, handler);
-  const commands = lazy(() => new (connectionCommandsModule().ConnectionCommands)(profiles, secrets, connections));
+  const register = (id: string, handler: (...args: never[]) => unknown): void => registerCommand(context, log, id, handler, (t) => known.redact(t));
+  const commands = lazy(() => new (connectionCommandsModule().ConnectionCommands)(profiles, secrets, connections, credentials));
   register('upkeep.addConnection', (arg?: Parameters<ConnectionCommands['add']>[0]) => commands().add(arg));
   for (const engine of ENGINES) {
     register(`upkeep.${engine}.addConnection`, () => commands().add(engine));
@@ -92,9 +98,12 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.removeConnection', (target?: Parameters<ConnectionCommands['remove']>[0], opts?: { confirm?: boolean }) => commands().remove(target, opts));
   register('upkeep.testConnection', (target?: Parameters<ConnectionCommands['test']>[0]) => commands().test(target));
   register('upkeep.setPassword', (target?: Parameters<ConnectionCommands['setPassword']>[0], password?: string) => commands().setPassword(target, password));
+  register('upkeep.confirmPasswordTarget', (target?: Parameters<ConnectionCommands['confirmPasswordTarget']>[0], opts?: { confirm?: boolean }) =>
+    commands().confirmPasswordTarget(target, opts),
+  );
   register('upkeep.refreshNode', (node?: UpkeepNode) => refreshNode(trees, node));
   register('upkeep.loadMore', (node: PgLoadMoreNode) => node.schemaNode.loadMore());
-  register('upkeep.showLog', () => log.show());
+  register('upkeep.showLog', () => channel.show());
 
   const history = new HistoryStore(vscode.Uri.joinPath(context.globalStorageUri, 'history').fsPath);
   const dialogs = new DialogPrompter();

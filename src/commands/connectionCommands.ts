@@ -7,6 +7,8 @@ import type { ProbeResult } from '../core/connections/probe';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileScope, ProfileStore } from '../connections/profileStore';
 import type { SecretStore } from '../connections/secretStore';
+import type { CredentialResolver } from '../connections/credentials';
+import { bindingOf, connectionPolicy, describeBinding, describeSource, passwordSourceOf } from '../core/connections/credentials';
 import { defaultName, pickEngine, runConnectionWizard } from '../connections/wizard';
 import type { ConnectionNode } from '../views/connectionNode';
 import { Cancelled, UserFacingError } from '../core/errors';
@@ -40,6 +42,7 @@ export class ConnectionCommands {
     private readonly profiles: ProfileStore,
     private readonly secrets: SecretStore,
     private readonly connections: ConnectionService,
+    private readonly credentials: CredentialResolver,
   ) {}
 
   async add(engineOrArgs?: Engine | AddConnectionArgs): Promise<AddConnectionResult> {
@@ -52,7 +55,12 @@ export class ConnectionCommands {
   async edit(target?: ConnectionNode | string): Promise<AddConnectionResult> {
     const stored = await this.resolve(target, 'Edit which connection?');
     const result = await runConnectionWizard(stored.profile.engine, stored);
-    return this.saveAndTest(result.profile, result.scope, result.password, true);
+    const saved = await this.saveAndTest(result.profile, result.scope, result.password, true);
+    // The user moved their connection and kept its password: ask here, where they are, rather than on the next click.
+    if (saved.test && !saved.test.ok && saved.test.problem.kind === 'password-elsewhere') {
+      if (await this.confirmPasswordTarget(result.profile.id)) return { ...saved, test: await this.connections.check(result.profile) };
+    }
+    return saved;
   }
 
   async remove(target?: ConnectionNode | string, opts: { confirm?: boolean } = {}): Promise<boolean> {
@@ -66,7 +74,7 @@ export class ConnectionCommands {
       if (answer !== 'Remove') return false;
     }
     await this.profiles.remove(stored.profile.id);
-    await this.secrets.deletePassword(stored.profile.id);
+    await this.secrets.deleteAll(stored.profile.id);
     await this.connections.forget(stored.profile.id);
     return true;
   }
@@ -83,19 +91,57 @@ export class ConnectionCommands {
 
   async setPassword(target?: ConnectionNode | string, password?: string): Promise<void> {
     const stored = await this.resolve(target, 'Set the password of which connection?');
+    if (passwordSourceOf(stored.profile) !== 'secretStorage') {
+      throw new UserFacingError(`“${stored.profile.name}” takes its password from ${describeSource(stored.profile)}. Edit the connection to keep a password in the editor's secret storage instead.`);
+    }
     let value = password;
     if (value === undefined) {
       value = await vscode.window.showInputBox({
         title: `Password for ${stored.profile.name}`,
-        prompt: `Password for ${stored.profile.user ?? 'the server'} (kept in the editor's secret storage)`,
+        // Say where it will go: a connection from a workspace's settings may point at a server the user does not know.
+        prompt: `Password for ${describeBinding(bindingOf(stored.profile))}${stored.scope === 'workspace' ? ', a connection from the workspace settings' : ''} (kept in the editor's secret storage, sent only there)`,
         password: true,
         ignoreFocusOut: true,
       });
       if (value === undefined) throw new Cancelled();
     }
-    await this.secrets.setPassword(stored.profile.id, value);
+    // Typed for this connection: it may be sent to where this connection points now.
+    await this.credentials.store(stored.profile, value);
     await this.connections.forget(stored.profile.id);
     void this.connections.check(stored.profile);
+  }
+
+  /**
+   * "Send Password to This Server…": names the place the password was saved
+   * for and the place the connection points at now, and on yes records the
+   * new place. `confirm: false` (tests, automation) skips the dialog. Returns
+   * whether the password may now be sent there.
+   */
+  async confirmPasswordTarget(target?: ConnectionNode | string, opts: { confirm?: boolean } = {}): Promise<boolean> {
+    const stored = await this.resolve(target, 'Send the password of which connection?');
+    const { profile, scope } = stored;
+    const policy = connectionPolicy(scope, vscode.workspace.isTrusted);
+    if (!policy.connect) throw new UserFacingError(policy.reason);
+    const plan = await this.credentials.allowPlan(profile, scope);
+    if (!plan) {
+      void vscode.window.showInformationMessage(`“${profile.name}”: nothing to confirm, its password already goes to where it points.`);
+      return true;
+    }
+    if (opts.confirm !== false) {
+      const detail = [
+        plan.from ? `It was saved for ${plan.from}.` : 'No server is recorded for it.',
+        `“${profile.name}” now points at ${plan.to}${plan.changes.length ? ` (${plan.changes.join(', ')})` : ''}.`,
+        scope === 'workspace' ? "This connection comes from the workspace's settings (.vscode/settings.json): whoever can change this folder chose that address." : '',
+        'Send it only to a server you trust with this password.',
+      ].filter(Boolean).join('\n\n');
+      const send = 'Send Password There';
+      const answer = await vscode.window.showWarningMessage(`Send ${plan.what} to ${plan.to}?`, { modal: true, detail }, send);
+      if (answer !== send) return false;
+    }
+    await this.credentials.allow(profile);
+    await this.connections.forget(profile.id);
+    void this.connections.check(profile);
+    return true;
   }
 
   private async addFromArgs(args: AddConnectionArgs): Promise<AddConnectionResult> {
@@ -118,8 +164,8 @@ export class ConnectionCommands {
   }
 
   private async saveAndTest(profile: ConnectionProfile, scope: ProfileScope, password: string | undefined, test: boolean): Promise<AddConnectionResult> {
-    // Secret first: a profile that appears in the tree must find its password.
-    if (usesPassword(profile.engine) && password !== undefined) await this.secrets.setPassword(profile.id, password);
+    // Secret first: a profile that appears in the tree must find its password (bound to where it points).
+    if (usesPassword(profile.engine) && password !== undefined) await this.credentials.store(profile, password);
     await this.profiles.save(profile, scope);
     await this.connections.forget(profile.id);
     if (!test) return { profile, scope };
@@ -132,8 +178,11 @@ export class ConnectionCommands {
     if (result.ok) {
       void vscode.window.showInformationMessage(`${profile.name}: connected — ${result.summary}.`);
     } else {
-      void vscode.window.showErrorMessage(`${profile.name}: ${result.problem.message}`, 'Edit Connection', 'Show Log').then((choice) => {
+      const first = result.problem.kind === 'password-elsewhere' ? 'Send Password to This Server…' : result.problem.kind === 'untrusted' ? 'Manage Workspace Trust' : 'Edit Connection';
+      void vscode.window.showErrorMessage(`${profile.name}: ${result.problem.message}`, first, 'Show Log').then((choice) => {
         if (choice === 'Edit Connection') void vscode.commands.executeCommand('upkeep.editConnection', profile.id);
+        if (choice === 'Send Password to This Server…') void vscode.commands.executeCommand('upkeep.confirmPasswordTarget', profile.id);
+        if (choice === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
         if (choice === 'Show Log') void vscode.commands.executeCommand('upkeep.showLog');
       });
     }

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
-import { firstLine } from '../core/connections/errors';
 import type { Logger } from '../core/log';
-import { isCancelled, isUserFacing } from '../core/errors';
-
+import { isCancelled } from '../core/errors';
+import { redact } from '../core/connections/redact';
+import { commandFailure } from './commandFailure';
 
 /**
  * The one way commands are registered: every failure is logged in full and
- * shown as one line; a dismissed prompt ends quietly. The handler's result is
+ * shown as one line, both redacted (`clean`: the known secrets, and any URL's
+ * password); a dismissed prompt ends quietly. The handler's result is
  * returned to the caller (tests and other commands use that).
  */
 export function registerCommand(
@@ -14,6 +15,7 @@ export function registerCommand(
   log: Logger,
   id: string,
   handler: (...args: never[]) => unknown,
+  clean: (text: string) => string = (t) => redact(t),
 ): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -21,9 +23,9 @@ export function registerCommand(
         return await (handler as (...a: unknown[]) => unknown)(...args);
       } catch (err) {
         if (isCancelled(err)) return undefined;
-        const message = err instanceof Error ? err.message : String(err);
-        log.error(`${id}: ${err instanceof Error && err.stack ? err.stack : message}`);
-        void vscode.window.showErrorMessage(isUserFacing(err) ? message : `Upkeep: ${firstLine(message)}`);
+        const failure = commandFailure(id, err, clean);
+        log.error(failure.log);
+        void vscode.window.showErrorMessage(failure.show);
         return undefined;
       }
     }),

@@ -63,6 +63,20 @@ export class ProfileStore implements vscode.Disposable {
     return this.all().find((s) => s.profile.id === id);
   }
 
+  /**
+   * The profile with this id in one scope, even when the other scope's
+   * profile with the same id is the one shown (a workspace entry hides the
+   * user's). Credentials ask for the user's own profile by this.
+   */
+  inScope(id: string, scope: ProfileScope): ConnectionProfile | undefined {
+    return this.listScope(scope).find((p) => p.id === id);
+  }
+
+  /** The usable profiles of one scope, hidden or not. */
+  listScope(scope: ProfileScope): ConnectionProfile[] {
+    return this.rawList(scope).flatMap((raw) => normalizeProfile(raw).profile ?? []);
+  }
+
   /** Adds or replaces (by id) a profile in the given scope; removes it from the other scope if it moved. */
   async save(profile: ConnectionProfile, scope: ProfileScope): Promise<void> {
     if (scope === 'workspace' && !vscode.workspace.workspaceFolders?.length) {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import {
   type ConnectionProfile, DEFAULT_CONNECT_TIMEOUT_MS, describeTarget, type Engine,
-  engineLabel, ENGINES, newProfileId, type TlsMode, usesPassword, validateProfile,
+  engineLabel, ENGINES, newProfileId, type PasswordSource, type TlsMode, usesPassword, validateProfile, validEnvName,
 } from '../core/connections/profile';
 import { engineModule } from '../core/engines';
 import { looksLikeConnectionUrl, parseConnectionUrl, type ParsedConnectionUrl } from '../core/connections/url';
@@ -57,7 +57,15 @@ export async function runConnectionWizard(engine: Engine, existing?: { profile: 
     await askFields(engine, base, title);
   }
 
-  if (usesPassword(engine) && password === undefined) {
+  if (fromUrl?.password !== undefined) {
+    // A password in the URL goes to secret storage, whatever the profile read before.
+    delete base.passwordSource;
+    delete base.passwordEnv;
+  } else if (usesPassword(engine)) {
+    await askPasswordSource(engine, base, title);
+  }
+
+  if (usesPassword(engine) && password === undefined && !base.passwordSource) {
     const answer = required(
       await vscode.window.showInputBox({
         title,
@@ -143,6 +151,42 @@ async function askFields(engine: Engine, base: Partial<ConnectionProfile>, title
   base.port = Number(port);
   for (const field of module.fields) base[field.key] = (await ask(field.prompt, base[field.key] ?? field.default, field.validate)) || undefined;
   if (!module.fields.some((f) => f.key === 'user')) base.user = (await ask('User', base.user ?? module.defaultUser ?? '')) || undefined;
+}
+
+/** Where the password comes from: secret storage (asked next), the engine's password file, or an environment variable. */
+async function askPasswordSource(engine: Engine, base: Partial<ConnectionProfile>, title: string): Promise<void> {
+  const file = engineModule(engine).passwordFile;
+  const current = base.passwordSource ?? 'secretStorage';
+  const items: { label: string; description: string; source: PasswordSource }[] = [
+    { label: "Editor's secret storage", description: 'type it once; kept encrypted by the editor', source: 'secretStorage' },
+    ...(file ? [{ label: `${engineLabel(engine)} ${file.label}`, description: file.hint, source: 'pgpass' as const }] : []),
+    { label: 'Environment variable', description: "a variable of the editor's environment, read when connecting", source: 'env' },
+  ];
+  const picked = required(
+    await vscode.window.showQuickPick(
+      items.map((i) => ({ ...i, picked: i.source === current })).sort((a) => (a.source === current ? -1 : 0)),
+      { title, placeHolder: 'Where does the password come from?', ignoreFocusOut: true },
+    ),
+  );
+  if (picked.source === 'secretStorage') {
+    delete base.passwordSource;
+    delete base.passwordEnv;
+    return;
+  }
+  base.passwordSource = picked.source;
+  if (picked.source === 'env') {
+    base.passwordEnv = required(
+      await vscode.window.showInputBox({
+        title,
+        prompt: 'Name of the environment variable that holds the password (its value is never shown, logged or saved)',
+        value: base.passwordEnv ?? '',
+        ignoreFocusOut: true,
+        validateInput: (v) => (validEnvName(v.trim()) ? undefined : 'Letters, digits and _, not starting with a digit.'),
+      }),
+    ).trim();
+  } else {
+    delete base.passwordEnv;
+  }
 }
 
 async function askTls(title: string, current: TlsMode): Promise<TlsMode> {

@@ -88,6 +88,12 @@ export interface EngineModule extends EngineHooks {
   /** A URL that the shared parser can't read (Docker's unix://). Returns undefined to let the shared parser go on. */
   parseSpecialUrl?(scheme: string, text: string): UrlFields | undefined;
 
+  /**
+   * A file where users already keep this engine's passwords (PostgreSQL's
+   * pgpass); profiles with `passwordSource: 'pgpass'` read it. Loads its code at first use.
+   */
+  passwordFile?: PasswordFileSupport;
+
   /** "Test connection": connects, authenticates, reads the server version, closes; returns a one-line summary. Throws the driver's error. */
   probe(profile: ConnectionProfile, password: string | undefined): Promise<string>;
   /**
@@ -95,6 +101,26 @@ export interface EngineModule extends EngineHooks {
    * shared socket/TLS/auth rules. Undefined: not one of its codes.
    */
   describeError?(facts: ErrorFacts, ctx: { label: string; where: string; server: string; profile: ConnectionProfile; during?: ErrorDuring }): ConnectionProblem | undefined;
+}
+
+/** An engine's password file, as the connection code asks it. */
+export interface PasswordFileSupport {
+  /** "password file (pgpass)": how messages and the wizard name it. */
+  label: string;
+  /** Where it is and how it is matched, for the wizard. */
+  hint: string;
+  /** The password the file gives this profile, if any; never throws for a missing or unreadable file. */
+  lookup(profile: ConnectionProfile, env: Readonly<Record<string, string | undefined>>, home: string): Promise<PasswordFileLookup>;
+}
+
+export interface PasswordFileLookup {
+  /** The file that was (or would have been) read. */
+  file: string;
+  password?: string;
+  /** What the lookup searched for, for messages ("db.internal:5432:app:alice"). Never a secret. */
+  searched: string;
+  /** Why the file was ignored (libpq's own warnings: not a plain file, group or world access). */
+  warning?: string;
 }
 
 /**

@@ -25,7 +25,8 @@ export class ConnectionNode extends UpkeepNode {
 
   toTreeItem(): vscode.TreeItem {
     const status = this.connections.status(this.profile.id);
-    if (status.state === 'unknown') void this.connections.check(this.profile);
+    // Drawing a node checks it, within the workspace-trust and password-binding rules (never a prompt).
+    if (status.state === 'unknown') this.connections.autoCheck(this.profile, this.scope);
     const item = new vscode.TreeItem(this.profile.name, this.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.resourceUri = vscode.Uri.from({ scheme: CONNECTION_URI_SCHEME, path: `/${this.profile.id}` });
@@ -39,6 +40,8 @@ export class ConnectionNode extends UpkeepNode {
       this.profile.production ? 'production' : '',
       this.profile.readOnly ? 'readonly' : '',
       status.state === 'error' ? 'error' : '',
+      status.state === 'error' && status.problem.kind === 'password-elsewhere' ? 'password-elsewhere' : '',
+      status.state === 'held' ? 'held' : '',
     ].filter(Boolean).join(' ');
     return item;
   }
@@ -52,6 +55,8 @@ export function statusIcon(status: ConnectionStatus): vscode.ThemeIcon {
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     case 'checking':
       return new vscode.ThemeIcon('loading~spin');
+    case 'held':
+      return new vscode.ThemeIcon('workspace-untrusted');
     case 'unknown':
       return new vscode.ThemeIcon('circle-outline');
   }
@@ -72,6 +77,9 @@ function connectionTooltip(profile: ConnectionProfile, scope: ProfileScope, stat
       break;
     case 'checking':
       md.appendMarkdown('Checking…');
+      break;
+    case 'held':
+      md.appendMarkdown(`$(workspace-untrusted) ${escapeMd(status.reason)}`);
       break;
     case 'unknown':
       md.appendMarkdown('Not checked yet.');

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { describeConnectionError } from '../core/connections/errors';
+import { errorDetail, redact } from '../core/connections/redact';
 import type { Report } from '../core/reports/model';
 import type { ReportKind, ReportThresholds } from '../core/postgres/reports/model';
 import { buildReport, fixScript, measureExactBloat, renderCsv, renderHtml, renderJson, renderMarkdown, type CapacityStore } from '../core/postgres/reports/index';
@@ -147,7 +148,7 @@ export class ReportPanel implements vscode.Disposable {
   private fail(err: unknown): void {
     const profile = this.deps.profile(this.state.connectionId);
     const message = profile ? describeConnectionError(profile, err).message : err instanceof Error ? err.message : String(err);
-    this.deps.log.error(`Report ${this.state.kind} on ${this.state.database}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    this.deps.log.error(redact(`Report ${this.state.kind} on ${this.state.database}: ${errorDetail(err)}`));
     this.post({ type: 'failed', message });
     this.settled.fire(undefined);
   }

@@ -2,6 +2,7 @@ import { type ConnectionProfile, describeTarget } from './profile';
 import type { ErrorFacts } from '../engine';
 import { engineModule } from '../engines';
 import { redact } from './redact';
+import { isPasswordWithheld } from './credentials';
 
 export type ProblemKind =
   | 'unreachable'
@@ -16,11 +17,16 @@ export type ProblemKind =
   | 'lock-timeout'
   | 'statement-timeout'
   | 'connection-lost'
+  /** The password belongs to another place (or its source is not yet allowed for this one): nothing was sent. */
+  | 'password-elsewhere'
+  /** A workspace connection in a workspace that is not trusted: nothing was sent. */
+  | 'untrusted'
   | 'other';
 
 /** Problems that say the connection itself is unusable (as opposed to one query failing). */
 export const CONNECTION_LEVEL: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
   'unreachable', 'unknown-host', 'timeout', 'auth', 'tls-required', 'tls-refused', 'tls-untrusted', 'unknown-database', 'connection-lost',
+  'password-elsewhere', 'untrusted',
 ]);
 
 /**
@@ -61,7 +67,9 @@ export function factsOf(err: unknown): ErrorFacts {
  * in the log; this is what the user reads. Secrets are redacted from both.
  * `during` names what was running, for messages that depend on it (lock timeouts).
  */
-export function describeConnectionError(profile: ConnectionProfile, err: unknown, secrets: readonly (string | undefined)[] = [], during?: ErrorDuring): ConnectionProblem {
+export function describeConnectionError(profile: ConnectionProfile, err: unknown, secretValues: Iterable<string | undefined> = [], during?: ErrorDuring): ConnectionProblem {
+  const secrets = [...secretValues];
+  if (isPasswordWithheld(err)) return { kind: err.kind, message: redact(err.message, secrets) };
   const facts = factsOf(err);
   const { code, message } = facts;
   const where = describeTarget(profile);
@@ -73,6 +81,10 @@ export function describeConnectionError(profile: ConnectionProfile, err: unknown
   // The engine's own codes first: query-level outcomes (lock or statement timeouts) carry words like "timeout".
   const own = module.describeError?.(facts, { label: engine, where, server: describeTarget({ ...profile, database: undefined }), profile, ...(during ? { during } : {}) });
   if (own) return problem(own.kind, own.message);
+  // Drivers asked for a password they were not given (node-postgres' SCRAM, libpq's wording).
+  if (m.includes('client password must be a string') || m.includes('no password supplied')) {
+    return problem('auth', `${engine} at ${where} asked for a password and none was given.`);
+  }
   if ((m.includes('connection terminated') && !m.includes('timeout')) || m.includes('server closed the connection') || m.includes('connection ended unexpectedly')) {
     return problem('connection-lost', `The connection to ${engine} at ${where} was lost (server shut down or restarted): refresh to reconnect.`);
   }

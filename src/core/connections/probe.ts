@@ -3,7 +3,7 @@ import { type ConnectionProfile, describeTarget } from './profile';
 import { engineModule } from '../engines';
 import { type ConnectionProblem, describeConnectionError } from './errors';
 import { type Logger, silentLogger } from '../log';
-import { redact } from './redact';
+import { errorDetail, redact } from './redact';
 
 export type ProbeResult =
   | { ok: true; summary: string; durationMs: number }
@@ -13,7 +13,8 @@ export type ProbeResult =
  * "Test connection": connects, authenticates, reads the server version, closes.
  * Never throws; a failure comes back as a one-line problem, the detail goes to the log.
  */
-export async function probeConnection(profile: ConnectionProfile, password: string | undefined, log: Logger = silentLogger): Promise<ProbeResult> {
+export async function probeConnection(profile: ConnectionProfile, password: string | undefined, log: Logger = silentLogger, otherSecrets: readonly string[] = []): Promise<ProbeResult> {
+  const secrets = [password, ...otherSecrets];
   const started = Date.now();
   try {
     const engine = engineModule(profile.engine);
@@ -21,14 +22,13 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
     log.info(`Test connection ${profile.name} (${engine.label}): ${summary}`);
     return { ok: true, summary, durationMs: Date.now() - started };
   } catch (err) {
-    let problem = describeConnectionError(profile, err, [password]);
+    let problem = describeConnectionError(profile, err, secrets);
     if (problem.kind === 'timeout' && profile.tls !== 'disable' && profile.host && (await tcpAnswers(profile.host, profile.port ?? engineModule(profile.engine).defaultPort))) {
       // The port takes TCP connections but the TLS handshake never finished: a plain-text
       // server reading our ClientHello as a partial command (Redis does exactly this).
       problem = { kind: 'tls-refused', message: `${engineModule(profile.engine).label} at ${describeTarget(profile)} accepted the connection but never answered the TLS handshake: it probably does not speak TLS on this port. Set TLS to "disable", or enable TLS on the server.` };
     }
-    const detail = err instanceof Error ? `${err.name}: ${err.message}${err.stack ? `\n${err.stack}` : ''}` : String(err);
-    log.error(`Test connection ${profile.name} failed (${problem.kind}): ${redact(detail, [password])}`);
+    log.error(`Test connection ${profile.name} failed (${problem.kind}): ${redact(errorDetail(err), secrets)}`);
     return { ok: false, problem, durationMs: Date.now() - started };
   }
 }

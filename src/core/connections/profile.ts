@@ -5,7 +5,7 @@
  * comes from their modules (core/engines.ts).
  */
 import { ENGINE_IDS, type Engine } from '../engine';
-import { engineModule } from '../engines';
+import { ENGINE_MODULES, engineModule } from '../engines';
 
 export { type Engine };
 /** The engines' ids, in view order. */
@@ -19,6 +19,19 @@ export function engineLabel(engine: Engine): string {
 /** The port an engine listens on unless a profile says otherwise. */
 export function defaultPort(engine: Engine): number {
   return engineModule(engine).defaultPort;
+}
+
+/**
+ * Where a profile's password comes from: the editor's secret storage (the
+ * default), PostgreSQL's password file (`~/.pgpass` or `PGPASSFILE`, with
+ * libpq's matching rules), or a named environment variable of the editor.
+ */
+export type PasswordSource = 'secretStorage' | 'pgpass' | 'env';
+export const PASSWORD_SOURCES: readonly PasswordSource[] = ['secretStorage', 'pgpass', 'env'];
+
+/** Environment variable names a profile may name: letters, digits and `_`, not starting with a digit. */
+export function validEnvName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name);
 }
 
 /** `disable`: plain TCP; `require`: TLS without verifying the certificate; `verify`: TLS with a verified chain. */
@@ -42,6 +55,10 @@ export interface ConnectionProfile {
   readOnly: boolean;
   production: boolean;
   connectTimeoutMs: number;
+  /** Absent: the editor's secret storage. */
+  passwordSource?: PasswordSource;
+  /** With `passwordSource: 'env'`: the variable's name (never its value). */
+  passwordEnv?: string;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -86,12 +103,15 @@ export function validateProfile(p: Partial<ConnectionProfile>): string[] {
     // The engine checks the socket path itself.
   } else {
     if (!p.host || !p.host.trim()) problems.push('Enter a host name or address.');
-    else if (/[\s/@]/.test(p.host)) problems.push(`"${p.host}" is not a valid host name.`);
+    // Never repeat a host with `@` in it: it may be `user:password@host` typed into the wrong field.
+    else if (p.host.includes('@')) problems.push('The host contains "@": put the user in "user" and the password in secret storage, not in the host.');
+    else if (/[\s/]/.test(p.host)) problems.push(`"${p.host}" is not a valid host name.`);
   }
   if (p.port !== undefined && !(Number.isInteger(p.port) && p.port > 0 && p.port < 65536)) {
     problems.push(`Port ${String(p.port)} is out of range: use 1–65535.`);
   }
   problems.push(...(engine.validate?.(p) ?? []));
+  problems.push(...passwordSourceProblems(p, engine));
   if (p.tls !== undefined && !['disable', 'require', 'verify'].includes(p.tls)) {
     problems.push(`TLS mode "${String(p.tls)}" is not one of disable, require, verify.`);
   }
@@ -99,6 +119,22 @@ export function validateProfile(p: Partial<ConnectionProfile>): string[] {
     problems.push('Connect timeout must be between 0.5 and 600 seconds.');
   }
   return problems;
+}
+
+function passwordSourceProblems(p: Partial<ConnectionProfile>, engine: ReturnType<typeof engineModule>): string[] {
+  const source = p.passwordSource ?? 'secretStorage';
+  if (!PASSWORD_SOURCES.includes(source)) return [`Password source "${String(source)}" is not one of ${PASSWORD_SOURCES.join(', ')}.`];
+  if (source === 'secretStorage') return [];
+  if (!engine.usesPassword) return [`${engine.label} connections take no password, so they have no password source.`];
+  if (source === 'pgpass' && !engine.passwordFile) {
+    const able = ENGINE_MODULES.filter((m) => m.passwordFile).map((m) => m.label).join(', ');
+    return [`${engine.label} connections cannot take their password from a password file (pgpass); only ${able} ones can.`];
+  }
+  if (source === 'env') {
+    if (!p.passwordEnv) return ['Name the environment variable that holds the password (passwordEnv).'];
+    if (!validEnvName(p.passwordEnv)) return [`"${p.passwordEnv}" is not an environment variable name: use letters, digits and _, not starting with a digit.`];
+  }
+  return [];
 }
 
 /**
@@ -133,10 +169,25 @@ export function normalizeProfile(raw: unknown): { profile?: ConnectionProfile; p
     production: r['production'] === true,
     connectTimeoutMs: num('connectTimeoutMs') ?? DEFAULT_CONNECT_TIMEOUT_MS,
   };
+  const source = str('passwordSource');
+  if (source !== undefined && source !== 'secretStorage') {
+    candidate.passwordSource = source as PasswordSource;
+    // The variable's name matters only for the env source; elsewhere it is dropped like any unknown key.
+    if (source === 'env') candidate.passwordEnv = str('passwordEnv');
+  }
   if (!isEngine(engine)) return { problems: [`Unknown engine "${String(engine)}": use one of ${ENGINES.join(', ')}.`] };
   const problems = validateProfile(candidate);
   if (problems.length) return { problems };
   return { profile: stripUndefined(candidate as ConnectionProfile), problems };
+}
+
+/**
+ * The profile as one string that changes exactly when a field's value does
+ * (keys sorted, undefined dropped): how the connection service tells an
+ * edited or replaced profile from the one it checked or opened.
+ */
+export function profileFingerprint(p: ConnectionProfile): string {
+  return JSON.stringify(Object.entries(p).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Settings JSON without `undefined` holes, in a stable key order. */

@@ -1,7 +1,7 @@
 /** Docker as an engine: a unix socket or a TCP address, no password, TLS from the URL scheme. */
 import type { EngineModule, UrlFields } from '../engine';
 import type { TlsMode } from '../connections/profile';
-import { ConnectionUrlError } from '../connections/urlText';
+import { ConnectionUrlError, redactUrl } from '../connections/urlText';
 import { DEFAULT_PORT } from './connection';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -17,7 +17,7 @@ function parseDockerUrl(scheme: string, text: string): UrlFields {
   try {
     url = new URL(text.replace(/^[^:]+:/, 'http:'));
   } catch {
-    throw new ConnectionUrlError('The Docker URL could not be read: check its host and port.');
+    throw new ConnectionUrlError(`The Docker URL could not be read: check its host and port (${redactUrl(text)}).`);
   }
   const tls: TlsMode = scheme === 'https:' ? 'verify' : 'disable';
   const defaultPort = tls === 'disable' ? DEFAULT_PORT : 2376;

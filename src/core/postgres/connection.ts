@@ -31,9 +31,14 @@ export function pgClientConfig(profile: ConnectionProfile, password: string | un
     application_name: APPLICATION_NAME,
     ssl: profile.tls === 'disable' ? false : { rejectUnauthorized: profile.tls === 'verify' },
   };
-  if (password !== undefined) config.password = password;
+  // Always a password of our own choosing: given none, node-postgres would fall back to PGPASSWORD
+  // and ~/.pgpass by itself, and send them to whatever host this profile names.
+  config.password = password ?? noPassword;
   return config;
 }
+
+/** Tells node-postgres there is no password (undefined from the callback), so it reads none from the environment. */
+const noPassword = (): Promise<string> => Promise.resolve(undefined as unknown as string);
 
 /** Server facts worth knowing before offering anything version-dependent. */
 export interface PgServerInfo {

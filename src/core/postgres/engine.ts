@@ -66,6 +66,14 @@ export const postgresEngine: EngineModule = {
     return fields;
   },
 
+  passwordFile: {
+    label: 'password file (pgpass)',
+    hint: 'PGPASSFILE or ~/.pgpass, matched by host, port, database and user',
+    async lookup(profile, env, home) {
+      return (await import('./pgpass')).lookupPgpass(profile, env, home);
+    },
+  },
+
   async probe(profile, password) {
     return (await import('./probe')).probePostgres(profile, password);
   },

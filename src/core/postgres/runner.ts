@@ -9,6 +9,7 @@ import type { PostgresConnection } from './connection';
 import type { MaintenanceOp } from './maintenance';
 import { readProgress, PROGRESS_VIEWS, type OpProgress } from './progress';
 import { describeConnectionError } from '../connections/errors';
+import { redact } from '../connections/redact';
 import type { BatchOutcome as SharedBatchOutcome, OperationOutcome } from '../operations/operation';
 import { type Logger, silentLogger } from '../log';
 import { measureTarget, type TargetStats } from './measure';
@@ -72,7 +73,7 @@ export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp
     if (cancelSent || outcome.backendPid === undefined) return;
     cancelSent = true;
     log.info(`Cancelling backend ${outcome.backendPid}: ${op.title}`);
-    conn.query(database, 'SELECT pg_cancel_backend($1)', [outcome.backendPid]).catch((err: unknown) => log.warn(`pg_cancel_backend failed: ${String(err)}`));
+    conn.query(database, 'SELECT pg_cancel_backend($1)', [outcome.backendPid]).catch((err: unknown) => log.warn(redact(`pg_cancel_backend failed: ${String(err)}`)));
   };
   try {
     client = await conn.dedicatedClient(database, { lockTimeoutMs });
@@ -102,7 +103,7 @@ export async function runMaintenance(conn: PostgresConnection, op: MaintenanceOp
     } else {
       outcome.status = 'failed';
       outcome.problem = describeConnectionError(conn.profile, err, [], op.concurrently ? 'concurrent-maintenance' : 'maintenance');
-      log.error(`${op.title} failed: ${code ?? ''} ${err instanceof Error ? err.message : String(err)}`);
+      log.error(redact(`${op.title} failed: ${code ?? ''} ${err instanceof Error ? err.message : String(err)}`));
     }
   } finally {
     if (poller) clearInterval(poller);

@@ -237,7 +237,9 @@ async function loadOrExplain(node: UpkeepNode, ctx: PgTreeContext, load: () => P
     const problem = await ctx.connections.recordFailure(connection.profile, err, 'catalog');
     const fix: vscode.Command | undefined = problem.kind === 'auth'
       ? { command: 'upkeep.setPassword', title: 'Enter password', arguments: [connection] }
-      : undefined;
+      : problem.kind === 'password-elsewhere'
+        ? { command: 'upkeep.confirmPasswordTarget', title: 'Send Password to This Server…', arguments: [connection] }
+        : undefined;
     return [new MessageNode(node, problem.kind === 'auth' ? `${problem.message} Click to enter the password.` : problem.message, 'error', problem.message, fix)];
   }
 }
