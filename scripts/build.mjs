@@ -31,6 +31,12 @@ const driversOutside = (prefix) => ({
 export const CHUNKS = {
   // PostgreSQL's parser (WebAssembly glue) for statements from .sql files.
   'sql-parser': 'src/core/postgres/sqlParser.ts',
+  // Opening connections and reading the password file: at the first connection, not at activation.
+  'pg-connection': 'src/core/postgres/connection.ts',
+  'pgpass': 'src/core/postgres/pgpass.ts',
+  'neo4j-connection': 'src/core/neo4j/connection.ts',
+  'redis-connection': 'src/core/redis/connection.ts',
+  'docker-connection': 'src/core/docker/connection.ts',
   'pg-query': 'src/core/postgres/pgQuery.ts',
   'pg-executor': 'src/core/postgres/executor.ts',
   'neo4j-query': 'src/core/neo4j/neo4jQuery.ts',

@@ -4,7 +4,7 @@ import { type ProbeResult, probeConnection } from '../core/connections/probe';
 import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError, type ErrorDuring } from '../core/connections/errors';
 import { type KnownSecrets, redact } from '../core/connections/redact';
 import { connectionPolicy, PasswordWithheld } from '../core/connections/credentials';
-import { PostgresConnection, type CatalogLimits } from '../core/postgres/connection';
+import type { CatalogLimits, PostgresConnection } from '../core/postgres/connection';
 import { engineModule } from '../core/engines';
 import type { EngineSession } from '../core/engine';
 import type { Logger } from '../core/log';
@@ -187,7 +187,8 @@ export class ConnectionService implements vscode.Disposable {
    * touching the tree's sessions. The caller disposes it.
    */
   async postgresSession(profile: ConnectionProfile, applicationName: string, limits: CatalogLimits): Promise<PostgresConnection> {
-    return new PostgresConnection(profile, await this.passwordFor(profile), limits, this.log, applicationName);
+    const { PostgresConnection: Connection } = await import('../core/postgres/connection');
+    return new Connection(profile, await this.passwordFor(profile), limits, this.log, applicationName);
   }
 
   async forget(id: string): Promise<void> {

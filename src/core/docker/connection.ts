@@ -2,8 +2,9 @@ import type Dockerode from 'dockerode';
 import { loadDockerode } from '../drivers';
 import type { ConnectionProfile } from '../connections/profile';
 
-/** The port docker listens on unless the profile says otherwise. */
-export const DEFAULT_PORT = 2375;
+import { DEFAULT_PORT } from './port';
+
+export { DEFAULT_PORT };
 
 export async function openDocker(profile: ConnectionProfile): Promise<Dockerode> {
   const Docker = await loadDockerode();

@@ -2,7 +2,7 @@
 import type { EngineModule, UrlFields } from '../engine';
 import type { TlsMode } from '../connections/profile';
 import { ConnectionUrlError, redactUrl } from '../connections/urlText';
-import { DEFAULT_PORT } from './connection';
+import { DEFAULT_PORT } from './port';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 

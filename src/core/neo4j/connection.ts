@@ -2,8 +2,9 @@ import type * as Neo4j from 'neo4j-driver';
 import { loadNeo4j } from '../drivers';
 import type { ConnectionProfile } from '../connections/profile';
 
-/** The port neo4j listens on unless the profile says otherwise. */
-export const DEFAULT_PORT = 7687;
+import { DEFAULT_PORT } from './port';
+
+export { DEFAULT_PORT };
 
 /** The bolt URL for a profile: scheme from the profile, TLS as the `+s` / `+ssc` suffix. */
 export function neo4jUrl(profile: ConnectionProfile): string {

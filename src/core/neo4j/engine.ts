@@ -1,7 +1,7 @@
 /** Neo4j as an engine: identity, URL schemes, status codes, probe. */
 import type { EngineModule, ErrorFacts } from '../engine';
 import type { ConnectionProblem } from '../connections/errors';
-import { DEFAULT_PORT } from './connection';
+import { DEFAULT_PORT } from './port';
 import { neo4jStatements } from './statements';
 
 function describeError({ code, message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {

@@ -2,8 +2,9 @@ import type * as Pg from 'pg';
 import { loadPg } from '../drivers';
 import type { ConnectionProfile } from '../connections/profile';
 
-/** The port postgres listens on unless the profile says otherwise. */
-export const DEFAULT_PORT = 5432;
+import { DEFAULT_PORT } from './port';
+
+export { DEFAULT_PORT };
 import { type Logger, silentLogger } from '../log';
 import { redact } from '../connections/redact';
 

@@ -2,7 +2,8 @@
 import type { EngineModule, ErrorFacts, UrlFields } from '../engine';
 import type { ConnectionProblem, ErrorDuring } from '../connections/errors';
 import { pgSslModeToTls } from '../connections/urlText';
-import { DEFAULT_PORT, type PostgresConnection } from './connection';
+import type { PostgresConnection } from './connection';
+import { DEFAULT_PORT } from './port';
 import { postgresStatements } from './statements';
 
 /** Who gave up on a lock, and the setting that limits its wait. */

@@ -4,8 +4,9 @@ import type { RedisOptions } from 'ioredis';
 import { loadRedis } from '../drivers';
 import type { ConnectionProfile } from '../connections/profile';
 
-/** The port redis listens on unless the profile says otherwise. */
-export const DEFAULT_PORT = 6379;
+import { DEFAULT_PORT } from './port';
+
+export { DEFAULT_PORT };
 
 export function redisOptions(profile: ConnectionProfile, password: string | undefined): RedisOptions {
   const options: RedisOptions = {

@@ -2,7 +2,7 @@
 import type { EngineModule, ErrorFacts } from '../engine';
 import type { ConnectionProblem } from '../connections/errors';
 import { ConnectionUrlError } from '../connections/urlText';
-import { DEFAULT_PORT } from './connection';
+import { DEFAULT_PORT } from './port';
 
 function describeError({ message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
   const m = message.toLowerCase();
