@@ -40,7 +40,8 @@ export interface AllowPlan {
  */
 export class CredentialResolver {
   private readonly warned = new Set<string>();
-  private readonly migrated: Promise<void>;
+  /** The one-time recording of old secrets' places, started by the first password asked for (not at activation). */
+  private migrated: Promise<void> | undefined;
 
   constructor(
     private readonly secrets: SecretStore,
@@ -49,12 +50,15 @@ export class CredentialResolver {
     private readonly log: Logger,
     private readonly env: Readonly<Record<string, string | undefined>> = process.env,
     private readonly home: string = os.homedir(),
-  ) {
-    this.migrated = this.migrateLegacy().catch((err: unknown) => log.warn(`Could not record where stored passwords belong: ${String(err)}`));
+  ) {}
+
+  private migration(): Promise<void> {
+    this.migrated ??= this.migrateLegacy().catch((err: unknown) => this.log.warn(`Could not record where stored passwords belong: ${String(err)}`));
+    return this.migrated;
   }
 
   async resolve(profile: ConnectionProfile, scope: ProfileScope): Promise<Credential> {
-    await this.migrated;
+    await this.migration();
     const engine = engineModule(profile.engine);
     if (!engine.usesPassword) return { kind: 'none' };
     const source = passwordSourceOf(profile);
@@ -89,7 +93,7 @@ export class CredentialResolver {
 
   /** What confirming would allow, or undefined when there is nothing to confirm. */
   async allowPlan(profile: ConnectionProfile, scope: ProfileScope): Promise<AllowPlan | undefined> {
-    await this.migrated;
+    await this.migration();
     const to = describeBinding(bindingOf(profile));
     if (passwordSourceOf(profile) === 'secretStorage') {
       const stored = await this.secrets.read(profile.id);

@@ -330,7 +330,7 @@ describe('Untrusted workspaces and passwords saved by an earlier Upkeep', functi
     await writeLegacySecret(userId, s.password);
     await writeLegacySecret(wsId, s.password);
 
-    // What activation does: a resolver records the places of old secrets before anything connects.
+    // What the first password asked for does: a resolver records the places of old secrets before anything connects.
     const resolver = new CredentialResolver(api.secrets, api.profiles, new KnownSecrets(), silentLogger);
     const mine = api.profiles.get(userId)?.profile;
     const theirs = api.profiles.get(wsId)?.profile;
