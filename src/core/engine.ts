@@ -44,6 +44,12 @@ export interface ErrorFacts {
   message: string;
 }
 
+/**
+ * Problems every engine words the same way: an engine's error mapping may
+ * return just the kind, and the shared code says it (connections/errors.ts).
+ */
+export type WordedProblem = 'auth' | 'unknown-database' | 'connection-lost' | 'permission';
+
 export interface EngineModule extends EngineHooks {
   id: Engine;
   /** "PostgreSQL". */
@@ -100,7 +106,7 @@ export interface EngineModule extends EngineHooks {
    * The engine's own error codes as one-line problems, asked before the
    * shared socket/TLS/auth rules. Undefined: not one of its codes.
    */
-  describeError?(facts: ErrorFacts, ctx: { label: string; where: string; server: string; profile: ConnectionProfile; during?: ErrorDuring }): ConnectionProblem | undefined;
+  describeError?(facts: ErrorFacts, ctx: { label: string; where: string; server: string; profile: ConnectionProfile; during?: ErrorDuring }): ConnectionProblem | WordedProblem | undefined;
 }
 
 /** An engine's password file, as the connection code asks it. */

@@ -1,5 +1,5 @@
 import { type ConnectionProfile, describeTarget } from './profile';
-import type { ErrorFacts } from '../engine';
+import type { ErrorFacts, WordedProblem } from '../engine';
 import { engineModule } from '../engines';
 import { redact } from './redact';
 import { isPasswordWithheld } from './credentials';
@@ -79,14 +79,22 @@ export function describeConnectionError(profile: ConnectionProfile, err: unknown
   const problem = (kind: ProblemKind, text: string): ConnectionProblem => ({ kind, message: redact(text, secrets) });
 
   // The engine's own codes first: query-level outcomes (lock or statement timeouts) carry words like "timeout".
-  const own = module.describeError?.(facts, { label: engine, where, server: describeTarget({ ...profile, database: undefined }), profile, ...(during ? { during } : {}) });
+  const server = describeTarget({ ...profile, database: undefined });
+  const worded: Record<WordedProblem, string> = {
+    auth: `${engine} rejected the user name or password for ${where}.`,
+    'unknown-database': `${engine} at ${server} has no database "${profile.database ?? ''}".`,
+    'connection-lost': `The connection to ${engine} at ${where} was lost (server shut down or restarted): refresh to reconnect.`,
+    permission: `${engine} at ${where} refused access: ${firstLine(message)}`,
+  };
+  const own = module.describeError?.(facts, { label: engine, where, server, profile, ...(during ? { during } : {}) });
+  if (typeof own === 'string') return problem(own, worded[own]);
   if (own) return problem(own.kind, own.message);
   // Drivers asked for a password they were not given (node-postgres' SCRAM, libpq's wording).
   if (m.includes('client password must be a string') || m.includes('no password supplied')) {
     return problem('auth', `${engine} at ${where} asked for a password and none was given.`);
   }
   if ((m.includes('connection terminated') && !m.includes('timeout')) || m.includes('server closed the connection') || m.includes('connection ended unexpectedly')) {
-    return problem('connection-lost', `The connection to ${engine} at ${where} was lost (server shut down or restarted): refresh to reconnect.`);
+    return problem('connection-lost', worded['connection-lost']);
   }
   // Refused sockets first: some drivers wrap them in text about encryption settings.
   if (code === 'ECONNREFUSED' || m.includes('econnrefused')) {
@@ -106,10 +114,10 @@ export function describeConnectionError(profile: ConnectionProfile, err: unknown
     return problem('tls-untrusted', `${engine} at ${where} presented a certificate that is not trusted: use TLS "require" to skip verification, or trust its CA.`);
   }
   if (m.includes('database') && m.includes('does not exist')) {
-    return problem('unknown-database', `${engine} at ${describeTarget({ ...profile, database: undefined })} has no database "${profile.database ?? ''}".`);
+    return problem('unknown-database', worded['unknown-database']);
   }
   if (code === 'EACCES' || module.permissionCodes?.includes(code) || m.includes('permission denied')) {
-    return problem('permission', `${engine} at ${where} refused access: ${firstLine(message)}`);
+    return problem('permission', worded.permission);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || m.includes('getaddrinfo')) {
     return problem('unknown-host', `Host "${profile.host ?? ''}" could not be found: check the name.`);

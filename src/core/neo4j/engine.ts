@@ -1,15 +1,14 @@
 /** Neo4j as an engine: identity, URL schemes, status codes, probe. */
-import type { EngineModule, ErrorFacts } from '../engine';
-import type { ConnectionProblem } from '../connections/errors';
+import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
 import { DEFAULT_PORT } from './port';
 import { neo4jStatements } from './statements';
 
-function describeError({ code, message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
+function describeError({ code, message }: ErrorFacts): WordedProblem | undefined {
   const m = message.toLowerCase();
   if (code === 'Neo.ClientError.Security.Unauthorized' || m.includes('invalid username-password') || m.includes('the client is unauthorized due to authentication failure')) {
-    return { kind: 'auth', message: `${label} rejected the user name or password for ${where}.` };
+    return 'auth';
   }
-  if (code === 'Neo.ClientError.Database.DatabaseNotFound') return { kind: 'unknown-database', message: `${label} at ${server} has no database "${profile.database ?? ''}".` };
+  if (code === 'Neo.ClientError.Database.DatabaseNotFound') return 'unknown-database';
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 /** PostgreSQL as an engine: identity, profile rules, URL details, error codes, and the hooks that load its code at first use. */
-import type { EngineModule, ErrorFacts, UrlFields } from '../engine';
+import type { EngineModule, ErrorFacts, UrlFields, WordedProblem } from '../engine';
 import type { ConnectionProblem, ErrorDuring } from '../connections/errors';
 import { pgSslModeToTls } from '../connections/urlText';
 import type { PostgresConnection } from './connection';
@@ -14,7 +14,7 @@ const LOCK_TIMEOUT: Record<ErrorDuring, string> = {
   statement: 'A statement from a file waited longer than its lock_timeout (upkeep.query.lockTimeoutMs) for a lock another session holds, and was stopped; nothing it did was kept: run it again when that session\'s work ends.',
 };
 
-function describeError({ code, message }: ErrorFacts, { label, where, server, profile, during }: { label: string; where: string; server: string; profile: { database?: string }; during?: ErrorDuring }): ConnectionProblem | undefined {
+function describeError({ code, message }: ErrorFacts, { label, during }: { label: string; during?: ErrorDuring }): ConnectionProblem | WordedProblem | undefined {
   const m = message.toLowerCase();
   // Query-level outcomes first: their messages contain words like "timeout".
   if (code === '55P03' && m.includes('could not obtain lock')) {
@@ -33,10 +33,10 @@ function describeError({ code, message }: ErrorFacts, { label, where, server, pr
       : { kind: 'statement-timeout', message: 'The query was cancelled on the server.' };
   }
   if (code === '57P01' || code === '57P02' || code === '57P03') {
-    return { kind: 'connection-lost', message: `The connection to ${label} at ${where} was lost (server shut down or restarted): refresh to reconnect.` };
+    return 'connection-lost';
   }
-  if (code === '28P01' || m.includes('password authentication failed')) return { kind: 'auth', message: `${label} rejected the user name or password for ${where}.` };
-  if (code === '3D000') return { kind: 'unknown-database', message: `${label} at ${server} has no database "${profile.database ?? ''}".` };
+  if (code === '28P01' || m.includes('password authentication failed')) return 'auth';
+  if (code === '3D000') return 'unknown-database';
   return undefined;
 }
 

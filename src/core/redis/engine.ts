@@ -1,14 +1,13 @@
 /** Redis as an engine: identity, URL schemes, error replies, probe. */
-import type { EngineModule, ErrorFacts } from '../engine';
-import type { ConnectionProblem } from '../connections/errors';
+import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
 import { ConnectionUrlError } from '../connections/urlText';
 import { DEFAULT_PORT } from './port';
 
-function describeError({ message }: ErrorFacts, { label, where, server, profile }: { label: string; where: string; server: string; profile: { database?: string } }): ConnectionProblem | undefined {
+function describeError({ message }: ErrorFacts): WordedProblem | undefined {
   const m = message.toLowerCase();
-  if (m.includes('wrongpass') || m.includes('noauth')) return { kind: 'auth', message: `${label} rejected the user name or password for ${where}.` };
-  if (m.includes('db index is out of range')) return { kind: 'unknown-database', message: `${label} at ${server} has no database "${profile.database ?? ''}".` };
-  if (m.includes('noperm')) return { kind: 'permission', message: `${label} at ${where} refused access: ${message.split('\n')[0] ?? ''}` };
+  if (m.includes('wrongpass') || m.includes('noauth')) return 'auth';
+  if (m.includes('db index is out of range')) return 'unknown-database';
+  if (m.includes('noperm')) return 'permission';
   return undefined;
 }
 
