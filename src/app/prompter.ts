@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
-import type { Operation, Risk } from '../core/operations/operation';
+import { effectText, type Operation, type Risk } from '../core/operations/operation';
 
 /** What the user is shown before anything runs. */
 export interface OperationPreview {
@@ -85,7 +85,7 @@ export function previewDetail(p: OperationPreview): string {
   const first = p.ops[0];
   const end = first?.language === 'sql' || first?.language === 'cypher' ? ';' : '';
   const text = p.ops.length > 1 ? `${first?.text ?? ''}${end}\n… and ${p.ops.length - 1} more, one at a time` : `${first?.text ?? ''}${end}`;
-  const impact = first?.lockLevel !== undefined ? `Lock: ${first.lockLevel} — ${first.impact.replace(/^[A-Z ]+ lock: /, '')}.` : `Effect: ${first?.impact ?? ''}.`;
+  const impact = first?.lockLevel !== undefined ? `Lock: ${first.lockLevel} — ${effectText(first)}.` : `Effect: ${first?.impact ?? ''}.`;
   return [
     text,
     impact,

@@ -60,6 +60,12 @@ export interface Operation {
   progress?: string;
 }
 
+/** What an operation does to others, without the lock level its `lockLevel` already names ("reads and writes continue; …"). */
+export function effectText(op: Pick<Operation, 'impact' | 'lockLevel'>): string {
+  const prefix = `${op.lockLevel ?? ''} lock: `;
+  return op.lockLevel !== undefined && op.impact.startsWith(prefix) ? op.impact.slice(prefix.length) : op.impact;
+}
+
 /** Progress of a running operation: a phase in words and, where known, a percentage. */
 export interface OperationProgress {
   phase: string;

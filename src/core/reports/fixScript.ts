@@ -6,7 +6,7 @@
  * Comments never carry a line break from server text, so a name can't end a
  * comment and start a statement.
  */
-import { COMMENT_PREFIX, type Operation, type OperationLanguage } from '../operations/operation';
+import { COMMENT_PREFIX, effectText, type Operation, type OperationLanguage } from '../operations/operation';
 import type { Finding } from './model';
 
 /** One line of comment text: line breaks (and other control characters) become spaces. */
@@ -35,7 +35,7 @@ const PREAMBLE: Record<OperationLanguage, string[]> = {
 
 /** The impact of an operation in a comment: "risk: safe; lock: SHARE UPDATE EXCLUSIVE, reads and writes continue…". */
 function impactText(op: Operation): string {
-  const lock = op.lockLevel !== undefined ? `lock: ${op.lockLevel}, ${commentText(op.impact.replace(/^[A-Z ]+ lock: /, ''))}` : commentText(op.impact);
+  const lock = op.lockLevel !== undefined ? `lock: ${op.lockLevel}, ${commentText(effectText(op))}` : commentText(op.impact);
   return `risk: ${op.risk}; ${lock}`;
 }
 
