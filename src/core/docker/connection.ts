@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { loadDockerode } from '../drivers';
 import type { ConnectionProfile } from '../connections/profile';
+import type { EngineSession } from '../engine';
 
 import { DEFAULT_PORT } from './port';
 
@@ -26,4 +27,16 @@ export interface DockerServerInfo {
 export async function dockerServerInfo(docker: Dockerode): Promise<DockerServerInfo> {
   const v = await docker.version();
   return { version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch}` };
+}
+
+/** What the editor keeps open per Docker connection: the API client (no socket stays open between calls). */
+export class DockerSession implements EngineSession {
+  constructor(
+    readonly profile: ConnectionProfile,
+    readonly docker: Dockerode,
+  ) {}
+
+  dispose(): Promise<void> {
+    return Promise.resolve();
+  }
 }

@@ -51,4 +51,9 @@ export const dockerEngine: EngineModule = {
     const info = await dockerServerInfo(await openDocker(profile));
     return `Docker Engine ${info.version} (API ${info.apiVersion}, ${info.os})`;
   },
+
+  async openSession(profile) {
+    const { DockerSession, openDocker } = await import('./connection');
+    return new DockerSession(profile, await openDocker(profile));
+  },
 };

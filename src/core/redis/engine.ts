@@ -48,4 +48,9 @@ export const redisEngine: EngineModule = {
     }
   },
   describeError,
+
+  async openSession(profile, password) {
+    const { openRedis, RedisSession } = await import('./connection');
+    return new RedisSession(profile, password, await openRedis(profile, password));
+  },
 };
