@@ -151,7 +151,7 @@ await esbuild.build({
 if (tests) {
   rmSync('out', { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts')],
+    entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts'), ...tsFiles('media')],
     outdir: 'out',
     outbase: '.',
     format: 'cjs',

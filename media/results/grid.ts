@@ -12,13 +12,9 @@
  */
 import type { CellValue, ResultColumn } from '../../src/core/query/types';
 import { columnCopyText, copyText, displayText, isNumericType, isRich, KIND_LABEL, rowCopyText, sortOrder, type SortDir } from './cells';
-import { el, icon } from '../shared/dom';
-
-const OVERSCAN = 8;
-const MAX_SPACER = 8_000_000;
-const SAMPLE_ROWS = 100;
-const MIN_WIDTH = 56;
-const MAX_WIDTH = 420;
+import { el } from '../shared/dom';
+import { headerCells } from './gridHeader';
+import { columnWidths, keyMove, MIN_WIDTH, SAMPLE_ROWS, scrollMetrics, scrollTopToReveal, virtualTop, visibleRows, type ScrollMetrics } from './gridGeometry';
 
 export type GridCopy = 'cell' | 'row' | 'column';
 
@@ -153,35 +149,7 @@ export class Grid {
   // ---- header and sorting ----
 
   private buildHeader(): void {
-    const gutter = el('div', { cls: 'gutter', attrs: { role: 'columnheader', 'aria-colindex': '1', 'aria-label': 'Row number' }, text: '#' });
-    const cols = this.columns.map((c, i) => {
-      const sorted = this.sort?.col === i ? this.sort.dir : 0;
-      const col = el(
-        'div',
-        {
-          cls: `col${this.numeric[i] ? ' num' : ''}${sorted ? ' sorted' : ''}`,
-          title: `${c.name}${c.type ? ` (${c.type})` : ''} — click to sort`,
-          attrs: { role: 'columnheader', tabindex: '-1', 'data-col': String(i), 'aria-colindex': String(i + 2), 'aria-sort': sorted === 1 ? 'ascending' : sorted === -1 ? 'descending' : 'none' },
-        },
-        el('span', { cls: 'col-name', text: c.name }),
-        c.type ? el('span', { cls: 'col-type', text: c.type }) : undefined,
-        sorted ? icon(sorted === 1 ? 'arrow-up' : 'arrow-down', 'sort') : undefined,
-      );
-      const handle = el('div', { cls: 'resize', attrs: { 'aria-hidden': 'true' } });
-      handle.addEventListener('pointerdown', (e) => this.startResize(e, i, handle));
-      handle.addEventListener('click', (e) => e.stopPropagation());
-      col.append(handle);
-      col.addEventListener('click', () => this.toggleSort(i));
-      col.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          e.stopPropagation();
-          this.toggleSort(i);
-        }
-      });
-      return col;
-    });
-    this.header.replaceChildren(gutter, ...cols);
+    this.header.replaceChildren(...headerCells(this.columns, this.numeric, this.sort, { sort: (i) => this.toggleSort(i), startResize: (e, i, handle) => this.startResize(e, i, handle) }));
     this.layoutHeader();
   }
 
@@ -232,18 +200,8 @@ export class Grid {
 
   private computeWidths(): void {
     if (!this.charW) this.charW = this.measureChar() || 7.5;
-    const n = Math.min(this.rows.length, SAMPLE_ROWS);
-    this.widths = this.columns.map((c, i) => {
-      // The header holds the name and, smaller, the type; the UI font is narrower than the editor's.
-      let chars = c.name.length * 0.95 + c.type.length * 0.8 + 3;
-      for (let r = 0; r < n; r++) {
-        const v = this.rows[r]?.[i];
-        const len = Math.min(displayText(v).length, 60) + (isRich(v) ? KIND_LABEL[v.kind].length + 3 : 0);
-        if (len > chars) chars = len;
-      }
-      return Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, chars * this.charW + 18)));
-    });
-    this.sampled = n;
+    this.widths = columnWidths(this.columns, this.rows, this.charW);
+    this.sampled = Math.min(this.rows.length, SAMPLE_ROWS);
     this.layoutHeader();
     this.invalidate();
   }
@@ -291,17 +249,8 @@ export class Grid {
     this.schedule();
   }
 
-  private metrics(): { n: number; viewH: number; spacerH: number; maxScroll: number; virtualMax: number } {
-    const n = this.count();
-    const viewH = Math.max(0, this.root.clientHeight - this.header.offsetHeight);
-    const total = n * this.rowH;
-    const spacerH = Math.min(total, MAX_SPACER);
-    return { n, viewH, spacerH, maxScroll: Math.max(0, spacerH - viewH), virtualMax: Math.max(0, total - viewH) };
-  }
-
-  /** The virtual offset (in unscaled row pixels) of the top of the viewport. */
-  private virtualTop(scrollTop: number, m: ReturnType<Grid['metrics']>): number {
-    return m.maxScroll > 0 ? (Math.min(scrollTop, m.maxScroll) / m.maxScroll) * m.virtualMax : 0;
+  private metrics(): ScrollMetrics {
+    return scrollMetrics(this.count(), this.root.clientHeight, this.header.offsetHeight, this.rowH);
   }
 
   private paint(): void {
@@ -319,9 +268,8 @@ export class Grid {
     this.spacer.style.height = `${m.spacerH}px`;
     this.root.setAttribute('aria-rowcount', String(m.n + 1));
     const st = Math.min(this.root.scrollTop, m.maxScroll);
-    const vTop = this.virtualTop(st, m);
-    const first = Math.max(0, Math.floor(vTop / this.rowH) - OVERSCAN);
-    const last = Math.min(m.n - 1, Math.ceil((vTop + m.viewH) / this.rowH) + OVERSCAN);
+    const vTop = virtualTop(st, m);
+    const { first, last } = visibleRows(vTop, m, this.rowH);
     for (const [i, row] of this.rendered) {
       if (i < first || i > last) {
         row.remove();
@@ -431,13 +379,8 @@ export class Grid {
   }
 
   private reveal(view: number, col: number): void {
-    const m = this.metrics();
-    const vTop = this.virtualTop(this.root.scrollTop, m);
-    const top = view * this.rowH;
-    let target = vTop;
-    if (top < vTop) target = top;
-    else if (top + this.rowH > vTop + m.viewH) target = top + this.rowH - m.viewH;
-    if (target !== vTop) this.root.scrollTop = m.virtualMax > 0 ? Math.round((target / m.virtualMax) * m.maxScroll) : 0;
+    const scrollTop = scrollTopToReveal(view, this.rowH, this.root.scrollTop, this.metrics());
+    if (scrollTop !== undefined) this.root.scrollTop = scrollTop;
     let left = this.gutterW;
     for (let i = 0; i < col; i++) left += this.widths[i] ?? 0;
     const w = this.widths[col] ?? 0;
@@ -455,16 +398,13 @@ export class Grid {
     const col = s?.col ?? 0;
     const page = Math.max(1, Math.floor(this.metrics().viewH / this.rowH) - 1);
     const mod = e.ctrlKey || e.metaKey;
-    let next: [number, number] | undefined;
+    const next = keyMove(e.key, mod, view, col, page, this.count(), this.columns.length);
+    if (next) {
+      e.preventDefault();
+      this.select(next[0], next[1]);
+      return;
+    }
     switch (e.key) {
-      case 'ArrowDown': next = [view + 1, col]; break;
-      case 'ArrowUp': next = [Math.max(0, view - 1), col]; break;
-      case 'ArrowRight': next = [Math.max(0, view), col + 1]; break;
-      case 'ArrowLeft': next = [Math.max(0, view), col - 1]; break;
-      case 'PageDown': next = [view + page, col]; break;
-      case 'PageUp': next = [Math.max(0, view - page), col]; break;
-      case 'Home': next = mod ? [0, col] : [Math.max(0, view), 0]; break;
-      case 'End': next = mod ? [this.count() - 1, col] : [Math.max(0, view), this.columns.length - 1]; break;
       case 'Enter':
         if (s) this.events.openValue();
         break;
@@ -480,6 +420,5 @@ export class Grid {
         else return;
     }
     e.preventDefault();
-    if (next) this.select(next[0], next[1]);
   }
 }
