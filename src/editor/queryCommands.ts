@@ -10,7 +10,7 @@ import type { ConnectionService } from '../connections/connectionService';
 import type { Logger } from '../core/log';
 import type { Prompter, StatementPreview } from '../app/prompter';
 import { UserFacingError } from '../core/errors';
-import type { RunMode, StatementJudgement } from '../core/engine';
+import type { RunMode, StatementJudgement, StatementSupport } from '../core/engine';
 import { engineModule } from '../core/engines';
 import { errorPosition, lockWaitFacts, statementErrorText } from '../core/query/errors';
 import { CONNECTION_LEVEL, describeConnectionError } from '../core/connections/errors';
@@ -119,19 +119,17 @@ export class QueryCommands {
       if (!ok) return undefined;
     }
     this.deps.log.info(`Running on ${profile.name} (${mode}): ${title(stmt.text)}`);
-    const req = this.request(profile, stmt.text, mode, risk);
+    const req = this.request(profile, support, stmt.text, mode, risk);
     req.describe = (err) => describeFailure(profile, doc, stmt, risk.sent, err);
     return this.deps.results.run(req);
   }
 
-  private request(profile: ConnectionProfile, text: string, mode: RunMode, judgement: StatementJudgement): RunRequest {
+  private request(profile: ConnectionProfile, support: StatementSupport, text: string, mode: RunMode, judgement: StatementJudgement): RunRequest {
     const { statementTimeoutMs, lockTimeoutMs } = settings();
     const tag = (): string => `Upkeep query ${process.pid}-${++runCounter}`;
     const engine = engineModule(profile.engine);
     const info = { title: `${mode === 'run' ? '' : mode === 'explain' ? 'EXPLAIN ' : 'EXPLAIN ANALYZE '}${title(text)}`, statement: text, connectionName: profile.name, engine: profile.engine, engineLabel: engine.label };
     const connections = this.deps.connections;
-    const support = engine.statements;
-    if (!support) throw new UserFacingError(`${engine.label} connections do not run statements.`);
     const start = async (signal: AbortSignal | undefined, readOnly: boolean) => {
       const session = await connections.session(profile);
       const base = { text, mode, judgement, statementTimeoutMs, lockTimeoutMs, readOnly, tag: tag(), ...(profile.database ? { database: profile.database } : {}) };
