@@ -65,6 +65,9 @@ export function engineGone(err: unknown): boolean {
 export function dockerFailure(what: string, err: unknown, profile?: ConnectionProfile): UserFacingError {
   if (err instanceof UserFacingError || (err instanceof Error && err.name === 'UserFacingError')) return err;
   const where = profile ? ` (${profile.name})` : '';
+  // A local file problem (the folder is gone, the disk is full) is not the engine's.
+  const fsErr = err as NodeJS.ErrnoException;
+  if (fsErr.syscall && fsErr.path) return new UserFacingError(`${what} failed: ${fsErr.message}.`);
   if (engineGone(err)) return new UserFacingError(`${what} failed: the Docker engine${where} stopped answering or closed the connection (${engineMessage(err)}).`);
   return new UserFacingError(`${what} failed: ${engineMessage(err)}.`.replace(/\.\.$/, '.'));
 }
