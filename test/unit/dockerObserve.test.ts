@@ -164,3 +164,16 @@ describe('Volume restore operation', () => {
     assert.doesNotMatch(fresh.text, /rm -rf/);
   });
 });
+
+describe('Docker logs --since as typed', () => {
+  it('reads durations, dates and "all"', async () => {
+    const { parseSince } = await import('../../src/core/docker/logs');
+    const now = Date.parse('2026-11-30T12:00:00Z');
+    assert.equal(parseSince('10m', now), now / 1000 - 600);
+    assert.equal(parseSince('24h', now), now / 1000 - 86400);
+    assert.equal(parseSince(' 90s ', now), now / 1000 - 90);
+    assert.equal(parseSince('all', now), undefined);
+    assert.equal(parseSince('2026-11-30T10:00:00Z', now), Date.parse('2026-11-30T10:00:00Z') / 1000);
+    assert.throws(() => parseSince('yesterday-ish', now), /is not a time: use a duration like 10m/);
+  });
+});

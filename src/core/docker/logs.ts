@@ -182,3 +182,18 @@ export function errorCountMarkdown(title: string, commandLine: string, counts: E
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * `--since` as typed: a duration back from now ("90s", "10m", "1h", "24h",
+ * "7d"), a date or time ("2026-11-30T10:00"), or "all"/"" for no limit.
+ * Returns Unix seconds, or undefined for no limit; throws a readable error.
+ */
+export function parseSince(text: string, now = Date.now()): number | undefined {
+  const t = text.trim().toLowerCase();
+  if (!t || t === 'all') return undefined;
+  const d = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/.exec(t);
+  if (d) return now / 1000 - Number(d[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[d[2] as 's' | 'm' | 'h' | 'd'];
+  const at = Date.parse(text.trim());
+  if (Number.isFinite(at)) return at / 1000;
+  throw new Error(`"${text}" is not a time: use a duration like 10m, 1h or 24h, or a date like 2026-11-30T10:00.`);
+}
