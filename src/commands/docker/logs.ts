@@ -70,6 +70,8 @@ let viewCounter = 0;
 
 export class DockerLogs implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly views = new Map<string, LogView>();
+  /** The last states of views whose document closed (a few, without their lines). */
+  private readonly closed = new Map<string, LogViewState>();
   private readonly reports = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
@@ -149,10 +151,6 @@ export class DockerLogs implements vscode.TextDocumentContentProvider, vscode.Di
       ...(filter ? { filterText: filter.source } : {}),
     };
     this.views.set(uri.toString(), view);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.languages.setTextDocumentLanguage(doc, 'log');
-    await vscode.window.showTextDocument(doc, { preview: false });
-    // Reading before the first render would show an empty page: the first lines arrive in one update.
     const reading = streamLogs(docker, source, engineQuery, (line) => {
       if (filter && !filter.test(line.text)) return;
       view.ring.push(line);
@@ -166,7 +164,11 @@ export class DockerLogs implements vscode.TextDocumentContentProvider, vscode.Di
         this.finish(view, message);
       },
     );
+    // A log read to its end is shown complete; a followed one opens at once and grows.
     if (!q.follow) await reading.catch(() => undefined);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(doc, 'log');
+    await vscode.window.showTextDocument(doc, { preview: false });
     return this.state(uri) as LogViewState;
   }
 
@@ -181,8 +183,9 @@ export class DockerLogs implements vscode.TextDocumentContentProvider, vscode.Di
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
     const view = target ? this.views.get(target.toString()) : undefined;
     if (!view) {
-      if (why === 'command') void vscode.window.showInformationMessage('The active editor is not a followed Docker log.');
-      return undefined;
+      const gone = target ? this.closed.get(target.toString()) : undefined;
+      if (!gone && why === 'command') void vscode.window.showInformationMessage('The active editor is not a followed Docker log.');
+      return gone;
     }
     if (view.following) {
       view.controller.abort();
@@ -195,6 +198,10 @@ export class DockerLogs implements vscode.TextDocumentContentProvider, vscode.Di
 
   private forget(uri: vscode.Uri): void {
     const view = this.views.get(uri.toString());
+    if (view?.following) this.stop(uri, 'closed');
+    const last = this.state(uri);
+    if (last) this.closed.set(uri.toString(), last);
+    for (const key of [...this.closed.keys()].slice(0, Math.max(0, this.closed.size - 20))) this.closed.delete(key);
     view?.controller.abort();
     this.views.delete(uri.toString());
     this.reports.delete(uri.toString());
