@@ -16,11 +16,13 @@ export interface ChartOptions {
   minMax: number;
   format: (v: number) => string;
   windowSeconds: number;
+  /** Shown across the chart instead of lines (the engine reports nothing for this metric). */
+  note?: string;
 }
 
-const W = 320;
-const H = 120;
-const PAD_LEFT = 56;
+const W = 240;
+const H = 110;
+const PAD_LEFT = 50;
 const PAD_RIGHT = 6;
 const PAD_TOP = 8;
 const PAD_BOTTOM = 16;
@@ -59,6 +61,12 @@ export function drawChart(host: SVGSVGElement, series: Series[], now: number, op
   const nowLabel = svg('text', { x: W - PAD_RIGHT, y: H - 3, class: 'axis', 'text-anchor': 'end' });
   nowLabel.textContent = 'now';
   host.append(ago, nowLabel);
+  if (opts.note) {
+    const note = svg('text', { x: (PAD_LEFT + W - PAD_RIGHT) / 2, y: (PAD_TOP + H - PAD_BOTTOM) / 2, class: 'note', 'text-anchor': 'middle' });
+    note.textContent = opts.note;
+    host.append(note);
+    return;
+  }
   for (const s of visible) {
     if (!s.points.length) continue;
     const pts = s.points.map((p) => `${Math.max(PAD_LEFT, x(p.t)).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');

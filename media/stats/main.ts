@@ -34,7 +34,7 @@ interface Card {
 const app = document.getElementById('app') as HTMLElement;
 app.setAttribute('aria-live', 'off');
 const cards = new Map<string, Card>();
-let windowSeconds = 120;
+let maxWindow = 120;
 
 function bytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -48,7 +48,7 @@ function bytes(n: number): string {
 }
 const rate = (n: number | null): string => (n === null ? '—' : `${bytes(n)}/s`);
 
-const TITLES: Record<Metric, string> = { cpu: 'CPU', mem: 'Memory used', net: 'Network (rx / tx per second)', blk: 'Block I/O (read / write per second)' };
+const TITLES: Record<Metric, string> = { cpu: 'CPU', mem: 'Memory used', net: 'Network rx / tx', blk: 'Block I/O read / write' };
 
 function makeCard(id: string, name: string): Card {
   const state = el('span', { cls: 'state', text: 'starting…', attrs: { 'data-state': 'paused' } });
@@ -86,14 +86,20 @@ function draw(card: Card): void {
   if (last) {
     card.values.cpu.textContent = `${last.cpuPercent.toFixed(1)} %`;
     card.values.mem.textContent = `${bytes(last.memUsed)} / ${bytes(last.memLimit)}${last.memLimit ? ` (${((100 * last.memUsed) / last.memLimit).toFixed(1)} %)` : ''}`;
-    card.values.net.textContent = `${rate(last.netRxRate)} / ${rate(last.netTxRate)}`;
-    card.values.blk.textContent = `${rate(last.blkReadRate)} / ${rate(last.blkWriteRate)}`;
+    card.values.net.textContent = last.netReported ? `${rate(last.netRxRate)} / ${rate(last.netTxRate)}` : '—';
+    card.values.blk.textContent = last.blkReported ? `${rate(last.blkReadRate)} / ${rate(last.blkWriteRate)}` : '—';
   }
   const maxMem = Math.max(1, ...s.map((x) => x.memUsed));
+  // The x axis spans what there is to show, from 30 s up to the full window, so a new chart is not a sliver at the right.
+  const first = s[0];
+  const span = first ? (now - first.t) / 1000 : 0;
+  const windowSeconds = Math.min(maxWindow, Math.max(30, Math.ceil(span / 10) * 10));
   drawChart(card.charts.cpu, [series(s, 'a', (x) => x.cpuPercent)], now, { minMax: 100, format: (v) => `${Math.round(v)} %`, windowSeconds });
   drawChart(card.charts.mem, [series(s, 'a', (x) => x.memUsed)], now, { minMax: maxMem * 1.2, format: bytes, windowSeconds });
-  drawChart(card.charts.net, [series(s, 'a', (x) => x.netRxRate), series(s, 'b', (x) => x.netTxRate)], now, { minMax: 1024, format: bytes, windowSeconds });
-  drawChart(card.charts.blk, [series(s, 'a', (x) => x.blkReadRate), series(s, 'b', (x) => x.blkWriteRate)], now, { minMax: 1024, format: bytes, windowSeconds });
+  const netNote = last && !last.netReported ? { note: 'no network (--network none)' } : {};
+  const blkNote = last && !last.blkReported ? { note: 'the engine reports no block I/O' } : {};
+  drawChart(card.charts.net, [series(s, 'a', (x) => x.netRxRate), series(s, 'b', (x) => x.netTxRate)], now, { minMax: 1024, format: bytes, windowSeconds, ...netNote });
+  drawChart(card.charts.blk, [series(s, 'a', (x) => x.blkReadRate), series(s, 'b', (x) => x.blkWriteRate)], now, { minMax: 1024, format: bytes, windowSeconds, ...blkNote });
 }
 
 const STATE_WORDS: Record<StatsState, string> = { streaming: 'live', paused: 'paused', stopped: 'not running', error: 'error' };
@@ -107,7 +113,7 @@ window.addEventListener('message', (event: MessageEvent<StatsHostToPage>) => {
   const m = event.data;
   switch (m.type) {
     case 'init': {
-      windowSeconds = m.windowSeconds;
+      maxWindow = m.windowSeconds;
       document.title = m.title;
       app.replaceChildren(el('header', {}, el('h1', { text: `Stats: ${m.title}` }), el('span', { cls: 'meta', text: m.engine })));
       cards.clear();

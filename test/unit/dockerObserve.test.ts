@@ -52,6 +52,9 @@ describe('Docker stats math', () => {
     assert.equal(second.blkReadRate, 0, 'a counter that went down reads as 0, not negative');
     assert.equal(second.memLimit, 1_073_741_824);
     assert.equal(second.pids, 7);
+    assert.deepEqual([second.netReported, second.blkReported], [true, true]);
+    const none = toSample({ ...CGROUP_V1, blkio_stats: { io_service_bytes_recursive: [] } });
+    assert.deepEqual([none.netReported, none.blkReported], [false, false], '--network none and no blkio counters are not "0 B/s"');
   });
 
   it('JSON lines split anywhere are put back together; junk lines are skipped', () => {

@@ -122,8 +122,24 @@ export class DockerTargets {
       const p = await this.project(node, args);
       return { profile: p.profile, docker: p.docker, title: `project ${p.project}`, containers: p.containers };
     }
-    const c = await this.container(node, args);
-    return { profile: c.profile, docker: c.docker, title: c.container.name, containers: [c.container] };
+    if (node !== undefined || args?.container) {
+      const c = await this.container(node, args);
+      return { profile: c.profile, docker: c.docker, title: c.container.name, containers: [c.container] };
+    }
+    // From the palette: the Compose projects first, then every container.
+    const ctx = await this.open(await this.profile(args));
+    const all = await listContainers(ctx, {});
+    const projects = [...new Set(all.flatMap((c) => (c.project ? [c.project] : [])))].sort();
+    if (!all.length) throw new UserFacingError(`${ctx.profile.name} has no containers.`);
+    const chosen = await pick<{ project: string } | { container: ContainerRef }>(
+      [
+        ...projects.map((p) => ({ label: `$(layers) ${p}`, description: `Compose project · ${all.filter((c) => c.project === p).length} containers`, value: { project: p } })),
+        ...all.map((c) => ({ label: c.name, description: `${c.state}${c.project ? ` · ${c.project}` : ''}`, value: { container: c } })),
+      ],
+      'Which Compose project or container?',
+    );
+    if ('project' in chosen) return { ...ctx, title: `project ${chosen.project}`, containers: all.filter((c) => c.project === chosen.project) };
+    return { ...ctx, title: chosen.container.name, containers: [chosen.container] };
   }
 
   /** A volume; `allowNew` offers "New volume…" (a restore may create one). */

@@ -92,6 +92,10 @@ export interface StatsSample {
   blkReadRate: number | null;
   blkWriteRate: number | null;
   pids: number;
+  /** False when the engine reports no network (a container with --network none): not the same as no traffic. */
+  netReported: boolean;
+  /** False when the engine reports no block I/O counters at all (some cgroup setups): not the same as no I/O. */
+  blkReported: boolean;
 }
 
 /** A stats document as a sample, with rates against the previous sample of the same container. */
@@ -117,6 +121,8 @@ export function toSample(s: RawStats, previous?: StatsSample): StatsSample {
     blkReadRate: rate(blk.read, previous?.blkRead),
     blkWriteRate: rate(blk.write, previous?.blkWrite),
     pids: s.pids_stats?.current ?? 0,
+    netReported: Object.keys(s.networks ?? {}).length > 0,
+    blkReported: (s.blkio_stats?.io_service_bytes_recursive ?? []).length > 0,
   };
 }
 
