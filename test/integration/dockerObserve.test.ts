@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode';
 import type { Duplex } from 'node:stream';
 import { openDocker } from '../../src/core/docker/connection';
 import { streamingDocker } from '../../src/core/docker/streaming';
-import { countErrors, logSource, streamLogs, type LogQuery } from '../../src/core/docker/logs';
+import { countErrors, errorCountMarkdown, logSource, streamLogs, type LogQuery } from '../../src/core/docker/logs';
 import { parseLineFilter, type LogLine } from '../../src/core/docker/logStream';
 import { streamStats, type StatsSample } from '../../src/core/docker/stats';
 import { runExec, startTtyExec } from '../../src/core/docker/exec';
@@ -74,7 +74,8 @@ describe('Docker logs, stats and exec (real engine)', function () {
   });
 
   it('counts errors by container across a Compose project', async () => {
-    const project = `${label}-proj`;
+    // Compose itself allows only [a-z0-9_-], but a label can hold anything: quotes, HTML, unicode.
+    const project = `${label} "<b>projét</b>" 'x'`;
     const compose = (service: string): Record<string, string> => ({ 'com.docker.compose.project': project, 'com.docker.compose.service': service });
     const api = await makeContainer(docker, { image: image(), label, labels: compose('api'), cmd: ['sh', '-c', 'echo "ERROR one"; echo fine; echo "ERROR two" >&2; echo "ERROR three"; echo error-lowercase'] });
     const db = await makeContainer(docker, { image: image(), label, labels: compose('db'), cmd: ['sh', '-c', 'echo ok; echo "FATAL ERROR: disk" >&2'] });
@@ -95,6 +96,8 @@ describe('Docker logs, stats and exec (real engine)', function () {
     assert.ok(regex);
     const all = await countErrors(docker, [{ id: api.id, name: 'api' }], regex, undefined);
     assert.equal((all[0]?.stdout ?? 0) + (all[0]?.stderr ?? 0), 4);
+    const md = errorCountMarkdown(`"ERROR" in project ${project}`, 'docker compose logs | grep ERROR', counts);
+    assert.ok(md.includes('\\<b\\>projét\\</b\\>'), md.split('\n')[0]);
   });
 
   it('streams CPU and memory samples of a busy container, and stops on abort', async () => {

@@ -163,6 +163,7 @@ describe('Docker volume backup and restore (real engine, archive API)', function
         const expected = mode === 'stall' ? /^Backing up volume .+ failed: the Docker engine stopped answering \(nothing for 1 s\)\.$/ : /^Backing up volume .+ failed: the Docker engine stopped answering or closed the connection \(.+\)\.$/;
         await assert.rejects(backupVolume(viaProxy, source, file, { idleMs: 1000 }), (err: Error) => {
           assert.match(err.message, expected);
+          console.log(`      ${err.message}`);
           return true;
         });
         assert.ok(!fs.existsSync(file));
