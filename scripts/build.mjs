@@ -47,6 +47,8 @@ export const CHUNKS = {
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
   'query-commands': 'src/editor/queryCommands.ts',
+  // Docker logs, error counts, stats panel, exec terminal, volume backup/restore.
+  'docker-observe': 'src/commands/docker/observe.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 
@@ -117,7 +119,7 @@ await esbuild.build(driverBundles);
 
 // Report panel page: browser code, one file, loaded by nonce under a strict CSP.
 await esbuild.build({
-  entryPoints: { report: 'media/report/main.ts', results: 'media/results/main.ts' },
+  entryPoints: { report: 'media/report/main.ts', results: 'media/results/main.ts', stats: 'media/stats/main.ts' },
   bundle: true,
   outdir: 'dist/webview',
   format: 'iife',
@@ -131,6 +133,7 @@ await esbuild.build({
 mkdirSync('dist/webview', { recursive: true });
 copyFileSync('media/report/report.css', 'dist/webview/report.css');
 copyFileSync('media/results/results.css', 'dist/webview/results.css');
+copyFileSync('media/stats/stats.css', 'dist/webview/stats.css');
 // PostgreSQL's parser (libpg-query) is bundled into the sql-parser chunk and looks for its WebAssembly next to it.
 mkdirSync('dist/chunks', { recursive: true });
 copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/chunks/libpg-query.wasm');

@@ -28,12 +28,14 @@ import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
+import type * as DockerObserveModule from './commands/docker/observe';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
+const dockerObserveModule = lazy(() => require('./commands/docker/observe') as typeof DockerObserveModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
@@ -145,6 +147,21 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
       },
     }),
   );
+
+  // Docker logs, error counts, stats, exec terminal, volume backup/restore: the docker-observe chunk, made at first use.
+  const dockerObserve = lazy(() => {
+    const made = new (dockerObserveModule().DockerObserveCommands)({ flow, profiles, extensionUri: context.extensionUri });
+    context.subscriptions.push(made);
+    return made;
+  });
+  type DockerLogArgs = DockerObserveModule.LogArgs;
+  register('upkeep.docker.logs', (node?: unknown, args?: DockerLogArgs) => dockerObserve().logs.open(node, args));
+  register('upkeep.docker.stopFollowingLogs', (uri?: vscode.Uri) => dockerObserve().logs.stop(uri instanceof vscode.Uri ? uri : undefined));
+  register('upkeep.docker.countErrors', (node?: unknown, args?: DockerLogArgs & { pattern?: string }) => dockerObserve().logs.countErrors(node, args));
+  register('upkeep.docker.stats', (node?: unknown, args?: DockerObserveModule.DockerTargetArgs) => dockerObserve().stats.open(node, args));
+  register('upkeep.docker.exec', (node?: unknown, args?: DockerObserveModule.ExecArgs) => dockerObserve().exec.open(node, args));
+  register('upkeep.docker.backupVolume', (node?: unknown, args?: DockerObserveModule.BackupArgs) => dockerObserve().volumes.backup(node, args));
+  register('upkeep.docker.restoreVolume', (node?: unknown, args?: DockerObserveModule.RestoreArgs) => dockerObserve().volumes.restore(node, args));
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));
