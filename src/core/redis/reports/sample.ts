@@ -73,17 +73,28 @@ export async function statKeys(client: IORedis, keys: readonly Buffer[], memoryS
   return stats;
 }
 
-/** SCANs the selected database until `limit` distinct keys are analysed or the cursor comes back to 0. */
+/** Batches measured at once: their pipelines go out together, so round trips overlap instead of adding up. */
+export const BATCHES_IN_FLIGHT = 10;
+
+/**
+ * SCANs the selected database until `limit` distinct keys are analysed or the
+ * cursor comes back to 0. Keys are measured a window at a time (up to
+ * BATCHES_IN_FLIGHT pipelines of SCAN_COUNT keys sent together), so memory
+ * stays bounded when every key of a large database is analysed.
+ */
 export async function sampleKeyspace(client: IORedis, opts: SampleOptions): Promise<Sample> {
   const seen = new Set<string>();
   const stats: KeyStat[] = [];
   let cursor = '0';
   let scanCalls = 0;
   let pending: Buffer[] = [];
+  let cut = false;
   const flush = async (): Promise<void> => {
     aborted(opts.signal);
-    stats.push(...(await statKeys(client, pending, opts.memorySamples)));
+    const batches: Buffer[][] = [];
+    for (let i = 0; i < pending.length; i += SCAN_COUNT) batches.push(pending.slice(i, i + SCAN_COUNT));
     pending = [];
+    for (const measured of await Promise.all(batches.map((b) => statKeys(client, b, opts.memorySamples)))) stats.push(...measured);
   };
   do {
     aborted(opts.signal);
@@ -94,12 +105,16 @@ export async function sampleKeyspace(client: IORedis, opts: SampleOptions): Prom
       // SCAN may return a key twice (the table grew or shrank between calls).
       const id = key.toString('latin1');
       if (seen.has(id)) continue;
+      if (seen.size >= opts.limit) {
+        cut = true;
+        break;
+      }
       seen.add(id);
-      if (seen.size > opts.limit) break;
       pending.push(key);
-      if (pending.length >= SCAN_COUNT) await flush();
     }
+    if (pending.length >= SCAN_COUNT * BATCHES_IN_FLIGHT) await flush();
   } while (cursor !== '0' && seen.size < opts.limit);
   await flush();
-  return { stats, complete: cursor === '0' && seen.size <= opts.limit, scanCalls };
+  // Every key was seen when the cursor came round and the limit cut nothing off.
+  return { stats, complete: cursor === '0' && !cut, scanCalls };
 }
