@@ -174,7 +174,8 @@ function renderTable(section: Section, box: HTMLElement, report: Report): void {
     const tr = el('tr');
     for (const c of section.columns) {
       const text = formatCell(c, r[c.key]);
-      tr.append(el('td', { cls: `${c.kind === 'text' || c.kind === 'sql' ? '' : 'num'}${text === 'n/a' ? ' muted' : ''}` }, c.kind === 'sql' ? el('code', { text }) : text));
+      // Text cells are cut at the column's width (CSS); the whole text is their tooltip.
+      tr.append(el('td', { cls: `${c.kind === 'text' ? 'text' : c.kind === 'sql' ? '' : 'num'}${text === 'n/a' ? ' muted' : ''}`, title: c.kind === 'text' && text.length > 60 ? text : undefined }, c.kind === 'sql' ? el('code', { text }) : text));
     }
     if (rowAction) {
       const key = typeof r['_key'] === 'string' ? r['_key'] : '';
@@ -188,6 +189,10 @@ function renderTable(section: Section, box: HTMLElement, report: Report): void {
   box.replaceChildren(table, ...(more ? [more] : []));
 }
 
+function shortLabel(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
 function chartView(section: Section): HTMLElement {
   const chart = section.chart;
   const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': chart?.title ?? section.title } });
@@ -198,10 +203,14 @@ function chartView(section: Section): HTMLElement {
   const fg = themeColor('--vscode-foreground', '#cccccc');
   const grid = themeColor('--vscode-editorWidget-border', '#454545');
   const col = (key: string): Column | undefined => section.columns.find((c) => c.key === key);
+  // The value axis reads as the plotted column does ("2 MB", "40.0%"), not as raw numbers.
+  const valueColumn = col(chart.y[0] ?? '');
+  const valueTicks = valueColumn && valueColumn.kind !== 'number' ? { callback: (v: string | number): string => formatCell(valueColumn, typeof v === 'number' ? v : Number(v)) } : {};
   const instance = new Chart(canvas, {
     type: chart.kind,
     data: {
-      labels: rows.map((r) => String(r[chart.x] ?? '')),
+      // Long names (a 10 KB Redis key) would squeeze the plot: labels are cut, the table has them whole.
+      labels: rows.map((r) => shortLabel(String(r[chart.x] ?? ''))),
       datasets: chart.y.map((key, i) => ({
         label: col(key)?.label ?? key,
         data: rows.map((r) => (typeof r[key] === 'number' ? r[key] : 0)),
@@ -219,8 +228,8 @@ function chartView(section: Section): HTMLElement {
         tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)}: ${formatCell(col(chart.y[ctx.datasetIndex] ?? '') ?? { key: '', label: '', kind: 'number' }, ctx.parsed[chart.kind === 'bar' ? 'x' : 'y'])}` } },
       },
       scales: {
-        x: { ticks: { color: fg }, grid: { color: grid } },
-        y: { ticks: { color: fg }, grid: { color: grid } },
+        x: { ticks: { color: fg, ...(chart.kind === 'bar' ? valueTicks : {}) }, grid: { color: grid } },
+        y: { ticks: { color: fg, ...(chart.kind === 'line' ? valueTicks : {}) }, grid: { color: grid } },
       },
     },
   });

@@ -51,7 +51,7 @@ describe('e2e: Redis memory analysis panel', function () {
   async function scrollTo(marker: string | RegExp, title: string): Promise<void> {
     const frame = await webviewFrame(wb.page, marker);
     await frame.locator('.report-section h2').filter({ hasText: title }).first().evaluate((h) => h.scrollIntoView({ block: 'start' }));
-    await frame.evaluate(() => window.scrollBy(0, -70));
+    await frame.evaluate(() => window.scrollBy(0, -(document.querySelector('header')?.getBoundingClientRect().height ?? 0) - 8));
     await wb.page.waitForTimeout(600);
   }
 
@@ -90,9 +90,10 @@ describe('e2e: Redis memory analysis panel', function () {
     await page.waitForTimeout(800);
     await screenshot(page, 'redis-memory-findings-dark');
     await scrollTo(/\(all\)/, 'Memory by type');
-    await screenshot(page, 'redis-memory-dark');
+    await screenshot(page, 'redis-memory-types-dark');
+    // The README's picture: the top keys, the HTML-named one among them, as text.
     await scrollTo(/\(all\)/, 'Top keys by memory');
-    await screenshot(page, 'redis-memory-topkeys-dark');
+    await screenshot(page, 'redis-memory-dark');
   });
 
   it('is readable in the light theme too', async () => {
@@ -119,7 +120,9 @@ describe('e2e: Redis memory analysis panel', function () {
       await page.waitForTimeout(250);
     }
     assert.ok(bright > 600, 'the panel took the light theme');
-    await scrollTo(/\(all\)/, 'Memory by type');
+    await scrollTo(/\(all\)/, 'Top keys by memory');
     await screenshot(page, 'redis-memory-light');
+    await scrollTo(/\(all\)/, 'Memory by time to live');
+    await screenshot(page, 'redis-memory-ttl-light');
   });
 });

@@ -15,7 +15,7 @@ import type { MemorySettings } from './settings';
 export type RedisFinding = Finding<RedisOp>;
 
 /** Longest key text shown in a table, a finding or a title (the rest is elided; fixes keep the whole key). */
-export const KEY_TEXT_MAX = 120;
+export const KEY_TEXT_MAX = 100;
 
 /** A key as people read it: UTF-8 where it is, redis-cli quoting otherwise, elided past KEY_TEXT_MAX characters. */
 export function keyText(key: Buffer): string {
