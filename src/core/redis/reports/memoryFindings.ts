@@ -101,7 +101,7 @@ export function missingTtlFindings(a: MemoryAnalysis, db: number): RedisFinding[
       evidence: { sampled: ns.sampled, withTtl: ns.withTtl, withoutTtl: ns.withoutTtl.length, typicalTtlSeconds: ttl },
       fixes: [
         redisOp({
-          kind: 'expire',
+          kind: 'expire-keys',
           title: `EXPIRE ${keys.length} key${keys.length === 1 ? '' : 's'} of ${name} in ${ttl.toLocaleString('en-US')} s${more}`,
           target: { kind: 'pattern', db, key: ns.prefix },
           commands: keys.map((k) => ['EXPIRE', k.key, String(ttl)]),
