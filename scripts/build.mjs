@@ -44,6 +44,11 @@ export const CHUNKS = {
   // Editor features, made the first time one of their commands runs or their view lists connections.
   'pg-views': 'src/views/postgres/index.ts',
   'pg-commands': 'src/commands/postgres/index.ts',
+  // The report panels of every engine, and each engine's report code.
+  'report-panels': 'src/webviews/reportPanels.ts',
+  'pg-reports': 'src/core/postgres/reports/run.ts',
+  'redis-reports': 'src/core/redis/reports/index.ts',
+  'redis-report-commands': 'src/commands/redis/reportCommands.ts',
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
   'query-commands': 'src/editor/queryCommands.ts',

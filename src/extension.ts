@@ -29,6 +29,8 @@ import type * as PostgresCommandsModule from './commands/postgres/index';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
 import type * as DockerObserveModule from './commands/docker/observe';
+import type * as ReportPanelsModule from './webviews/reportPanels';
+import type * as RedisReportCommandsModule from './commands/redis/reportCommands';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
@@ -36,6 +38,8 @@ const postgresCommandsModule = lazy(() => require('./commands/postgres/index') a
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
 const dockerObserveModule = lazy(() => require('./commands/docker/observe') as typeof DockerObserveModule);
+const reportPanelsModule = lazy(() => require('./webviews/reportPanels') as typeof ReportPanelsModule);
+const redisReportCommandsModule = lazy(() => require('./commands/redis/reportCommands') as typeof RedisReportCommandsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
@@ -112,13 +116,22 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   let prompter: Prompter = dialogs;
   const flow: FlowDeps = { connections, history, log, prompter: () => prompter, refresh: () => refreshNode(trees) };
 
-  const pg = lazy(() => {
-    const made = new (postgresCommandsModule().PostgresCommands)({
-      flow,
-      profiles,
+  // The report panels of every engine: made at the first report command, or when a panel comes back after a reload.
+  const reports = lazy(() => {
+    const made = new (reportPanelsModule().ReportPanels)({
       extensionUri: context.extensionUri,
-      capacityDir: vscode.Uri.joinPath(context.globalStorageUri, 'capacity').fsPath,
+      connections,
+      flow,
+      log,
+      storageDir: context.globalStorageUri.fsPath,
+      profile: (id: string) => profiles.get(id)?.profile,
     });
+    context.subscriptions.push(made);
+    return made;
+  });
+
+  const pg = lazy(() => {
+    const made = new (postgresCommandsModule().PostgresCommands)({ flow, profiles, reports });
     context.subscriptions.push(made);
     return made;
   });
@@ -138,11 +151,19 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     pg().reportCommands.export(node, kind, format, target),
   );
   register('upkeep.pg.showHistory', (node?: unknown) => pg().showHistory(node));
+  const redisReports = lazy(() => new (redisReportCommandsModule().RedisReportCommands)(reports, connections, profiles));
+  type RedisReportKind = RedisReportCommandsModule.RedisReportKind;
+  register('upkeep.redis.report', (node?: unknown, kind?: RedisReportKind) => redisReports().open(node, kind));
+  register('upkeep.redis.report.memory', (node?: unknown) => redisReports().open(node, 'memory'));
+  register('upkeep.redis.report.health', (node?: unknown) => redisReports().open(node, 'health'));
+  register('upkeep.redis.exportReport', (node?: unknown, kind?: RedisReportKind, format?: Parameters<PgReports['export']>[2], target?: vscode.Uri) =>
+    redisReports().export(node, kind, format, target),
+  );
   // Registered at activation so panels come back after a reload; their code loads only then.
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
       deserializeWebviewPanel: (panel: vscode.WebviewPanel, saved: unknown) => {
-        pg().reports.restore(panel, saved);
+        reports().restore(panel, saved);
         return Promise.resolve();
       },
     }),
@@ -195,7 +216,7 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     loadedDrivers: loadedDriverModules,
     history,
     get reports(): ReportPanels {
-      return pg().reports;
+      return reports();
     },
     setPrompter: (p) => {
       prompter = p ?? dialogs;

@@ -6,9 +6,9 @@
  */
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 import type { CellValue, Column, Finding, Report, Section } from '../../src/core/reports/model';
-import type { HostToPage, PageToHost, PanelState } from '../../src/webviews/protocol';
+import type { HostToPage, PageActions, PageToHost, PanelState } from '../../src/webviews/protocol';
 import { formatDuration } from '../../src/core/format';
-import { formatCell } from '../../src/core/reports/cells';
+import { formatCell, serverText } from '../../src/core/reports/cells';
 import { el, icon } from '../shared/dom';
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -30,6 +30,8 @@ const filterBy = new Map<string, string>();
 const exact = new Map<string, string>();
 const fixStatus = new Map<string, { ok: boolean; message: string }>();
 let charts: Chart[] = [];
+/** What the engine offers on this kind of report besides Refresh (from the host, never from saved state). */
+let actions: PageActions = {};
 
 const app = document.getElementById('app') as HTMLElement;
 const post = (m: PageToHost): void => vscode.postMessage(m);
@@ -57,20 +59,23 @@ function themeColor(name: string, fallback: string): string {
 function header(report: Report | undefined): HTMLElement {
   const title = report?.title ?? `${state?.kind ?? ''} report`;
   const meta = report
-    ? `${report.connectionName} · ${report.database} · PostgreSQL ${report.serverVersion} · ${report.generatedAt.replace('T', ' ').slice(0, 19)} · ${formatDuration(report.durationMs)}`
+    ? `${report.connectionName} · ${report.database} · ${serverText(report)} · ${report.generatedAt.replace('T', ' ').slice(0, 19)} · ${formatDuration(report.durationMs)}`
     : state
       ? state.database
       : '';
-  const actions = el('div', { cls: 'actions' });
-  if (computing) actions.append(button('Cancel', () => post({ type: 'cancel' }), { secondary: true, iconName: 'stop-circle' }));
-  else actions.append(button('Refresh', () => post({ type: 'refresh' }), { iconName: 'refresh' }));
-  actions.append(
+  const buttons = el('div', { cls: 'actions' });
+  if (computing) buttons.append(button('Cancel', () => post({ type: 'cancel' }), { secondary: true, iconName: 'stop-circle' }));
+  else {
+    buttons.append(button('Refresh', () => post({ type: 'refresh' }), { iconName: 'refresh' }));
+    if (actions.fullRun) buttons.append(button(actions.fullRun.label, () => post({ type: 'refresh', full: true }), { secondary: true, iconName: 'search' }));
+  }
+  buttons.append(
     button(`Generate fix script${selected.size ? ` (${selected.size})` : ''}`, () => post({ type: 'fixScript', findingIds: [...selected] }), { secondary: true, iconName: 'file-code', disabled: !report || selected.size === 0 }),
   );
   for (const [format, label] of [['html', 'HTML'], ['markdown', 'Markdown'], ['csv', 'CSV'], ['json', 'JSON']] as const) {
-    actions.append(button(label, () => post({ type: 'export', format }), { secondary: true, iconName: 'export', disabled: !report, title: `Export as ${label}` }));
+    buttons.append(button(label, () => post({ type: 'export', format }), { secondary: true, iconName: 'export', disabled: !report, title: `Export as ${label}` }));
   }
-  return el('header', {}, el('div', {}, el('h1', { text: title }), el('div', { cls: 'meta', text: meta })), actions);
+  return el('header', {}, el('div', {}, el('h1', { text: title }), el('div', { cls: 'meta', text: meta })), buttons);
 }
 
 function findingsView(report: Report): HTMLElement {
@@ -79,7 +84,7 @@ function findingsView(report: Report): HTMLElement {
     box.append(el('p', { cls: 'quiet' }, icon('pass'), ' Nothing needs attention.'));
     return box;
   }
-  const withFixes = report.findings.filter((f) => f.fixes.length);
+  const withFixes = report.findings.filter((f) => f.fixes.length || f.manualSteps);
   const all = el('label', { cls: 'select-all' });
   const allBox = el('input', { attrs: { type: 'checkbox' } });
   allBox.checked = withFixes.length > 0 && withFixes.every((f) => selected.has(f.id));
@@ -102,7 +107,7 @@ function findingItem(f: Finding): HTMLElement {
   const sev = f.severity === 'critical' ? 'error' : f.severity === 'warning' ? 'warning' : 'info';
   const check = el('input', { attrs: { type: 'checkbox', 'aria-label': `Include ${f.object} in the fix script` } });
   check.checked = selected.has(f.id);
-  check.disabled = f.fixes.length === 0;
+  check.disabled = f.fixes.length === 0 && !f.manualSteps;
   check.addEventListener('change', () => {
     if (check.checked) selected.add(f.id);
     else selected.delete(f.id);
@@ -144,7 +149,7 @@ function sectionView(report: Report, section: Section): HTMLElement {
 }
 
 function renderTable(section: Section, box: HTMLElement, report: Report): void {
-  const measurable = report.kind === 'bloat';
+  const rowAction = actions.rowAction;
   const sort = sortBy.get(section.id);
   const needle = (filterBy.get(section.id) ?? '').toLowerCase();
   let rows = section.rows.filter((r) => !needle || section.columns.some((c) => formatCell(c, r[c.key]).toLowerCase().includes(needle)));
@@ -163,24 +168,29 @@ function renderTable(section: Section, box: HTMLElement, report: Report): void {
     });
     head.append(th);
   }
-  if (measurable) head.append(el('th', { text: 'Exact' }));
+  if (rowAction) head.append(el('th', { text: rowAction.column }));
   const body = el('tbody');
   for (const r of rows.slice(0, 2000)) {
     const tr = el('tr');
     for (const c of section.columns) {
       const text = formatCell(c, r[c.key]);
-      tr.append(el('td', { cls: `${c.kind === 'text' || c.kind === 'sql' ? '' : 'num'}${text === 'n/a' ? ' muted' : ''}` }, c.kind === 'sql' ? el('code', { text }) : text));
+      // Text cells are cut at the column's width (CSS); the whole text is their tooltip.
+      tr.append(el('td', { cls: `${c.kind === 'text' ? 'text' : c.kind === 'sql' ? '' : 'num'}${text === 'n/a' ? ' muted' : ''}`, title: c.kind === 'text' && text.length > 60 ? text : undefined }, c.kind === 'sql' ? el('code', { text }) : text));
     }
-    if (measurable) {
+    if (rowAction) {
       const key = typeof r['_key'] === 'string' ? r['_key'] : '';
       const done = exact.get(`${section.id}\u0000${key}`);
-      tr.append(el('td', {}, done ?? button('Measure exactly', () => post({ type: 'measureExact', sectionId: section.id, rowKey: key }), { secondary: true, title: 'Reads the whole relation with pgstattuple' })));
+      tr.append(el('td', {}, done ?? button(rowAction.label, () => post({ type: 'measureExact', sectionId: section.id, rowKey: key }), { secondary: true, title: rowAction.title })));
     }
     body.append(tr);
   }
   const table = el('table', {}, el('thead', {}, head), body);
   const more = rows.length > 2000 ? el('p', { cls: 'quiet', text: `Showing 2,000 of ${rows.length.toLocaleString('en-US')} rows: filter to narrow down, or export for all.` }) : undefined;
   box.replaceChildren(table, ...(more ? [more] : []));
+}
+
+function shortLabel(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 function chartView(section: Section): HTMLElement {
@@ -193,10 +203,14 @@ function chartView(section: Section): HTMLElement {
   const fg = themeColor('--vscode-foreground', '#cccccc');
   const grid = themeColor('--vscode-editorWidget-border', '#454545');
   const col = (key: string): Column | undefined => section.columns.find((c) => c.key === key);
+  // The value axis reads as the plotted column does ("2 MB", "40.0%"), not as raw numbers.
+  const valueColumn = col(chart.y[0] ?? '');
+  const valueTicks = valueColumn && valueColumn.kind !== 'number' ? { callback: (v: string | number): string => formatCell(valueColumn, typeof v === 'number' ? v : Number(v)) } : {};
   const instance = new Chart(canvas, {
     type: chart.kind,
     data: {
-      labels: rows.map((r) => String(r[chart.x] ?? '')),
+      // Long names (a 10 KB Redis key) would squeeze the plot: labels are cut, the table has them whole.
+      labels: rows.map((r) => shortLabel(String(r[chart.x] ?? ''))),
       datasets: chart.y.map((key, i) => ({
         label: col(key)?.label ?? key,
         data: rows.map((r) => (typeof r[key] === 'number' ? r[key] : 0)),
@@ -214,8 +228,8 @@ function chartView(section: Section): HTMLElement {
         tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)}: ${formatCell(col(chart.y[ctx.datasetIndex] ?? '') ?? { key: '', label: '', kind: 'number' }, ctx.parsed[chart.kind === 'bar' ? 'x' : 'y'])}` } },
       },
       scales: {
-        x: { ticks: { color: fg }, grid: { color: grid } },
-        y: { ticks: { color: fg }, grid: { color: grid } },
+        x: { ticks: { color: fg, ...(chart.kind === 'bar' ? valueTicks : {}) }, grid: { color: grid } },
+        y: { ticks: { color: fg, ...(chart.kind === 'line' ? valueTicks : {}) }, grid: { color: grid } },
       },
     },
   });
@@ -244,6 +258,7 @@ window.addEventListener('message', (event: MessageEvent<HostToPage>) => {
   switch (m.type) {
     case 'init':
       state = { ...m.state, report: m.state.report ?? state?.report };
+      actions = m.actions;
       break;
     case 'computing':
       computing = m.message;

@@ -13,6 +13,7 @@ import type { Logger } from './log';
 import type { StatementRisk } from './query/risk';
 import type { QueryStream, RunOptions } from './query/types';
 import type { ConnectionProfile, TlsMode } from './connections/profile';
+import type { CellValue, Report } from './reports/model';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
 export const ENGINE_IDS = ['postgres', 'neo4j', 'redis', 'docker'] as const;
@@ -141,6 +142,69 @@ export interface EngineHooks {
   executor?(session: EngineSession, settings: ExecutorSettings): Promise<OperationExecutor>;
   /** Statements from files (CodeLens, Run, Explain) in this engine's language. */
   statements?: StatementSupport;
+  /** The report panels this engine offers (the panel host, its restore, Run, fix scripts and exports are shared). */
+  reports?: EngineReports;
+}
+
+/** One report an engine offers. */
+export interface ReportKindInfo {
+  /** Stable id, kept in a panel's saved state: 'bloat', 'memory'… */
+  id: string;
+  /** Short, for tabs, menus and pickers: "Memory". */
+  title: string;
+  /** The report's own title: "Memory analysis". */
+  longTitle: string;
+  /**
+   * A heavier run offered on demand beside Refresh (Redis: analyse every key
+   * instead of a sample); the host asks with `warning` first and passes
+   * `{ full: true }` as the run's options.
+   */
+  fullRun?: { label: string; warning: string };
+}
+
+/** Settings as the editor has them, by full key ('upkeep.reports.bloatPercent'); core never reads vscode itself. */
+export interface SettingsReader {
+  get<T>(key: string, fallback: T): T;
+}
+
+/** What a report is computed from: the editor's session for the profile, and its limits. */
+export interface ReportRequest {
+  /** The editor's session for the profile (engine modules open their own connection from it when they need one). */
+  session: EngineSession;
+  profile: ConnectionProfile;
+  /** The report's database as the engine names it ("app", "db0"). */
+  database: string;
+  /** Aborting stops the report's work on the server (its queries cancelled, its connection closed). */
+  signal: AbortSignal;
+  settings: SettingsReader;
+  /** A folder of the extension's own where a report may keep history (PostgreSQL's capacity snapshots). */
+  storageDir: string;
+  log?: Logger;
+  /** Options of this run: `{ full: true }` for a kind's `fullRun`. */
+  options?: Readonly<Record<string, unknown>>;
+}
+
+/** An action on one row of a report's table (PostgreSQL: measure a relation's bloat exactly). */
+export interface ReportRowAction {
+  /** The column's header: "Exact". */
+  column: string;
+  /** The button: "Measure exactly". */
+  label: string;
+  /** Its tooltip. */
+  title: string;
+  /** The modal question before it runs, or undefined when the row has nothing to act on. */
+  confirm(sectionId: string, row: Readonly<Record<string, CellValue>>): { message: string; detail: string; button: string } | undefined;
+  /** Runs it and returns the text shown in the row. */
+  run(req: ReportRequest, sectionId: string, row: Readonly<Record<string, CellValue>>): Promise<string>;
+}
+
+/** An engine's reports: what it offers, and how each is computed. Code loads at first use. */
+export interface EngineReports {
+  kinds: readonly ReportKindInfo[];
+  /** Computes one report; rejects when `req.signal` aborts. */
+  build(kind: string, req: ReportRequest): Promise<Report>;
+  /** The row action of a report kind, if it has one (loaded with the report code). */
+  rowAction?(kind: string): Promise<ReportRowAction | undefined>;
 }
 
 /** What the editor passes when it opens a session: its catalog limits and its log. */

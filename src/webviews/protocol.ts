@@ -1,15 +1,24 @@
 /**
  * The messages between a report panel and its host. Both sides import this
  * file, so a message's shape is checked on both ends. Nothing here imports
- * 'vscode' or the DOM.
+ * 'vscode' or the DOM, and nothing names an engine: the page draws any
+ * engine's report (it imports only this file's types).
  */
 import type { Report } from '../core/reports/model';
-import { REPORT_KINDS, type ReportKind } from '../core/postgres/reports/model';
+import { ENGINE_MODULES } from '../core/engines';
 
 /** The report panels' webview type: the serializer is registered for it at activation. */
 export const REPORT_VIEW_TYPE = 'upkeep.report';
 
 export type ExportFormat = 'html' | 'markdown' | 'csv' | 'json';
+
+/** Each export format's file extension and name, for pickers and save dialogs. */
+export const EXPORT_FORMATS: Record<ExportFormat, { ext: string; label: string }> = {
+  html: { ext: 'html', label: 'HTML' },
+  markdown: { ext: 'md', label: 'Markdown' },
+  csv: { ext: 'csv', label: 'CSV' },
+  json: { ext: 'json', label: 'JSON' },
+};
 
 /**
  * What the panel keeps across reloads (webview state). The page writes it, so
@@ -18,26 +27,41 @@ export type ExportFormat = 'html' | 'markdown' | 'csv' | 'json';
  * are computed again on the host.
  */
 export interface PanelState {
-  kind: ReportKind;
+  /** The engine's report kind ('bloat', 'memory'…). */
+  kind: string;
   connectionId: string;
   database: string;
   report?: Report;
 }
 
-/** The report's identity from a restored page state, or undefined when it is not one; nothing else is kept. */
-export function panelIdentity(saved: unknown): Pick<PanelState, 'kind' | 'connectionId' | 'database'> | undefined {
+export type PanelIdentity = Pick<PanelState, 'kind' | 'connectionId' | 'database'>;
+
+/**
+ * The report's identity from a restored page state, or undefined when it is
+ * not one; nothing else is kept. (The host then checks that the connection's
+ * engine offers that kind.)
+ */
+export function panelIdentity(saved: unknown): PanelIdentity | undefined {
   if (typeof saved !== 'object' || saved === null) return undefined;
   const s = saved as Record<string, unknown>;
   const kind = s['kind'];
   const connectionId = s['connectionId'];
   const database = s['database'];
-  if (typeof kind !== 'string' || !(REPORT_KINDS as readonly string[]).includes(kind)) return undefined;
+  if (typeof kind !== 'string' || !ENGINE_MODULES.some((m) => m.reports?.kinds.some((k) => k.id === kind))) return undefined;
   if (typeof connectionId !== 'string' || !connectionId || typeof database !== 'string' || !database) return undefined;
-  return { kind: kind as ReportKind, connectionId, database };
+  return { kind, connectionId, database };
+}
+
+/** What the page offers besides Refresh, from the engine's description of the report kind. */
+export interface PageActions {
+  /** A button per table row (PostgreSQL's bloat: "Measure exactly"). */
+  rowAction?: { column: string; label: string; title: string };
+  /** A heavier run on demand (Redis: "Analyse all keys"). */
+  fullRun?: { label: string };
 }
 
 export type HostToPage =
-  | { type: 'init'; state: PanelState }
+  | { type: 'init'; state: PanelState; actions: PageActions }
   | { type: 'computing'; message: string }
   | { type: 'report'; report: Report }
   | { type: 'failed'; message: string }
@@ -47,7 +71,7 @@ export type HostToPage =
 
 export type PageToHost =
   | { type: 'ready' }
-  | { type: 'refresh' }
+  | { type: 'refresh'; full?: boolean }
   | { type: 'cancel' }
   | { type: 'runFix'; findingId: string; fixIndex: number }
   | { type: 'fixScript'; findingIds: string[] }
@@ -63,6 +87,8 @@ export function parsePageMessage(raw: unknown): PageToHost | undefined {
   if (typeof m['type'] !== 'string' || !PAGE_TYPES.has(m['type'])) return undefined;
   const str = (k: string): boolean => typeof m[k] === 'string';
   switch (m['type']) {
+    case 'refresh':
+      return m['full'] === undefined || typeof m['full'] === 'boolean' ? (m as unknown as PageToHost) : undefined;
     case 'runFix':
       return str('findingId') && typeof m['fixIndex'] === 'number' ? (m as unknown as PageToHost) : undefined;
     case 'fixScript':

@@ -1,48 +1,69 @@
 /**
- * One report panel: computes its report in core on a connection of its own
- * (so Cancel stops exactly its queries on the server), sends it to the page,
- * and answers the page's requests — run a fix through the maintenance flow,
- * write a fix script, export, measure a relation exactly.
+ * One report panel, for any engine: it asks the connection's engine module to
+ * compute the report (`reports.build`, which works on a connection of its own
+ * so Cancel stops exactly its work on the server), sends it to the page, and
+ * answers the page's requests — run a fix through the operation flow, write a
+ * fix script in the fixes' language, export, run the kind's row action.
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { describeConnectionError } from '../core/connections/errors';
 import { errorDetail, redact } from '../core/connections/redact';
+import type { EngineReports, ReportKindInfo, ReportRequest, SettingsReader } from '../core/engine';
+import { engineModule } from '../core/engines';
 import type { Report } from '../core/reports/model';
-import type { ReportKind, ReportThresholds } from '../core/postgres/reports/model';
-import { buildReport, fixScript, measureExactBloat, renderCsv, renderHtml, renderJson, renderMarkdown, type CapacityStore } from '../core/postgres/reports/index';
+import { fixScript, fixScriptLanguage, renderCsv, renderHtml, renderJson, renderMarkdown } from '../core/reports/render';
 import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
 import { runOperationFlow, type FlowDeps } from '../app/operationFlow';
 import { panelHtml } from './panelHtml';
-import { parsePageMessage, REPORT_VIEW_TYPE, type ExportFormat, type HostToPage, type PageToHost, type PanelState } from './protocol';
+import { EXPORT_FORMATS, parsePageMessage, REPORT_VIEW_TYPE, type ExportFormat, type HostToPage, type PageActions, type PageToHost, type PanelIdentity } from './protocol';
 
 export { REPORT_VIEW_TYPE };
-
-/** Short names for tabs, menus and the picker (a report's own title is longer: see core/reports). */
-export const PANEL_TITLES: Record<ReportKind, string> = {
-  bloat: 'Bloat',
-  indexes: 'Index usage',
-  health: 'Health',
-  capacity: 'Capacity',
-};
 
 export interface ReportDeps {
   extensionUri: vscode.Uri;
   connections: ConnectionService;
   flow: FlowDeps;
   log: Logger;
-  capacity: CapacityStore;
-  thresholds(): ReportThresholds;
+  /** The extension's storage folder for reports (PostgreSQL keeps capacity snapshots under it). */
+  storageDir: string;
   profile(id: string): ConnectionProfile | undefined;
 }
 
-let runCounter = 0;
+/** Settings as the engines' report code reads them. */
+export const editorSettings: SettingsReader = {
+  get: <T>(key: string, fallback: T): T => vscode.workspace.getConfiguration().get<T>(key, fallback),
+};
+
+/** The engine's reports and the kind's description, or undefined when the engine does not offer it. */
+export function reportKind(profile: ConnectionProfile, kind: string): { reports: EngineReports; info: ReportKindInfo } | undefined {
+  const reports = engineModule(profile.engine).reports;
+  const info = reports?.kinds.find((k) => k.id === kind);
+  return reports && info ? { reports, info } : undefined;
+}
+
+/** "Memory — db0": a panel's tab title. */
+export function panelTitle(profile: ConnectionProfile | undefined, kind: string, database: string): string {
+  return `${(profile && reportKind(profile, kind)?.info.title) ?? kind} — ${database}`;
+}
+
+/**
+ * Computes one report with the engine's hook: the host's part (for panels
+ * and for exports without one). Rejects when the signal aborts.
+ */
+export async function computeReport(deps: Pick<ReportDeps, 'connections' | 'log' | 'storageDir'>, profile: ConnectionProfile, kind: string, database: string, signal: AbortSignal, options?: Record<string, unknown>): Promise<Report> {
+  const found = reportKind(profile, kind);
+  if (!found) throw new Error(`${engineModule(profile.engine).label} has no "${kind}" report.`);
+  const session = await deps.connections.session(profile);
+  const req: ReportRequest = { session, profile, database, signal, settings: editorSettings, storageDir: deps.storageDir, log: deps.log, options };
+  return found.reports.build(kind, req);
+}
 
 export class ReportPanel implements vscode.Disposable {
   private report: Report | undefined;
-  private running: { abort: AbortController; cancel: () => Promise<void> } | undefined;
+  private running: AbortController | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** Resolves each time a report (or a failure) reaches the page; for tests and commands. */
   private readonly settled = new vscode.EventEmitter<Report | undefined>();
@@ -51,13 +72,13 @@ export class ReportPanel implements vscode.Disposable {
   constructor(
     readonly panel: vscode.WebviewPanel,
     /** The report's identity only: its data is computed here, never taken from a page's state. */
-    readonly state: Pick<PanelState, 'kind' | 'connectionId' | 'database'>,
+    readonly state: PanelIdentity,
     private readonly deps: ReportDeps,
     private readonly onDispose: (p: ReportPanel) => void,
   ) {
     const dist = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
-    panel.title = `${PANEL_TITLES[state.kind]} — ${state.database}`;
+    panel.title = panelTitle(deps.profile(state.connectionId), state.kind, state.database);
     const uri = (f: string): string => panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
     panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, scriptUri: uri('report.js'), styleUri: uri('report.css'), codiconUri: uri('codicon.css'), title: panel.title });
     this.disposables.push(
@@ -84,18 +105,34 @@ export class ReportPanel implements vscode.Disposable {
     return p;
   }
 
+  private kind(): { reports: EngineReports; info: ReportKindInfo } {
+    const profile = this.profile();
+    const found = reportKind(profile, this.state.kind);
+    if (!found) throw new Error(`${engineModule(profile.engine).label} has no "${this.state.kind}" report.`);
+    return found;
+  }
+
+  private async actions(): Promise<PageActions> {
+    const found = this.kind();
+    const row = await found.reports.rowAction?.(this.state.kind);
+    return {
+      ...(row ? { rowAction: { column: row.column, label: row.label, title: row.title } } : {}),
+      ...(found.info.fullRun ? { fullRun: { label: found.info.fullRun.label } } : {}),
+    };
+  }
+
   /** Handles one message from the page (also called by tests, which cannot click in a webview). */
   async handle(msg: PageToHost): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        this.post({ type: 'init', state: { ...this.state, report: this.report } });
+        this.post({ type: 'init', state: { ...this.state, report: this.report }, actions: await this.actions() });
         if (!this.report) await this.compute();
         return;
       case 'refresh':
-        await this.compute();
+        await (msg.full ? this.computeFull() : this.compute());
         return;
       case 'cancel':
-        await this.running?.cancel();
+        this.running?.abort();
         return;
       case 'runFix':
         return this.runFix(msg.findingId, msg.fixIndex);
@@ -106,26 +143,30 @@ export class ReportPanel implements vscode.Disposable {
         await this.exportTo(msg.format);
         return;
       case 'measureExact':
-        return this.measureExact(msg.sectionId, msg.rowKey);
+        return this.rowAction(msg.sectionId, msg.rowKey);
     }
   }
 
-  async compute(): Promise<Report | undefined> {
-    await this.running?.cancel();
+  /** The kind's heavier run (Redis: every key), after the kind's own warning. */
+  async computeFull(confirm = true): Promise<Report | undefined> {
+    const full = this.kind().info.fullRun;
+    if (!full) return this.compute();
+    if (confirm) {
+      const ok = await vscode.window.showWarningMessage(`${full.label}?`, { modal: true, detail: full.warning }, full.label);
+      if (ok !== full.label) return undefined;
+    }
+    return this.compute({ full: true });
+  }
+
+  async compute(options?: Record<string, unknown>): Promise<Report | undefined> {
+    this.running?.abort();
     const profile = this.profile();
     const { kind, database } = this.state;
-    const appName = `Upkeep report ${process.pid}-${++runCounter}`;
-    const session = await this.deps.connections.postgresSession(profile, appName, { lockTimeoutMs: 3_000, statementTimeoutMs: 120_000 });
-    const tree = await this.deps.connections.postgres(profile);
     const abort = new AbortController();
-    const cancel = async (): Promise<void> => {
-      abort.abort();
-      await session.cancelRunning(database, tree).catch(() => 0);
-    };
-    this.running = { abort, cancel };
-    this.post({ type: 'computing', message: `Computing the ${PANEL_TITLES[kind].toLowerCase()} report for ${database}…` });
+    this.running = abort;
+    this.post({ type: 'computing', message: `Computing the ${this.kind().info.title.toLowerCase()} report for ${database}…` });
     try {
-      const report = await buildReport(kind, session, database, profile.name, { signal: abort.signal, thresholds: this.deps.thresholds(), capacity: this.deps.capacity, connectionId: profile.id });
+      const report = await computeReport(this.deps, profile, kind, database, abort.signal, options);
       if (abort.signal.aborted) throw new Error('cancelled');
       this.report = report;
       this.post({ type: 'report', report });
@@ -133,15 +174,17 @@ export class ReportPanel implements vscode.Disposable {
       return report;
     } catch (err) {
       if (abort.signal.aborted) {
-        this.post({ type: 'cancelled' });
-        this.settled.fire(undefined);
+        // A newer run replaced this one: it will settle; only a cancel by the user says so.
+        if (this.running === abort || !this.running) {
+          this.post({ type: 'cancelled' });
+          this.settled.fire(undefined);
+        }
         return undefined;
       }
       this.fail(err);
       return undefined;
     } finally {
-      if (this.running?.abort === abort) this.running = undefined;
-      await session.dispose();
+      if (this.running === abort) this.running = undefined;
     }
   }
 
@@ -172,9 +215,9 @@ export class ReportPanel implements vscode.Disposable {
   async openFixScript(findingIds: string[]): Promise<vscode.TextDocument | undefined> {
     const report = this.report;
     if (!report) return undefined;
-    const findings = report.findings.filter((f) => findingIds.includes(f.id) && f.fixes.length);
+    const findings = report.findings.filter((f) => findingIds.includes(f.id) && (f.fixes.length || f.manualSteps));
     if (!findings.length) return undefined;
-    const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: fixScript(findings, report.connectionName, report.database) });
+    const doc = await vscode.workspace.openTextDocument({ language: fixScriptLanguage(findings), content: fixScript(findings, report.connectionName, report.database) });
     await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
     return doc;
   }
@@ -184,25 +227,24 @@ export class ReportPanel implements vscode.Disposable {
     await exportReport(this.report, format);
   }
 
-  private async measureExact(sectionId: string, rowKey: string): Promise<void> {
+  private async rowAction(sectionId: string, rowKey: string): Promise<void> {
+    const action = await this.kind().reports.rowAction?.(this.state.kind);
     const section = this.report?.sections.find((s) => s.id === sectionId);
     const row = section?.rows.find((r) => r['_key'] === rowKey);
-    if (!section || !row || typeof row['schema'] !== 'string' || typeof row['name'] !== 'string') return;
-    const kind = /index/i.test(sectionId) ? 'index' : 'table';
-    const ok = await vscode.window.showWarningMessage(
-      `Measure ${row['schema']}.${row['name']} exactly?`,
-      { modal: true, detail: 'pgstattuple reads the whole relation (pgstattuple_approx skips all-visible pages of a table). On a large relation this is heavy I/O.' },
-      'Measure',
-    );
-    if (ok !== 'Measure') return;
-    const conn = await this.deps.connections.postgres(this.profile());
-    const result = await measureExactBloat(conn, this.state.database, { kind, schema: row['schema'], name: row['name'] });
-    const text = result.available ? `${result.wastedPercent.toFixed(1)}% wasted` : result.reason;
+    if (!action || !section || !row) return;
+    const question = action.confirm(sectionId, row);
+    if (!question) return;
+    const ok = await vscode.window.showWarningMessage(question.message, { modal: true, detail: question.detail }, question.button);
+    if (ok !== question.button) return;
+    const profile = this.profile();
+    const session = await this.deps.connections.session(profile);
+    const req: ReportRequest = { session, profile, database: this.state.database, signal: new AbortController().signal, settings: editorSettings, storageDir: this.deps.storageDir, log: this.deps.log };
+    const text = await action.run(req, sectionId, row);
     this.post({ type: 'exact', sectionId, rowKey, text });
   }
 
   dispose(): void {
-    void this.running?.cancel();
+    this.running?.abort();
     for (const d of this.disposables) d.dispose();
     this.settled.dispose();
     this.onDispose(this);
@@ -210,10 +252,10 @@ export class ReportPanel implements vscode.Disposable {
 }
 
 export const EXPORTS: Record<ExportFormat, { ext: string; label: string; render: (r: Report) => string }> = {
-  html: { ext: 'html', label: 'HTML', render: renderHtml },
-  markdown: { ext: 'md', label: 'Markdown', render: renderMarkdown },
-  csv: { ext: 'csv', label: 'CSV', render: renderCsv },
-  json: { ext: 'json', label: 'JSON', render: renderJson },
+  html: { ...EXPORT_FORMATS.html, render: renderHtml },
+  markdown: { ...EXPORT_FORMATS.markdown, render: renderMarkdown },
+  csv: { ...EXPORT_FORMATS.csv, render: renderCsv },
+  json: { ...EXPORT_FORMATS.json, render: renderJson },
 };
 
 /** Asks where to save (unless given) and writes the report in one format. */

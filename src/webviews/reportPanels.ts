@@ -1,8 +1,11 @@
-/** Opens, reuses and restores report panels (one per report kind, connection and database). */
+/**
+ * Opens, reuses and restores report panels (one per report kind, connection
+ * and database), for every engine, and exports reports without a panel.
+ */
 import * as vscode from 'vscode';
-import type { ReportKind } from '../core/postgres/reports/model';
-import { panelIdentity, type PanelState } from './protocol';
-import { PANEL_TITLES, REPORT_VIEW_TYPE, ReportPanel, type ReportDeps } from './reportPanel';
+import type { Report } from '../core/reports/model';
+import { panelIdentity, type ExportFormat, type PanelIdentity } from './protocol';
+import { computeReport, exportReport, panelTitle, REPORT_VIEW_TYPE, ReportPanel, reportKind, type ReportDeps } from './reportPanel';
 
 export class ReportPanels implements vscode.Disposable {
   private readonly open = new Map<string, ReportPanel>();
@@ -13,11 +16,12 @@ export class ReportPanels implements vscode.Disposable {
    * registered at activation calls this; there is no retainContextWhenHidden).
    * The page wrote that state, so only the report's identity is taken from it:
    * the report is computed again on the host, and Run, fix scripts and
-   * exports act on that, never on SQL that came back from the page.
+   * exports act on that, never on statements that came back from the page.
    */
   restore(panel: vscode.WebviewPanel, saved: unknown): ReportPanel | undefined {
     const identity = panelIdentity(saved);
-    if (!identity || !this.deps.profile(identity.connectionId)) {
+    const profile = identity && this.deps.profile(identity.connectionId);
+    if (!identity || !profile || !reportKind(profile, identity.kind)) {
       panel.dispose();
       return undefined;
     }
@@ -26,7 +30,7 @@ export class ReportPanels implements vscode.Disposable {
     return restored;
   }
 
-  private key(s: Pick<PanelState, 'kind' | 'connectionId' | 'database'>): string {
+  private key(s: PanelIdentity): string {
     return `${s.kind}\u0000${s.connectionId}\u0000${s.database}`;
   }
 
@@ -38,19 +42,41 @@ export class ReportPanels implements vscode.Disposable {
     if (this.open.get(this.key(p.state)) === p) this.open.delete(this.key(p.state));
   }
 
-  show(kind: ReportKind, connectionId: string, database: string): ReportPanel {
+  show(kind: string, connectionId: string, database: string): ReportPanel {
     const existing = this.open.get(this.key({ kind, connectionId, database }));
     if (existing) {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `${PANEL_TITLES[kind]} — ${database}`, vscode.ViewColumn.Active, {
+    const profile = this.deps.profile(connectionId);
+    if (!profile) throw new Error('That connection no longer exists.');
+    if (!reportKind(profile, kind)) throw new Error(`This connection has no "${kind}" report.`);
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, panelTitle(profile, kind, database), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview')],
     });
     const p = new ReportPanel(panel, { kind, connectionId, database }, this.deps, (x) => this.untrack(x));
     this.track(p);
     return p;
+  }
+
+  /** Computes a report without a panel (progress with cancel) and saves it: for the palette, and for scripts. */
+  async export(kind: string, connectionId: string, database: string, format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const profile = this.deps.profile(connectionId);
+    if (!profile) throw new Error('That connection no longer exists.');
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${panelTitle(profile, kind, database).replace(' — ', ' report — ')}`, cancellable: true },
+      async (_progress, token): Promise<Report> => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          return await computeReport(this.deps, profile, kind, database, abort.signal);
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    return exportReport(report, format, target);
   }
 
   /** Open panels, for tests. */

@@ -1,6 +1,6 @@
 /**
- * PostgreSQL's commands in one place: maintenance, reports (their panels are
- * made here, at first use), history. The extension requires this module the
+ * PostgreSQL's commands in one place: maintenance, reports (on the shared
+ * report panels), history. The extension requires this module the
  * first time one of the `upkeep.pg.*` commands runs or a report panel comes
  * back after a reload, so activation never evaluates it.
  */
@@ -9,9 +9,7 @@ import type { FlowDeps } from '../../app/operationFlow';
 import type { ProfileStore } from '../../connections/profileStore';
 import { formatBytes } from '../../core/format';
 import { historyToMarkdown, type HistoryEntry } from '../../core/history/historyStore';
-import { CapacityStore } from '../../core/postgres/reports/capacityStore';
-import { ReportPanels } from '../../webviews/reportPanels';
-import { reportThresholds } from '../../webviews/reportSettings';
+import type { ReportPanels } from '../../webviews/reportPanels';
 import { PgMaintenanceCommands } from './maintenanceCommands';
 import { resolveTarget } from './pgTarget';
 import { ReportCommands } from './reportCommands';
@@ -21,29 +19,17 @@ export { REPORT_KINDS } from './reportCommands';
 export interface PostgresCommandDeps {
   flow: FlowDeps;
   profiles: ProfileStore;
-  extensionUri: vscode.Uri;
-  /** Where the capacity report keeps its snapshots. */
-  capacityDir: string;
+  /** The shared report panels (made by the extension at first use, for every engine). */
+  reports: () => ReportPanels;
 }
 
 export class PostgresCommands implements vscode.Disposable {
   readonly maintenance: PgMaintenanceCommands;
-  readonly reports: ReportPanels;
   readonly reportCommands: ReportCommands;
 
   constructor(private readonly deps: PostgresCommandDeps) {
     this.maintenance = new PgMaintenanceCommands(deps.flow, deps.profiles);
-    const reportDeps = {
-      extensionUri: deps.extensionUri,
-      connections: deps.flow.connections,
-      flow: deps.flow,
-      log: deps.flow.log,
-      capacity: new CapacityStore(deps.capacityDir),
-      thresholds: reportThresholds,
-      profile: (id: string) => deps.profiles.get(id)?.profile,
-    };
-    this.reports = new ReportPanels(reportDeps);
-    this.reportCommands = new ReportCommands(this.reports, reportDeps, deps.profiles);
+    this.reportCommands = new ReportCommands(deps.reports, deps.flow.connections, deps.profiles);
   }
 
   /** The connection's maintenance history as a Markdown page. */
@@ -56,6 +42,6 @@ export class PostgresCommands implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.reports.dispose();
+    // The report panels are the extension's, not these commands'.
   }
 }

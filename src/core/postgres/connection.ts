@@ -68,6 +68,14 @@ export class PostgresConnection {
     private readonly applicationName: string = APPLICATION_NAME,
   ) {}
 
+  /**
+   * Another connection to the same server as the same user, with sessions of
+   * its own (a report's, cancellable by its application_name). The caller disposes it.
+   */
+  sibling(applicationName: string, limits: CatalogLimits): PostgresConnection {
+    return new PostgresConnection(this.profile, this.password, limits, this.log, applicationName);
+  }
+
   get defaultDatabase(): string {
     return this.profile.database ?? 'postgres';
   }

@@ -5,6 +5,7 @@ import { pgSslModeToTls } from '../connections/urlText';
 import type { PostgresConnection } from './connection';
 import { DEFAULT_PORT } from './port';
 import { postgresStatements } from './statements';
+import { postgresReports } from './reports/hook';
 
 /** Who gave up on a lock, and the setting that limits its wait. */
 const LOCK_TIMEOUT: Record<ErrorDuring, string> = {
@@ -85,6 +86,7 @@ export const postgresEngine: EngineModule = {
     return new PostgresConnection(profile, password, options?.catalog, options?.log);
   },
   statements: postgresStatements,
+  reports: postgresReports,
   async executor(session, settings) {
     const { postgresExecutor } = await import('./executor');
     return postgresExecutor(session as PostgresConnection, settings);

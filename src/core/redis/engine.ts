@@ -2,6 +2,7 @@
 import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
 import { ConnectionUrlError } from '../connections/urlText';
 import { DEFAULT_PORT } from './port';
+import { redisReports } from './reports/hook';
 
 function describeError({ message }: ErrorFacts): WordedProblem | undefined {
   const m = message.toLowerCase();
@@ -48,6 +49,8 @@ export const redisEngine: EngineModule = {
     }
   },
   describeError,
+
+  reports: redisReports,
 
   async openSession(profile, password) {
     const { openRedis, RedisSession } = await import('./connection');

@@ -1,6 +1,6 @@
 /** One cell as people read it, the same in every renderer (and in the panels). */
 import { formatBytes, formatDuration } from '../format';
-import type { CellValue, Column } from './model';
+import type { CellValue, Column, Report } from './model';
 
 export const NOT_AVAILABLE = 'n/a';
 
@@ -40,4 +40,9 @@ export function formatCell(column: Column, value: CellValue | undefined): string
     case 'text':
       return String(value);
   }
+}
+
+/** "PostgreSQL 16.2", "Redis 7.2.4": the server's product (when the report names it) and version. */
+export function serverText(report: Pick<Report, 'server' | 'serverVersion'>): string {
+  return report.server ? `${report.server} ${report.serverVersion}` : report.serverVersion;
 }

@@ -21,6 +21,26 @@ export function statementText(op: Operation): string {
   return op.language === 'sql' || op.language === 'cypher' ? `${text};` : text;
 }
 
+/** The editor language a fix script opens in: its comments and strings highlighted as the language's own. */
+const EDITOR_LANGUAGE: Record<OperationLanguage, string> = {
+  sql: 'sql',
+  cypher: 'cypher',
+  // redis-cli lines read like shell: # comments, double-quoted arguments with backslash escapes.
+  redis: 'shellscript',
+  shell: 'shellscript',
+  http: 'plaintext',
+};
+
+/** The editor language of the findings' fix script (the language of their first fix). */
+export function fixScriptLanguage(findings: Finding[]): string {
+  return EDITOR_LANGUAGE[scriptLanguage(findings)];
+}
+
+/** The language of the findings' statements: of their first fix, or of their manual steps. */
+function scriptLanguage(findings: Finding[]): OperationLanguage {
+  return findings.flatMap((f) => f.fixes)[0]?.language ?? findings.find((f) => f.manualSteps)?.manualSteps?.language ?? 'sql';
+}
+
 /** What each language's script says before its statements. */
 const PREAMBLE: Record<OperationLanguage, string[]> = {
   sql: [
@@ -40,7 +60,7 @@ function impactText(op: Operation): string {
 }
 
 export function fixScript(findings: Finding[], connectionName: string, database: string, now: Date = new Date()): string {
-  const language = findings.flatMap((f) => f.fixes)[0]?.language ?? 'sql';
+  const language = scriptLanguage(findings);
   const c = COMMENT_PREFIX[language];
   const commentedOut = (text: string): string =>
     // Every line of it, even one inside a quoted name: no line escapes the comment.
@@ -54,10 +74,16 @@ export function fixScript(findings: Finding[], connectionName: string, database:
     '',
   ];
   const written = new Set<string>();
-  const withFixes = findings.filter((f) => f.fixes.length > 0);
+  const withFixes = findings.filter((f) => f.fixes.length > 0 || (f.manualSteps?.commands.length ?? 0) > 0);
   for (const f of withFixes) {
     const [first, ...alternatives] = f.fixes;
-    if (!first) continue;
+    if (!first) {
+      lines.push(`${c} ${f.severity}: ${commentText(f.object)}: ${commentText(f.message)}`);
+      lines.push(`${c} To adapt and run by hand (a judgement call, not run by Upkeep):`);
+      for (const step of f.manualSteps?.commands ?? []) lines.push(commentedOut(step));
+      lines.push('');
+      continue;
+    }
     lines.push(`${c} ${f.severity}: ${commentText(f.object)}: ${commentText(f.message)}`);
     lines.push(`${c} ${commentText(first.title)} (${impactText(first)})`);
     const stmt = statementText(first);

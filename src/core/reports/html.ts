@@ -4,7 +4,7 @@
  * from the server is escaped, so a table named <img src=x onerror=alert(1)>
  * reads as exactly that.
  */
-import { formatCell } from './cells';
+import { formatCell, serverText } from './cells';
 import type { CellValue, Chart, Column, Finding, Report, Section } from './model';
 
 export function escapeHtml(s: string): string {
@@ -138,7 +138,7 @@ export function renderHtml(report: Report): string {
 </head>
 <body>
 <header><h1>${e(title)}</h1>
-<p class="meta">Connection ${e(report.connectionName)} · database ${e(report.database)} · PostgreSQL ${e(report.serverVersion)} · generated ${e(report.generatedAt)} in ${e(String(report.durationMs))} ms</p></header>
+<p class="meta">Connection ${e(report.connectionName)} · database ${e(report.database)} · ${e(serverText(report))} · generated ${e(report.generatedAt)} in ${e(String(report.durationMs))} ms</p></header>
 <section id="findings"><h2>Findings (${report.findings.length})</h2>
 ${report.findings.length ? `<ul class="findings">\n${report.findings.map(findingItem).join('\n')}\n</ul>` : '<p class="empty">Nothing needs attention.</p>'}
 </section>

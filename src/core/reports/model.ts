@@ -4,7 +4,7 @@
  * render.ts. Every finding carries its fixes as Operations, so "Run" goes
  * through the same preview/confirm/progress path as the tree.
  */
-import type { Operation } from '../operations/operation';
+import type { Operation, OperationLanguage } from '../operations/operation';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type CellValue = string | number | boolean | null;
@@ -52,6 +52,11 @@ export interface Finding<Op extends Operation = Operation> {
   evidence: Record<string, CellValue>;
   /** The first is the suggested fix; the rest are alternatives. Empty when nothing can be run for it. */
   fixes: Op[];
+  /**
+   * Commands that are a judgement call (a memory limit for this machine):
+   * never run by Upkeep, written into fix scripts commented out, to adapt by hand.
+   */
+  manualSteps?: { language: OperationLanguage; commands: string[] };
 }
 
 export interface Report<Op extends Operation = Operation> {
@@ -60,6 +65,8 @@ export interface Report<Op extends Operation = Operation> {
   title: string;
   connectionName: string;
   database: string;
+  /** The server's product as people name it ("PostgreSQL", "Redis"), shown before its version. */
+  server?: string;
   serverVersion: string;
   /** ISO 8601. */
   generatedAt: string;

@@ -2,12 +2,13 @@
  * Reports as files: Markdown, CSV, JSON, HTML (html.ts) and fix scripts
  * (fixScript.ts). Server-provided text is escaped for each format.
  */
-import { formatCell } from './cells';
+import { formatCell, serverText } from './cells';
 import type { CellValue, Column, Report, Section } from './model';
 
 export { formatCell, NOT_AVAILABLE } from './cells';
 export { renderHtml, escapeHtml } from './html';
-export { fixScript, statementText } from './fixScript';
+export { serverText } from './cells';
+export { fixScript, fixScriptLanguage, statementText } from './fixScript';
 
 // ---------------------------------------------------------------- Markdown
 
@@ -32,7 +33,7 @@ export function renderMarkdown(report: Report): string {
   const out = [
     `# ${escapeMarkdown(report.title)} — ${escapeMarkdown(report.database)}`,
     '',
-    `Connection ${escapeMarkdown(report.connectionName)}, database ${escapeMarkdown(report.database)}, PostgreSQL ${escapeMarkdown(report.serverVersion)}. Generated ${escapeMarkdown(report.generatedAt)} in ${report.durationMs} ms.`,
+    `Connection ${escapeMarkdown(report.connectionName)}, database ${escapeMarkdown(report.database)}, ${escapeMarkdown(serverText(report))}. Generated ${escapeMarkdown(report.generatedAt)} in ${report.durationMs} ms.`,
     '',
     '## Findings',
     '',

@@ -50,6 +50,7 @@ export function finishReport(ctx: ReportContext, kind: ReportKind, title: string
     title,
     connectionName: ctx.connectionName,
     database: ctx.database,
+    server: 'PostgreSQL',
     serverVersion: ctx.serverVersion,
     generatedAt: ctx.now.toISOString(),
     durationMs: Date.now() - ctx.started,
