@@ -141,6 +141,12 @@ export interface EngineHooks {
   executor?(session: EngineSession, settings: ExecutorSettings): Promise<OperationExecutor>;
   /** Statements from files (CodeLens, Run, Explain) in this engine's language. */
   statements?: StatementSupport;
+  /**
+   * A container engine (Docker): the state of one of its containers, so a
+   * connection made from a container can say "container stopped" instead of
+   * a network error. Undefined when the container no longer exists.
+   */
+  containerState?(session: EngineSession, id: string): Promise<{ state: string; running: boolean } | undefined>;
 }
 
 /** What the editor passes when it opens a session: its catalog limits and its log. */
