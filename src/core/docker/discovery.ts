@@ -22,7 +22,7 @@ interface KindInfo {
 }
 
 export const DATABASE_KINDS: Record<DatabaseKind, KindInfo> = {
-  postgres: { label: 'PostgreSQL', engine: 'postgres', port: 5432, images: /^(postgres|postgresql|postgis|timescaledb(-ha)?|pgvector|postgresql-repmgr|cloudnative-pg|supabase-postgres|postgres-\w+)$/ },
+  postgres: { label: 'PostgreSQL', engine: 'postgres', port: 5432, images: /^(postgres|postgresql|postgis|timescaledb(-ha)?|pgvector|postgresql-repmgr|supabase-postgres)$/ },
   neo4j: { label: 'Neo4j', engine: 'neo4j', port: 7687, images: /^neo4j(-enterprise)?$/ },
   redis: { label: 'Redis', engine: 'redis', port: 6379, images: /^(redis|redis-stack|redis-stack-server|redis-cluster|valkey|keydb)$/ },
   rabbitmq: { label: 'RabbitMQ', port: 5672, images: /^rabbitmq$/ },
