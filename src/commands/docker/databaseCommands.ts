@@ -6,9 +6,9 @@
  */
 import * as vscode from 'vscode';
 import type Dockerode from 'dockerode';
-import { type ConnectionProfile, DEFAULT_CONNECT_TIMEOUT_MS, newProfileId, validateProfile } from '../../core/connections/profile';
+import { type ConnectionProfile, newProfileId } from '../../core/connections/profile';
 import type { DockerSession } from '../../core/docker/connection';
-import { discoverConnection, discoveredName, type DiscoveredConnection, recogniseDatabase } from '../../core/docker/discovery';
+import { discoverConnection, type DiscoveredConnection, profileFromDiscovery, recogniseDatabase } from '../../core/docker/discovery';
 import { mapContainers } from '../../core/docker/resources';
 import { Cancelled, UserFacingError } from '../../core/errors';
 import type { ProfileScope } from '../../connections/profileStore';
@@ -56,25 +56,7 @@ export class DatabaseCommands {
 
   /** The profile a discovered database becomes (no password: that goes to secret storage). */
   profileFor(dockerProfile: ConnectionProfile, found: DiscoveredConnection): ConnectionProfile {
-    if (!found.engine) throw new UserFacingError(`${found.label} is not an Upkeep engine yet: ${found.container.name} is marked in the tree, but no connection can be made.`);
-    if (!found.host || !found.port) throw new UserFacingError(`${found.container.name}: ${found.notes.join(' ') || 'no address this machine can reach.'}`);
-    const profile: ConnectionProfile = {
-      id: newProfileId(),
-      engine: found.engine,
-      name: discoveredName(found),
-      host: found.host,
-      port: found.port,
-      ...(found.user ? { user: found.user } : {}),
-      ...(found.database ? { database: found.database } : {}),
-      tls: 'disable',
-      readOnly: false,
-      production: dockerProfile.production,
-      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
-      container: { docker: dockerProfile.id, id: found.container.id, name: found.container.name },
-    };
-    const problems = validateProfile(profile);
-    if (problems.length) throw new UserFacingError(`${found.container.name}: ${problems.join(' ')}`);
-    return profile;
+    return profileFromDiscovery(dockerProfile, found, newProfileId());
   }
 
   /** A connection already made from this container, if any. */

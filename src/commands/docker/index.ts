@@ -9,8 +9,9 @@ import type Dockerode from 'dockerode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import type { DockerSession } from '../../core/docker/connection';
 import { buildContainerOp, buildPruneOp, type ContainerAction, type DockerOp } from '../../core/docker/operation';
-import { planPrune, type PruneKind, type PruneOptions, type PrunePlan } from '../../core/docker/prune';
-import { mapContainers, mapImages, mapNetworks, mapDiskUsage, mapVolumes } from '../../core/docker/resources';
+import type { PruneKind, PruneOptions, PrunePlan } from '../../core/docker/prune';
+import { readPrunePlan } from '../../core/docker/pruneRead';
+import { mapContainers } from '../../core/docker/resources';
 import { formatBytes } from '../../core/format';
 import type { BatchOutcome } from '../../core/operations/operation';
 import { Cancelled, UserFacingError } from '../../core/errors';
@@ -118,27 +119,7 @@ export class DockerCommands {
 
   /** Reads what the engine has now and works out what the prune removes (see core/docker/prune.ts). */
   async plan(profile: ConnectionProfile, options: PruneOptions): Promise<PrunePlan> {
-    const docker = await this.docker(profile);
-    // The engine's clock, read before the lists: everything listed was made before it, and `until` keeps out what comes after.
-    const [info, version] = await Promise.all([docker.info() as Promise<{ SystemTime?: string }>, docker.version()]);
-    const engineNow = info.SystemTime ? Date.parse(info.SystemTime) : NaN;
-    const plannedAt = Number.isFinite(engineNow) ? engineNow : Date.now();
-    const [containersRaw, imagesRaw, volumesRaw, networksRaw, dfRaw] = await Promise.all([
-      docker.listContainers({ all: true }), docker.listImages(), docker.listVolumes(), docker.listNetworks(), docker.df() as Promise<unknown>,
-    ]);
-    const containers = mapContainers(containersRaw);
-    return planPrune(
-      {
-        apiVersion: version.ApiVersion,
-        containers,
-        images: mapImages(imagesRaw, containers),
-        volumes: mapVolumes(volumesRaw, dfRaw, containers),
-        networks: mapNetworks(networksRaw, containers),
-        usage: mapDiskUsage(dfRaw),
-        plannedAt,
-      },
-      options,
-    );
+    return readPrunePlan(await this.docker(profile), options);
   }
 
   async prune(node?: unknown, args?: PruneArgs): Promise<BatchOutcome<DockerOp> | undefined> {

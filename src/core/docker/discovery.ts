@@ -7,6 +7,8 @@
  * reads the engine's inspect JSON and never connects.
  */
 import type { Engine } from '../engine';
+import { type ConnectionProfile, DEFAULT_CONNECT_TIMEOUT_MS, validateProfile } from '../connections/profile';
+import { UserFacingError } from '../errors';
 import type { Labels } from './resources';
 
 export type DatabaseKind = 'postgres' | 'neo4j' | 'redis' | 'rabbitmq';
@@ -284,4 +286,31 @@ export function discoverConnection(inspect: unknown, listedImage?: string): Disc
 /** A connection name for a discovered database: "postgres-db (PostgreSQL in Docker)". */
 export function discoveredName(d: Pick<DiscoveredConnection, 'container' | 'label'>): string {
   return `${d.container.name} (${d.label} in Docker)`;
+}
+
+/**
+ * The profile a discovered database becomes: its address, user and database,
+ * production when the Docker connection is, and the container it runs in. No
+ * password: that goes to secret storage, with consent.
+ */
+export function profileFromDiscovery(docker: Pick<ConnectionProfile, 'id' | 'production'>, found: DiscoveredConnection, id: string): ConnectionProfile {
+  if (!found.engine) throw new UserFacingError(`${found.label} is not an Upkeep engine yet: ${found.container.name} is marked in the tree, but no connection can be made.`);
+  if (!found.host || !found.port) throw new UserFacingError(`${found.container.name}: ${found.notes.join(' ') || 'no address this machine can reach.'}`);
+  const profile: ConnectionProfile = {
+    id,
+    engine: found.engine,
+    name: discoveredName(found),
+    host: found.host,
+    port: found.port,
+    ...(found.user ? { user: found.user } : {}),
+    ...(found.database ? { database: found.database } : {}),
+    tls: 'disable',
+    readOnly: false,
+    production: docker.production,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    container: { docker: docker.id, id: found.container.id, name: found.container.name },
+  };
+  const problems = validateProfile(profile);
+  if (problems.length) throw new UserFacingError(`${found.container.name}: ${problems.join(' ')}`);
+  return profile;
 }
