@@ -78,7 +78,14 @@ export function buildContainerOp(action: ContainerAction, c: ContainerRef, opts:
 /** A prune from its plan: the CLI lines of each step, and every item it removes in the impact. */
 export function buildPruneOp(plan: PrunePlan, engineName: string, formatBytes: (n: number) => string): DockerOp {
   const kinds = plan.options.kinds;
-  const what = kinds.length >= 5 ? 'everything unused' : kinds.map((k) => (k === 'build-cache' ? 'build cache' : k)).join(', ');
+  const words: Record<string, string> = {
+    containers: 'stopped containers',
+    networks: 'unused networks',
+    volumes: plan.options.allVolumes ? 'unused volumes (named too)' : 'unused anonymous volumes',
+    images: plan.options.allImages ? 'unused images' : 'dangling images',
+    'build-cache': 'build cache',
+  };
+  const what = kinds.length >= 5 ? 'everything unused' : kinds.map((k) => words[k] ?? k).join(', ');
   const lines = describePlan(plan, formatBytes);
   const total = plan.items.length;
   const impact = total

@@ -134,7 +134,7 @@ export function planPrune(input: PruneInput, options: PruneOptions): PrunePlan {
       // Since 1.42 the engine goes by its label; the one-by-one removal on older engines by the anonymous test.
       return modern ? 'com.docker.volume.anonymous' in v.labels : v.anonymous;
     });
-    for (const v of chosen) items.push({ kind: 'volumes', id: v.name, label: v.name, ...(v.size !== undefined ? { size: v.size } : {}), named: !v.anonymous });
+    for (const v of chosen) items.push({ kind: 'volumes', id: v.name, label: v.anonymous ? `${v.name.slice(0, 12)} (anonymous)` : v.name, ...(v.size !== undefined ? { size: v.size } : {}), named: !v.anonymous });
     if (modern || options.allVolumes) {
       const filters: Record<string, string[]> = modern && options.allVolumes ? { all: ['true'] } : {};
       steps.push({ kind: 'volumes', command: `docker volume prune --force${modern && options.allVolumes ? ' --all' : ''}`, mode: 'prune', filters });

@@ -148,7 +148,7 @@ describe('Docker view', function () {
     await vscode.commands.executeCommand('upkeep.docker.prune', await connection(), { kinds: ['containers'] });
     assert.equal(previews.length, 1);
     await assert.rejects(old.inspect(), /no such container/i);
-    assert.match(notices.at(-1)?.message ?? '', /Prune containers: done in .* — \d+ removed, .* reclaimed/);
+    assert.match(notices.at(-1)?.message ?? '', /Prune stopped containers: done in .* — \d+ removed, .* reclaimed/);
     assert.ok(await docker.getVolume(volume).inspect(), 'a volume prune was not asked for');
     await docker.getVolume(volume).remove();
     const usage = await child(api.trees.docker, await connection(), 'Disk usage');
