@@ -19,6 +19,7 @@ import { listSchemas, listTables } from '../src/core/postgres/catalog';
 import { reportsCase } from './benchReports';
 import { resultsCase } from './benchResults';
 import { activationCase } from './benchActivation';
+import { dockerCase } from './benchDocker';
 import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
@@ -201,7 +202,7 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor })];
+export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), dockerCase()];
 
 /**
  * The results path inside a real extension host: code-server runs the

@@ -423,6 +423,24 @@ export async function readNetworks(docker: Dockerode, containers?: readonly Dock
   return mapNetworks(raw, cs);
 }
 
+/** What the tree's first level shows (counts of each group), read at once: the four lists and the API version. */
+export interface DockerOverview {
+  containers: DockerContainer[];
+  images: DockerImage[];
+  /** `GET /volumes` as it came: sizes need `system df`, read only when volumes are shown. */
+  volumesRaw: unknown;
+  networks: DockerNetwork[];
+  apiVersion: string;
+}
+
+export async function readOverview(docker: Dockerode): Promise<DockerOverview> {
+  const [containersRaw, imagesRaw, volumesRaw, networksRaw, version] = await Promise.all([
+    docker.listContainers({ all: true }), docker.listImages(), docker.listVolumes(), docker.listNetworks(), docker.version(),
+  ]);
+  const containers = mapContainers(containersRaw);
+  return { containers, images: mapImages(imagesRaw, containers), volumesRaw, networks: mapNetworks(networksRaw, containers), apiVersion: version.ApiVersion };
+}
+
 /** The engine's API version as numbers ("1.41" → [1, 41]). */
 export function apiVersionOf(text: string): [number, number] {
   const [major, minor] = text.split('.').map((x) => Number.parseInt(x, 10));

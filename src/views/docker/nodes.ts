@@ -8,10 +8,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import type { DockerSession } from '../../core/docker/connection';
-import {
-  type DiskUsage, type DockerContainer, type DockerImage, type DockerNetwork, groupByProject, mapContainers, mapImages, mapNetworks, portsText,
-  readDiskUsage,
-} from '../../core/docker/resources';
+import { type DiskUsage, type DockerContainer, type DockerOverview, groupByProject, portsText, readDiskUsage, readOverview } from '../../core/docker/resources';
 import { DATABASE_KINDS, type DatabaseKind, recogniseDatabase } from '../../core/docker/discovery';
 import type Dockerode from 'dockerode';
 import type { ProfileScope } from '../../connections/profileStore';
@@ -26,13 +23,7 @@ import { loadOrExplain } from './load';
 import { DiskUsageNode, ImageNode, NetworkNode, VolumesLoader } from './resourceNodes';
 
 /** What the connection node read at its last listing. */
-export interface DockerLists {
-  containers: DockerContainer[];
-  images: DockerImage[];
-  volumesRaw: unknown;
-  networks: DockerNetwork[];
-  apiVersion: string;
-}
+export type DockerLists = DockerOverview;
 
 export class DockerConnectionNode extends ConnectionNode {
   override readonly nodeKind: string = 'docker-connection';
@@ -53,14 +44,7 @@ export class DockerConnectionNode extends ConnectionNode {
 
   /** The four lists, read together and kept until the next refresh. */
   readLists(): Promise<DockerLists> {
-    this.lists ??= (async () => {
-      const docker = await this.docker();
-      const [containersRaw, imagesRaw, volumesRaw, networksRaw, version] = await Promise.all([
-        docker.listContainers({ all: true }), docker.listImages(), docker.listVolumes(), docker.listNetworks(), docker.version(),
-      ]);
-      const containers = mapContainers(containersRaw);
-      return { containers, images: mapImages(imagesRaw, containers), volumesRaw, networks: mapNetworks(networksRaw, containers), apiVersion: version.ApiVersion };
-    })();
+    this.lists ??= this.docker().then(readOverview);
     this.lists.catch(() => (this.lists = undefined));
     return this.lists;
   }
