@@ -26,6 +26,8 @@ export interface TreeContext {
 /** An engine's tree: how its connection nodes are made. Its module is loaded when the view first lists connections. */
 export interface EngineViews {
   connectionNode(profile: ConnectionProfile, scope: ProfileScope, ctx: TreeContext): ConnectionNode;
+  /** The engine's connections as last listed: a tree that keeps something per connection (an event stream) lets the others go. */
+  retain?(profileIds: readonly string[]): void;
 }
 
 interface ViewEntry {

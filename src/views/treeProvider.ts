@@ -51,6 +51,7 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
     };
     this.roots = this.profiles.byEngine(this.engine).map(({ profile, scope }) => views.connectionNode(profile, scope, ctx));
     this.roots.sort((a, b) => a.profile.name.localeCompare(b.profile.name));
+    views.retain?.(this.roots.map((r) => r.profile.id));
     return this.roots;
   }
 

@@ -109,6 +109,12 @@ export function unwatch(profileId: string): void {
   entries.delete(profileId);
 }
 
+/** Streams of connections no longer listed (removed profiles) are closed. */
+export function retainOnly(profileIds: readonly string[]): void {
+  const keep = new Set(profileIds);
+  for (const id of [...entries.keys()]) if (!keep.has(id)) unwatch(id);
+}
+
 /** Every stream closed (deactivation). */
 export function unwatchAll(): void {
   for (const id of [...entries.keys()]) unwatch(id);
