@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import {
   apiAtLeast, groupByProject, healthOf, isAnonymousVolume, mapContainers, mapDiskUsage, mapImages, mapNetworks, mapVolumes, portsText, volumeUnused,
 } from '../../src/core/docker/resources';
-import { backoffDelay, JsonLines } from '../../src/core/docker/events';
+import { affectsTree, backoffDelay, JsonLines } from '../../src/core/docker/events';
 
 const HEX = 'a'.repeat(64);
 
@@ -116,5 +116,6 @@ describe('docker resources: the engine\'s JSON as Upkeep shows it', () => {
     assert.deepEqual(lines.push('{"Type":"container","Act'), []);
     assert.deepEqual(lines.push('ion":"start"}\n{"Type":"image"}\nnot json\n'), [{ Type: 'container', Action: 'start' }, { Type: 'image' }]);
     assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, 1000, 30_000)), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    assert.deepEqual(['start', 'die', 'health_status: healthy', 'exec_start: sh', 'exec_die', 'resize', 'destroy'].map((Action) => affectsTree({ Type: 'container', Action })), [true, true, true, false, false, false, true]);
   });
 });

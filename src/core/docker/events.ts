@@ -31,6 +31,15 @@ export interface WatcherOptions {
   types?: string[];
 }
 
+/** Container actions that change nothing the tree shows (an exec session, a terminal resize, a file copy). */
+const QUIET_ACTIONS = new Set(['attach', 'detach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export', 'copy']);
+
+/** Whether an event can change what the tree shows (exec sessions and the like do not). */
+export function affectsTree(e: DockerEvent): boolean {
+  const action = e.Action ?? '';
+  return !(action.startsWith('exec_') || QUIET_ACTIONS.has(action.split(':')[0] ?? action));
+}
+
 /** The delay before retry `attempt` (1-based): first, doubled each time, capped. */
 export function backoffDelay(attempt: number, firstMs: number, maxMs: number): number {
   return Math.min(maxMs, firstMs * 2 ** Math.max(0, attempt - 1));

@@ -7,7 +7,7 @@
  */
 import type * as vscode from 'vscode';
 import { openDocker } from '../../core/docker/connection';
-import { DockerEventWatcher, type WatchState } from '../../core/docker/events';
+import { affectsTree, DockerEventWatcher, type WatchState } from '../../core/docker/events';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { profileFingerprint } from '../../core/connections/profile';
 
@@ -71,9 +71,9 @@ export function watch(node: Watched, view: { visible(): boolean; onDidChangeVisi
       events: 0,
       watcher: new DockerEventWatcher({
         open: () => openDocker(profile, { streaming: true }),
-        onEvent: () => {
+        onEvent: (event) => {
           made.events++;
-          if (made.timer) return;
+          if (made.timer || !affectsTree(event)) return;
           made.timer = setTimeout(() => {
             made.timer = undefined;
             made.node.reload();
