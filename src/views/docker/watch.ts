@@ -30,6 +30,8 @@ interface Entry {
   timer?: ReturnType<typeof setTimeout>;
   /** Events seen since the stream opened (tests and the tooltip read it). */
   events: number;
+  /** Shown again after being hidden: what happened meanwhile was not heard, so read everything once live. */
+  stale?: boolean;
 }
 
 const entries = new Map<string, Entry>();
@@ -45,8 +47,10 @@ export function watch(node: Watched, view: { visible(): boolean; onDidChangeVisi
   visible = () => view.visible();
   subscription ??= view.onDidChangeVisibility((shown) => {
     for (const e of entries.values()) {
-      if (shown) e.watcher.start();
-      else {
+      if (shown) {
+        e.stale = true;
+        e.watcher.start();
+      } else {
         e.watcher.stop();
         if (e.timer) clearTimeout(e.timer);
         e.timer = undefined;
@@ -82,9 +86,11 @@ export function watch(node: Watched, view: { visible(): boolean; onDidChangeVisi
         onState: (state) => {
           const was = made.state.state;
           made.state = state;
-          // Back after a loss: events may have been missed, so read everything again.
-          if (state.state === 'live' && was === 'lost') made.node.reload();
-          else if (state.state === 'lost' && was !== 'lost') made.node.redraw();
+          // Back after a loss or a hidden spell: events may have been missed, so read everything again.
+          if (state.state === 'live' && (was === 'lost' || made.stale)) {
+            made.stale = false;
+            made.node.reload();
+          } else if (state.state === 'lost' && was !== 'lost') made.node.redraw();
         },
       }),
     };
