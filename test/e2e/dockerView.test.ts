@@ -55,6 +55,9 @@ describe('e2e: the Docker view in the workbench', function () {
     await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Redis']);
     const conn = treeItem(page, 'Local Docker');
     await conn.waitFor({ timeout: 30_000 });
+    // Expand once its first check has answered (the status icon settles): a refresh of the node
+    // while the workbench is still fetching its first children could leave it drawn empty.
+    await conn.locator('.codicon-server').waitFor({ timeout: 30_000 });
     // A wider side bar, so descriptions (state, image, ports, sizes) read in full.
     const box = await page.locator('.part.sidebar').boundingBox();
     if (box) {
@@ -65,6 +68,7 @@ describe('e2e: the Docker view in the workbench', function () {
     }
     await conn.click();
     await treeItem(page, 'Containers').click();
+    await treeItem(page, 'shop').waitFor({ timeout: 30_000 });
     await treeItem(page, 'shop').click();
     await treeItem(page, 'shop-db-1').waitFor({ timeout: 30_000 });
     await treeItem(page, 'Volumes').click();
