@@ -20,6 +20,7 @@ import { reportsCase } from './benchReports';
 import { resultsCase } from './benchResults';
 import { activationCase } from './benchActivation';
 import { redisMemoryCase } from './benchRedisMemory';
+import { dockerCase } from './benchDocker';
 import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
@@ -202,7 +203,7 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), redisMemoryCase()];
+export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), redisMemoryCase(), dockerCase()];
 
 /**
  * The results path inside a real extension host: code-server runs the

@@ -39,6 +39,7 @@ export const CHUNKS = {
   'docker-connection': 'src/core/docker/connection.ts',
   'pg-query': 'src/core/postgres/pgQuery.ts',
   'pg-executor': 'src/core/postgres/executor.ts',
+  'docker-executor': 'src/core/docker/executor.ts',
   'neo4j-query': 'src/core/neo4j/neo4jQuery.ts',
   'cypher-risk': 'src/core/neo4j/cypherRisk.ts',
   // Editor features, made the first time one of their commands runs or their view lists connections.
@@ -49,6 +50,8 @@ export const CHUNKS = {
   'pg-reports': 'src/core/postgres/reports/run.ts',
   'redis-reports': 'src/core/redis/reports/index.ts',
   'redis-report-commands': 'src/commands/redis/reportCommands.ts',
+  'docker-views': 'src/views/docker/index.ts',
+  'docker-commands': 'src/commands/docker/index.ts',
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
   'query-commands': 'src/editor/queryCommands.ts',

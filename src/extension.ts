@@ -26,6 +26,7 @@ import type { RunArgs } from './editor/queryCommands';
 // Types only: these modules are required at first use (chunks in the bundle), never at activation.
 import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
+import type * as DockerCommandsModule from './commands/docker/index';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
 import type * as DockerObserveModule from './commands/docker/observe';
@@ -35,6 +36,7 @@ import type * as RedisReportCommandsModule from './commands/redis/reportCommands
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
+const dockerCommandsModule = lazy(() => require('./commands/docker/index') as typeof DockerCommandsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
 const dockerObserveModule = lazy(() => require('./commands/docker/observe') as typeof DockerObserveModule);
@@ -87,7 +89,8 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     const provider = new EngineTreeProvider(engine, profiles, connections);
     trees[engine] = provider;
     const view = vscode.window.createTreeView(`upkeep.${engine}`, { treeDataProvider: provider, showCollapseAll: showCollapseAll(engine) });
-    context.subscriptions.push(provider, view);
+    provider.setVisible(view.visible);
+    context.subscriptions.push(provider, view, view.onDidChangeVisibility((e) => provider.setVisible(e.visible)));
   }
 
   const decorations = new ConnectionDecorations((id) => profiles.get(id)?.profile);
@@ -183,6 +186,13 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.docker.exec', (node?: unknown, args?: DockerObserveModule.ExecArgs) => dockerObserve().exec.open(node, args));
   register('upkeep.docker.backupVolume', (node?: unknown, args?: DockerObserveModule.BackupArgs) => dockerObserve().volumes.backup(node, args));
   register('upkeep.docker.restoreVolume', (node?: unknown, args?: DockerObserveModule.RestoreArgs) => dockerObserve().volumes.restore(node, args));
+  const docker = lazy(() => new (dockerCommandsModule().DockerCommands)({ flow, profiles, credentials }));
+  for (const action of ['start', 'stop', 'restart', 'pause', 'unpause', 'remove'] as const) {
+    register(`upkeep.docker.${action}`, (node?: unknown, args?: { removeVolumes?: boolean }) => docker().containerAction(action, node, args));
+  }
+  register('upkeep.docker.prune', (node?: unknown, args?: DockerCommandsModule.PruneArgs) => docker().prune(node, args));
+  register('upkeep.docker.createConnection', (node?: unknown, args?: DockerCommandsModule.CreateArgs) => docker().databases.createConnection(node, args));
+  register('upkeep.docker.createDatabaseConnections', (args?: DockerCommandsModule.CreateArgs) => docker().databases.createAll(args));
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { type ConnectionProfile, profileFingerprint } from '../core/connections/profile';
 import { type ProbeResult, probeConnection } from '../core/connections/probe';
-import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError, type ErrorDuring } from '../core/connections/errors';
+import { CONNECTION_LEVEL, type ConnectionProblem, describeConnectionError, type ErrorDuring, MAYBE_CONTAINER_DOWN } from '../core/connections/errors';
 import { type KnownSecrets, redact } from '../core/connections/redact';
 import { connectionPolicy, PasswordWithheld } from '../core/connections/credentials';
 import type { CatalogLimits, PostgresConnection } from '../core/postgres/connection';
@@ -111,14 +111,37 @@ export class ConnectionService implements vscode.Disposable {
    * Maps a failure to a message; only a connection-level one marks the whole
    * connection as failing. `during` says what was running (a lock timeout names it).
    */
-  recordFailure(profile: ConnectionProfile, err: unknown, during?: ErrorDuring): Promise<ConnectionProblem> {
+  async recordFailure(profile: ConnectionProfile, err: unknown, during?: ErrorDuring): Promise<ConnectionProblem> {
     const secrets = this.known.list();
-    const problem = describeConnectionError(profile, err, secrets, during);
+    const described = describeConnectionError(profile, err, secrets, during);
+    const problem = MAYBE_CONTAINER_DOWN.has(described.kind) ? (await this.containerProblem(profile)) ?? described : described;
     this.log.warn(`${profile.name}: ${problem.message} (${redact(errorText(err), secrets)})`);
     if (problem.kind === 'untrusted' || CONNECTION_LEVEL.has(problem.kind)) this.statusOf.set(profile.id, profileFingerprint(profile));
     if (problem.kind === 'untrusted') this.setStatus(profile.id, { state: 'held', reason: problem.message });
     else if (CONNECTION_LEVEL.has(problem.kind)) this.setStatus(profile.id, { state: 'error', problem, checkedAt: Date.now() });
-    return Promise.resolve(problem);
+    return problem;
+  }
+
+  /**
+   * For a connection made from a container: when that container is not
+   * running (or is gone), the problem to show instead of a network error.
+   * Asks the container engine's module on its own session; any failure there
+   * leaves the original problem standing.
+   */
+  async containerProblem(profile: ConnectionProfile): Promise<ConnectionProblem | undefined> {
+    const ref = profile.container;
+    if (!ref) return undefined;
+    const host = this.profiles.get(ref.docker)?.profile;
+    const module = host ? engineModule(host.engine) : undefined;
+    if (!host || !module?.containerState) return undefined;
+    try {
+      const state = await module.containerState(await this.session(host), ref.id);
+      if (!state) return { kind: 'container-stopped', message: `Container "${ref.name}" no longer exists on ${host.name}: the connection's server went with it.` };
+      if (!state.running) return { kind: 'container-stopped', message: `Container "${ref.name}" is ${state.state} on ${host.name}: start it to connect.` };
+      return undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs "Test connection" (one at a time per profile) and records the result. */
@@ -147,6 +170,10 @@ export class ConnectionService implements vscode.Disposable {
       let result = await probeConnection(profile, password, this.log, this.known.list());
       if (!result.ok && result.problem.kind === 'auth' && credential.kind === 'missing') {
         result = { ...result, problem: { kind: 'auth', message: credential.message } };
+      }
+      if (!result.ok && MAYBE_CONTAINER_DOWN.has(result.problem.kind)) {
+        const stopped = await this.containerProblem(profile);
+        if (stopped) result = { ...result, problem: stopped };
       }
       record(result.ok ? { state: 'connected', summary: result.summary, checkedAt: Date.now() } : { state: 'error', problem: result.problem, checkedAt: Date.now() });
       return result;

@@ -144,6 +144,12 @@ export interface EngineHooks {
   statements?: StatementSupport;
   /** The report panels this engine offers (the panel host, its restore, Run, fix scripts and exports are shared). */
   reports?: EngineReports;
+  /**
+   * A container engine (Docker): the state of one of its containers, so a
+   * connection made from a container can say "container stopped" instead of
+   * a network error. Undefined when the container no longer exists.
+   */
+  containerState?(session: EngineSession, id: string): Promise<{ state: string; running: boolean } | undefined>;
 }
 
 /** One report an engine offers. */

@@ -68,6 +68,7 @@ function connectionTooltip(profile: ConnectionProfile, scope: ProfileScope, stat
   md.appendMarkdown(`${escapeMd(describeTarget(profile))} · TLS ${profile.tls} · saved in ${scope} settings\n\n`);
   if (profile.production) md.appendMarkdown('$(flame) **Production**: blocking and destructive actions need the name typed.\n\n');
   if (profile.readOnly) md.appendMarkdown('$(lock) **Read-only**: maintenance actions are refused.\n\n');
+  if (profile.container) md.appendMarkdown(`$(package) Runs in container **${escapeMd(profile.container.name)}**: when it is not running, the status says so.\n\n`);
   switch (status.state) {
     case 'connected':
       md.appendMarkdown(`$(pass) Connected: ${escapeMd(status.summary)}`);

@@ -5,6 +5,7 @@
  * list and never names an engine; adding an engine's tree is its folder and
  * one line here.
  */
+import type * as vscode from 'vscode';
 import type { ConnectionProfile, Engine } from '../core/connections/profile';
 import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileScope } from '../connections/profileStore';
@@ -16,11 +17,17 @@ export interface TreeContext {
   connections: ConnectionService;
   /** Asks the provider to re-render a node (after "Load more"). */
   changed: (node: UpkeepNode) => void;
+  /** Whether the view is on screen: a tree that watches its server (an event stream) does so only then. */
+  visible(): boolean;
+  /** Fires with the new visibility when the view is shown or hidden. */
+  onDidChangeVisibility: vscode.Event<boolean>;
 }
 
 /** An engine's tree: how its connection nodes are made. Its module is loaded when the view first lists connections. */
 export interface EngineViews {
   connectionNode(profile: ConnectionProfile, scope: ProfileScope, ctx: TreeContext): ConnectionNode;
+  /** The engine's connections as last listed: a tree that keeps something per connection (an event stream) lets the others go. */
+  retain?(profileIds: readonly string[]): void;
 }
 
 interface ViewEntry {
@@ -36,6 +43,7 @@ const LEAF: EngineViews = {
 
 const VIEWS: Partial<Record<Engine, ViewEntry>> = {
   postgres: { showCollapseAll: true, load: async () => (await import('./postgres/index')).postgresViews },
+  docker: { showCollapseAll: true, load: async () => (await import('./docker/index')).dockerViews },
 };
 
 export function showCollapseAll(engine: Engine): boolean {

@@ -14,6 +14,8 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   private readonly changed = new vscode.EventEmitter<UpkeepNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private roots: ConnectionNode[] = [];
+  private readonly visibility = new vscode.EventEmitter<boolean>();
+  private shown = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -41,15 +43,32 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   async getChildren(element?: UpkeepNode): Promise<UpkeepNode[]> {
     if (element) return element.getChildren();
     const views = await engineViews(this.engine);
-    const ctx = { connections: this.connections, changed: (node: UpkeepNode) => this.changed.fire(node) };
+    const ctx = {
+      connections: this.connections,
+      changed: (node: UpkeepNode) => this.changed.fire(node),
+      visible: () => this.shown,
+      onDidChangeVisibility: this.visibility.event,
+    };
     this.roots = this.profiles.byEngine(this.engine).map(({ profile, scope }) => views.connectionNode(profile, scope, ctx));
     this.roots.sort((a, b) => a.profile.name.localeCompare(b.profile.name));
+    views.retain?.(this.roots.map((r) => r.profile.id));
     return this.roots;
   }
 
   /** Connection nodes as last listed (for commands and tests). */
   connectionNodes(): readonly ConnectionNode[] {
     return this.roots;
+  }
+
+  /** The view was shown or hidden (its TreeView says): trees that watch their server start or stop. */
+  setVisible(visible: boolean): void {
+    if (visible === this.shown) return;
+    this.shown = visible;
+    this.visibility.fire(visible);
+  }
+
+  get visible(): boolean {
+    return this.shown;
   }
 
   refresh(node?: UpkeepNode): void {
@@ -59,5 +78,7 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
+    this.setVisible(false);
+    this.visibility.dispose();
   }
 }

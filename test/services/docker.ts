@@ -58,10 +58,27 @@ export async function startDocker(root: string): Promise<{ info: ServicesInfo['d
           /* gone */
         }
         await waitFor('dockerd shutdown', () => Promise.resolve(exited), 20_000).catch(() => undefined);
+        // A container on the host network leaves the engine's bind mount of the host's
+        // network namespace (exec/netns/default) behind: unmount what is left under the
+        // engine's folders, deepest first, or removing them fails with EBUSY.
+        for (const mount of leftoverMounts(dir)) await run('umount', ['-l', mount]).catch(() => undefined);
         await run('rm', ['-rf', dir]).catch(() => undefined);
       },
     },
   };
+}
+
+/** Mount points under `dir` still listed in /proc/mounts, deepest first. */
+function leftoverMounts(dir: string): string[] {
+  let mounts = '';
+  try {
+    mounts = fs.readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    return [];
+  }
+  // /proc/mounts writes spaces and other special characters in octal (\040).
+  const points = mounts.split('\n').map((l) => (l.split(' ')[1] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
+  return points.filter((p) => p === dir || p.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }
 
 async function importBusyboxImage(docker: Dockerode, busybox: string, dir: string): Promise<void> {

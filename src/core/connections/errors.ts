@@ -21,13 +21,18 @@ export type ProblemKind =
   | 'password-elsewhere'
   /** A workspace connection in a workspace that is not trusted: nothing was sent. */
   | 'untrusted'
+  /** The server runs in a container (the profile says which) that is not running. */
+  | 'container-stopped'
   | 'other';
 
 /** Problems that say the connection itself is unusable (as opposed to one query failing). */
 export const CONNECTION_LEVEL: ReadonlySet<ProblemKind> = new Set<ProblemKind>([
   'unreachable', 'unknown-host', 'timeout', 'auth', 'tls-required', 'tls-refused', 'tls-untrusted', 'unknown-database', 'connection-lost',
-  'password-elsewhere', 'untrusted',
+  'password-elsewhere', 'untrusted', 'container-stopped',
 ]);
+
+/** Problems that may only mean the server's container is down: worth asking its engine before saying so. */
+export const MAYBE_CONTAINER_DOWN: ReadonlySet<ProblemKind> = new Set<ProblemKind>(['unreachable', 'unknown-host', 'timeout', 'connection-lost']);
 
 /**
  * What was running when an error came, so a lock timeout can say what gave up

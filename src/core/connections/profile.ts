@@ -59,6 +59,20 @@ export interface ConnectionProfile {
   passwordSource?: PasswordSource;
   /** With `passwordSource: 'env'`: the variable's name (never its value). */
   passwordEnv?: string;
+  /**
+   * The container the server runs in, when the connection was made from one:
+   * the Docker connection's profile id, the container's id and name. A
+   * failure to connect then says "container stopped" when it is not running.
+   */
+  container?: ContainerRef;
+}
+
+/** A container on one of the user's Docker connections. */
+export interface ContainerRef {
+  /** The Docker connection's profile id. */
+  docker: string;
+  id: string;
+  name: string;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -115,10 +129,20 @@ export function validateProfile(p: Partial<ConnectionProfile>): string[] {
   if (p.tls !== undefined && !['disable', 'require', 'verify'].includes(p.tls)) {
     problems.push(`TLS mode "${String(p.tls)}" is not one of disable, require, verify.`);
   }
+  if (p.container !== undefined && !validContainerRef(p.container)) {
+    problems.push('"container" must name a Docker connection (docker), a container id (id) and its name (name).');
+  }
   if (p.connectTimeoutMs !== undefined && !(Number.isFinite(p.connectTimeoutMs) && p.connectTimeoutMs >= 500 && p.connectTimeoutMs <= 600_000)) {
     problems.push('Connect timeout must be between 0.5 and 600 seconds.');
   }
   return problems;
+}
+
+function validContainerRef(c: unknown): c is ContainerRef {
+  if (typeof c !== 'object' || c === null) return false;
+  const r = c as Record<string, unknown>;
+  return typeof r['docker'] === 'string' && r['docker'] !== '' && typeof r['id'] === 'string' && /^[0-9a-f]{12,64}$/.test(r['id']) &&
+    typeof r['name'] === 'string' && r['name'] !== '';
 }
 
 function passwordSourceProblems(p: Partial<ConnectionProfile>, engine: ReturnType<typeof engineModule>): string[] {
@@ -169,6 +193,12 @@ export function normalizeProfile(raw: unknown): { profile?: ConnectionProfile; p
     production: r['production'] === true,
     connectTimeoutMs: num('connectTimeoutMs') ?? DEFAULT_CONNECT_TIMEOUT_MS,
   };
+  const container = r['container'];
+  if (container !== undefined) {
+    // Only the three known keys travel on; anything else in the object is dropped like an unknown key.
+    const c = (typeof container === 'object' && container !== null ? container : {}) as Record<string, unknown>;
+    candidate.container = { docker: c['docker'], id: c['id'], name: c['name'] } as ContainerRef;
+  }
   const source = str('passwordSource');
   if (source !== undefined && source !== 'secretStorage') {
     candidate.passwordSource = source as PasswordSource;

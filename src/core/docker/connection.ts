@@ -7,14 +7,20 @@ import { DEFAULT_PORT } from './port';
 
 export { DEFAULT_PORT };
 
-export async function openDocker(profile: ConnectionProfile): Promise<Dockerode> {
+/**
+ * An API client for the profile. Requests give up after the connect timeout
+ * of no traffic; `streaming` leaves that out, for a stream that is quiet for
+ * long stretches (the event stream).
+ */
+export async function openDocker(profile: ConnectionProfile, options: { streaming?: boolean } = {}): Promise<Dockerode> {
   const Docker = await loadDockerode();
-  if (profile.socketPath) return new Docker({ socketPath: profile.socketPath, timeout: profile.connectTimeoutMs });
+  const timeout = options.streaming ? {} : { timeout: profile.connectTimeoutMs };
+  if (profile.socketPath) return new Docker({ socketPath: profile.socketPath, ...timeout });
   return new Docker({
     host: profile.host,
     port: profile.port ?? DEFAULT_PORT,
     protocol: profile.tls === 'disable' ? 'http' : 'https',
-    timeout: profile.connectTimeoutMs,
+    ...timeout,
   });
 }
 

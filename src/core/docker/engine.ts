@@ -1,5 +1,7 @@
 /** Docker as an engine: a unix socket or a TCP address, no password, TLS from the URL scheme. */
-import type { EngineModule, UrlFields } from '../engine';
+import type { EngineModule, ErrorFacts, UrlFields, WordedProblem } from '../engine';
+import type { ConnectionProblem } from '../connections/errors';
+import type { DockerSession } from './connection';
 import type { TlsMode } from '../connections/profile';
 import { ConnectionUrlError, redactUrl } from '../connections/urlText';
 import { DEFAULT_PORT } from './port';
@@ -22,6 +24,21 @@ function parseDockerUrl(scheme: string, text: string): UrlFields {
   const tls: TlsMode = scheme === 'https:' ? 'verify' : 'disable';
   const defaultPort = tls === 'disable' ? DEFAULT_PORT : 2376;
   return { engine: 'docker', host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : defaultPort, tls };
+}
+
+/**
+ * The engine's own answers: dockerode words an HTTP error "(HTTP code 409)
+ * unexpected - <the engine's message>"; the engine's message is what to say.
+ * A socket closed under a request means the engine went away mid-call.
+ */
+function describeError({ code, message }: ErrorFacts, ctx: { label: string; where: string }): ConnectionProblem | WordedProblem | undefined {
+  const http = /^\(HTTP code (\d+)\)[^-]*-\s*(.*)$/s.exec(message);
+  if (http) {
+    const text = (http[2] ?? '').trim().split('\n')[0] ?? '';
+    return { kind: http[1] === '403' ? 'permission' : 'other', message: `${ctx.label} at ${ctx.where}: ${text || `HTTP ${http[1] ?? ''}`}` };
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message)) return 'connection-lost';
+  return undefined;
 }
 
 export const dockerEngine: EngineModule = {
@@ -52,8 +69,26 @@ export const dockerEngine: EngineModule = {
     return `Docker Engine ${info.version} (API ${info.apiVersion}, ${info.os})`;
   },
 
+  describeError,
+
   async openSession(profile) {
     const { DockerSession, openDocker } = await import('./connection');
     return new DockerSession(profile, await openDocker(profile));
+  },
+
+  async executor(session) {
+    const { dockerExecutor } = await import('./executor');
+    return dockerExecutor(session as DockerSession);
+  },
+
+  async containerState(session, id) {
+    const docker = (session as DockerSession).docker;
+    try {
+      const info = (await docker.getContainer(id).inspect()) as { State?: { Status?: string; Running?: boolean } };
+      return { state: info.State?.Status ?? 'unknown', running: info.State?.Running === true };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
   },
 };

@@ -97,6 +97,10 @@ export interface OperationOutcome {
   leftBehind?: string;
   /** Operations that clean up what it left, offered to the user; each runs through the same flow (preview, confirmation…). */
   followUps?: FollowUp[];
+  /** What the run did, in a few words, for the message after it ("3 removed, 12 MB reclaimed"). */
+  summary?: string;
+  /** The engine's own account of the run (a prune's deleted ids), for callers that act on it; not shown. */
+  details?: unknown;
 }
 
 /** An operation offered after another one, with the words of its button ("Drop public.orders_ix"). */
