@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { blockBytes, cpuPercent, JsonLines, memoryUsed, networkBytes, toSample, type RawStats } from '../../src/core/docker/stats';
 import { LogDemuxer, MAX_LINE_CHARS, muxFrame, parseLineFilter, RingBuffer, type LogLine } from '../../src/core/docker/logStream';
-import { errorCountMarkdown, logsCommandLine, shellWord, type ErrorCount } from '../../src/core/docker/logs';
+import { errorCountMarkdown, logsCommandLine, type ErrorCount } from '../../src/core/docker/logs';
+import { shellWord } from '../../src/core/docker/cli';
 import { buildVolumeRestore } from '../../src/core/docker/volumeOps';
 import { CGROUP_V1, CGROUP_V2 } from './fixtures/dockerStats';
 

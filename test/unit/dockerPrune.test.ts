@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { comparePlan, describePlan, mapPruneResponse, planPrune, shellWord, untilText, type PruneInput } from '../../src/core/docker/prune';
+import { comparePlan, describePlan, mapPruneResponse, planPrune, untilText, type PruneInput } from '../../src/core/docker/prune';
+import { shellWord } from '../../src/core/docker/cli';
 import { buildContainerOp, buildPruneOp, containerCommand } from '../../src/core/docker/operation';
 import { mapContainers, mapDiskUsage, mapImages, mapNetworks, mapVolumes } from '../../src/core/docker/resources';
 import { formatBytes } from '../../src/core/format';

@@ -4,18 +4,18 @@
  * volume's contents, so it is an Operation and takes the shared flow's path:
  * refused on a read-only connection before anything is read, previewed and
  * confirmed through the Prompter (the volume's name typed on production),
- * run with progress and cancel, recorded in the history, views refreshed.
+ * run with progress and cancel, recorded in the history, views refreshed —
+ * runOperationFlow, with the Docker executor's 'volume-restore' handler.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FlowDeps } from '../../app/operationFlow';
-import { asksFirst } from '../../app/prompter';
-import { backupVolume, FileExistsError, restoreVolume, runningWriters, volumeHasFiles, type TransferResult } from '../../core/docker/volumeBackup';
+import { runOperationFlow, type FlowDeps } from '../../app/operationFlow';
+import { backupVolume, FileExistsError, runningWriters, volumeHasFiles, type TransferResult } from '../../core/docker/volumeBackup';
 import { buildVolumeRestore, type VolumeRestoreOp } from '../../core/docker/volumeOps';
 import { dockerFailure, streamingDocker } from '../../core/docker/streaming';
-import { formatBytes, formatDuration } from '../../core/format';
+import { formatBytes } from '../../core/format';
 import { Cancelled, UserFacingError } from '../../core/errors';
 import type { DockerTargetArgs, DockerTargets } from './observeTarget';
 
@@ -116,44 +116,11 @@ export class DockerVolumes {
       evenIfInUse = true;
     }
     const op = buildVolumeRestore({ volume: target.volume, file, fileBytes, ...facts, evenIfInUse });
-    const settings = vscode.workspace.getConfiguration('upkeep.maintenance');
-    if (asksFirst(op.risk, settings.get<boolean>('confirmSafeOperations', true))) {
-      const confirmed = await this.deps.prompter().confirmOperation({ connection: profile, title: op.title, ops: [op], risk: op.risk, sizeText: `${formatBytes(fileBytes)} backup file` });
-      if (!confirmed) return { status: 'not run', op };
-    }
-    const started = Date.now();
-    const at = new Date().toISOString();
-    const streaming = await streamingDocker(profile, docker);
-    let outcome: RestoreOutcome;
-    try {
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `${op.title} — ${profile.name}`, cancellable: true },
-        async (progress, token) => {
-          const controller = new AbortController();
-          const sub = token.onCancellationRequested(() => controller.abort());
-          try {
-            return await restoreVolume(streaming, target.volume, file, { signal: controller.signal, evenIfInUse, onProgress: (n) => progress.report({ message: `${formatBytes(n)} written` }) });
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
-      outcome = { status: 'done', op, result };
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      outcome = { status: /^Cancelled/.test(message) ? 'cancelled' : 'failed', op, message };
-    }
-    const durationMs = Date.now() - started;
-    await this.deps.history
-      .append({ at, connectionId: profile.id, connectionName: profile.name, engine: 'docker', kind: op.kind, title: op.title, text: op.text, impact: op.impact, risk: op.risk, status: outcome.status === 'not run' ? 'not run' : outcome.status, durationMs, ...(outcome.message ? { message: outcome.message } : {}) })
-      .catch((err: unknown) => this.deps.log.warn(`Could not write the maintenance history: ${String(err)}`));
-    this.deps.refresh();
-    const line = outcome.status === 'done' ? `${op.title}: done in ${formatDuration(durationMs)} — ${formatBytes(outcome.result?.tarBytes ?? 0)} of files.` : `${op.title} ${outcome.status}: ${outcome.message ?? ''}`;
-    this.deps.log.info(line);
-    const notice = { severity: outcome.status === 'done' ? ('info' as const) : outcome.status === 'cancelled' ? ('warning' as const) : ('error' as const), message: line, actions: [] };
-    const prompter = this.deps.prompter();
-    void (prompter.showOutcome ? prompter.showOutcome(notice) : vscode.window.showInformationMessage(line));
-    return outcome;
+    const batch = await runOperationFlow(this.deps, { profile, ops: [op] });
+    const outcome = batch?.outcomes[0];
+    if (!outcome) return { status: 'not run', op };
+    const result = outcome.status === 'done' ? (outcome.details as TransferResult | undefined) : undefined;
+    return { status: outcome.status, op, ...(result ? { result } : {}), ...(outcome.problem ? { message: outcome.problem.message } : {}) };
   }
 }
 

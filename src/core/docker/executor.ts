@@ -69,7 +69,20 @@ export const HANDLERS: Record<string, DockerHandler> = {
     return {};
   },
   prune: (ctx) => runPrune(ctx),
+  'volume-restore': (ctx) => runRestore(ctx),
 };
+
+/** A volume's files replaced by a backup's, through the archive API on a client without the idle timeout. */
+async function runRestore(ctx: DockerHandlerContext): Promise<DockerHandlerResult> {
+  const [{ restoreParams }, { restoreVolume }, { streamingDocker }] = await Promise.all([import('./volumeOps'), import('./volumeBackup'), import('./streaming')]);
+  const volume = ctx.op.target.name ?? ctx.op.target.id;
+  if (!volume) throw new Error(`${ctx.op.title}: no volume.`);
+  const p = restoreParams(ctx.op);
+  const docker = await streamingDocker(ctx.session.profile, ctx.docker);
+  const onProgress = (n: number): void => ctx.onProgress?.({ phase: `${formatBytes(n)} written`, percent: null });
+  const result = await restoreVolume(docker, volume, p.file, { signal: ctx.signal, evenIfInUse: p.evenIfInUse, onProgress });
+  return { summary: `${formatBytes(result.tarBytes)} of files restored into ${volume}`, details: result };
+}
 
 async function runPrune(ctx: DockerHandlerContext): Promise<DockerHandlerResult> {
   const plan = ctx.op.params?.['plan'] as PrunePlan | undefined;
@@ -142,6 +155,7 @@ async function sizeText(docker: Dockerode, target: DockerTarget): Promise<string
     const info = (await docker.getContainer(target.id).inspect({ size: true } as Dockerode.ContainerInspectOptions)) as { SizeRw?: number; SizeRootFs?: number };
     return `writable layer ${formatBytes(info.SizeRw ?? 0)}, with its image ${formatBytes(info.SizeRootFs ?? 0)}`;
   }
+  if (target.kind === 'volume' && target.bytes !== undefined) return `${formatBytes(target.bytes)} backup file`;
   if (target.bytes !== undefined) return `${formatBytes(target.bytes)} to delete`;
   return undefined;
 }

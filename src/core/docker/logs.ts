@@ -4,6 +4,7 @@
  * buffer the whole log in memory — and handed on line by line, so callers
  * keep only what they choose (a ring of the last N lines, or counts).
  */
+import { shellWord } from './cli';
 import type Dockerode from 'dockerode';
 import { LogDemuxer, type LineFilter, type LogLine } from './logStream';
 import { asError, type ModemDial } from './streaming';
@@ -53,10 +54,6 @@ function sinceWords(since: number, now: number): string {
   return new Date(since * 1000).toISOString();
 }
 
-/** A word as a POSIX shell reads it literally. */
-export function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Streams a container's logs into `onLine` until the log ends (or, following,

@@ -5,7 +5,8 @@
  * (executor.ts) makes the calls through the API, never the CLI.
  */
 import type { Operation, OperationTarget, Risk } from '../operations/operation';
-import { countWords, describePlan, shellWord, type PrunePlan } from './prune';
+import { shellWord } from './cli';
+import { countWords, describePlan, type PrunePlan } from './prune';
 
 /** What a Docker operation acts on. */
 export interface DockerTarget extends OperationTarget {

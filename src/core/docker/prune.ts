@@ -18,6 +18,7 @@
  * `until` filter of the moment it was planned (volumes and build cache have
  * none), so nothing made after the preview goes.
  */
+import { shellWord } from './cli';
 import type { DiskUsage, DockerContainer, DockerImage, DockerNetwork, DockerVolume } from './resources';
 import { apiAtLeast, isActive, shortId } from './resources';
 
@@ -86,10 +87,7 @@ function filterFlags(filters: Record<string, string[]>): string {
   return Object.entries(filters).flatMap(([k, vs]) => vs.map((v) => ` --filter ${k}=${v}`)).join('');
 }
 
-/** Quotes a word for a POSIX shell when it needs it. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+
 
 export function planPrune(input: PruneInput, options: PruneOptions): PrunePlan {
   const kinds = new Set(options.kinds);

@@ -5,23 +5,31 @@
  * uses the archive API (core/docker/volumeBackup.ts) and needs no tar.
  */
 import * as path from 'node:path';
-import type { Operation, OperationTarget } from '../operations/operation';
 import { formatBytes } from '../format';
-import { shellWord } from './logs';
+import { shellWord } from './cli';
+import type { DockerOp } from './operation';
 
-export interface VolumeTarget extends OperationTarget {
-  kind: 'volume';
-  name: string;
-}
-
-export interface VolumeRestoreOp extends Operation {
-  engine: 'docker';
-  kind: 'volume-restore';
-  target: VolumeTarget;
+/** What the executor's 'volume-restore' handler needs beyond the target. */
+export interface VolumeRestoreParams {
   /** The backup file read. */
   file: string;
+  fileBytes: number;
   /** Restore although a running container has the volume mounted read-write. */
   evenIfInUse: boolean;
+}
+
+/** A restore: the volume is its target (id and name both the volume's name; bytes the backup file's size). */
+export interface VolumeRestoreOp extends DockerOp {
+  kind: 'volume-restore';
+  params: VolumeRestoreParams & Record<string, unknown>;
+}
+
+/** The restore's parameters, checked (the executor gets them as a plain record). */
+export function restoreParams(op: DockerOp): VolumeRestoreParams {
+  const p = op.params ?? {};
+  const file = p['file'];
+  if (typeof file !== 'string' || !file) throw new Error(`${op.title}: no backup file.`);
+  return { file, fileBytes: typeof p['fileBytes'] === 'number' ? p['fileBytes'] : 0, evenIfInUse: p['evenIfInUse'] === true };
 }
 
 export interface RestoreFacts {
@@ -53,7 +61,7 @@ export function buildVolumeRestore(f: RestoreFacts): VolumeRestoreOp {
   return {
     engine: 'docker',
     kind: 'volume-restore',
-    target: { kind: 'volume', name: f.volume },
+    target: { kind: 'volume', id: f.volume, name: f.volume, bytes: f.fileBytes },
     title: `Restore volume ${f.volume} from ${base}`,
     text,
     language: 'shell',
@@ -61,7 +69,6 @@ export function buildVolumeRestore(f: RestoreFacts): VolumeRestoreOp {
     risk: f.replaces || f.writers.length ? 'destructive' : 'heavy',
     confirmName: f.volume,
     progress: 'bytes',
-    file: f.file,
-    evenIfInUse: f.evenIfInUse,
+    params: { file: f.file, fileBytes: f.fileBytes, evenIfInUse: f.evenIfInUse },
   };
 }
