@@ -39,11 +39,13 @@ export const CHUNKS = {
   'docker-connection': 'src/core/docker/connection.ts',
   'pg-query': 'src/core/postgres/pgQuery.ts',
   'pg-executor': 'src/core/postgres/executor.ts',
+  'redis-executor': 'src/core/redis/executor.ts',
   'neo4j-query': 'src/core/neo4j/neo4jQuery.ts',
   'cypher-risk': 'src/core/neo4j/cypherRisk.ts',
   // Editor features, made the first time one of their commands runs or their view lists connections.
   'pg-views': 'src/views/postgres/index.ts',
   'pg-commands': 'src/commands/postgres/index.ts',
+  'redis-commands': 'src/commands/redis/operations.ts',
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
   'query-commands': 'src/editor/queryCommands.ts',

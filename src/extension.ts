@@ -26,12 +26,14 @@ import type { RunArgs } from './editor/queryCommands';
 // Types only: these modules are required at first use (chunks in the bundle), never at activation.
 import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
+import type * as RedisOpsModule from './commands/redis/operations';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
+const redisOpsModule = lazy(() => require('./commands/redis/operations') as typeof RedisOpsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -145,6 +147,20 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
       },
     }),
   );
+
+  const redisOps = lazy(() => new (redisOpsModule().RedisOpsCommands)(flow, profiles));
+  type RedisOps = RedisOpsModule.RedisOpsCommands;
+  register('upkeep.redis.deleteKey', (node?: unknown) => redisOps().deleteKey(node));
+  register('upkeep.redis.deleteMatching', (node?: unknown, args?: Parameters<RedisOps['deleteMatching']>[1]) => redisOps().deleteMatching(node, args));
+  register('upkeep.redis.expire', (node?: unknown, args?: Parameters<RedisOps['expire']>[1]) => redisOps().expire(node, args));
+  register('upkeep.redis.persist', (node?: unknown) => redisOps().persist(node));
+  register('upkeep.redis.renameKey', (node?: unknown, args?: Parameters<RedisOps['rename']>[1]) => redisOps().rename(node, args));
+  register('upkeep.redis.flushDb', (node?: unknown) => redisOps().flushDb(node));
+  register('upkeep.redis.flushAll', (node?: unknown) => redisOps().flushAll(node));
+  register('upkeep.redis.bgsave', (node?: unknown) => redisOps().bgsave(node));
+  register('upkeep.redis.bgrewriteaof', (node?: unknown) => redisOps().bgrewriteaof(node));
+  register('upkeep.redis.clients', (node?: unknown) => redisOps().clients(node));
+  register('upkeep.redis.killClient', (node?: unknown, args?: Parameters<RedisOps['killClient']>[1]) => redisOps().killClient(node, args));
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

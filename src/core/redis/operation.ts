@@ -85,6 +85,8 @@ export interface RedisOpSpec {
   impact: string;
   risk: Risk;
   confirmName: string;
+  /** FLUSHDB and FLUSHALL: the name is typed even off production. */
+  alwaysType?: boolean;
   /** The text shown and kept when it is more than the commands (a batched delete); defaults to the commands, one a line, after a SELECT when the target names a database. */
   text?: string;
   progress?: string;
