@@ -101,10 +101,12 @@ export function redisExecutor(session: RedisSession, settings: { log?: Logger } 
         } catch (err) {
           settings.log?.warn(`${op.title}: ${err instanceof Error ? err.message : String(err)}`);
           const first = (err as { redisCommandIndex?: number }).redisCommandIndex ?? 0;
-          problem = refusal(describeConnectionError(session.profile, err, [], 'maintenance'), first === 0 ? NOTHING_DONE[op.kind] ?? 'nothing was changed' : undefined);
+          // A command Redis answered with an error did nothing (each is atomic); a lost connection may have run it.
+          const refused = err instanceof Error && err.name === 'ReplyError' && first === 0;
+          problem = withConsequence(describeConnectionError(session.profile, err, [], 'maintenance'), refused ? NOTHING_DONE[op.kind] ?? 'nothing was changed' : undefined);
           result = { status: 'failed', notices: [] };
         }
-        if (result.failure) problem = { kind: 'other', message: sentence(result.failure) };
+        if (result.failure) problem = { kind: 'other', message: result.failure };
         outcomes.push({
           title: op.title,
           text: op.text,
@@ -127,14 +129,9 @@ function specOf(op: DeleteMatchingOp): { pattern: Buffer | string; type?: string
   return { pattern, count: op.scanCount, ...(op.target.type ? { type: op.target.type } : {}) };
 }
 
-/** "X is renamed or disabled on this server (rename-command)." + ": nothing was deleted." when the refusal came before anything ran. */
-function refusal(p: ConnectionProblem, nothing: string | undefined): ConnectionProblem {
-  const refused = /renamed or disabled|may not (run|access|use)/.test(p.message);
-  return refused && nothing ? { ...p, message: `${p.message.replace(/\.$/, '')}: ${nothing}.` } : p;
-}
-
-function sentence(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** "FLUSHDB is renamed or disabled on this server (rename-command)." + ": nothing was deleted." when the server refused before anything ran. */
+function withConsequence(p: ConnectionProblem, nothing: string | undefined): ConnectionProblem {
+  return nothing ? { ...p, message: `${p.message.replace(/\.$/, '')}: ${nothing}.` } : p;
 }
 
 async function runOne(client: IORedis, op: RedisOp, counted: MatchCount | undefined, cb: RunCallbacks<RedisOp>): Promise<StepResult> {
@@ -197,15 +194,15 @@ function judge(op: RedisOp, replies: unknown[]): StepResult {
     case 'delete-key':
       return { status: 'done', notices: [], summary: n ? '1 key deleted' : 'the key was already gone: nothing to delete' };
     case 'expire':
-      return n ? { status: 'done', notices: [], summary: 'TTL set' } : { status: 'failed', notices: [], failure: `${key} no longer exists: no TTL was set.` };
+      return n ? { status: 'done', notices: [], summary: 'TTL set' } : { status: 'failed', notices: [], failure: `The key ${key} no longer exists: no TTL was set.` };
     case 'persist':
       return { status: 'done', notices: [], summary: n ? 'the key no longer expires' : 'nothing changed: the key had no TTL (or no longer exists)' };
     case 'rename':
       return n
         ? { status: 'done', notices: [], summary: 'renamed' }
-        : { status: 'failed', notices: [], failure: `a key named ${other !== undefined ? keyLabel(other) : 'so'} already exists: nothing was renamed (rename with overwrite to replace it).` };
+        : { status: 'failed', notices: [], failure: `A key named ${other !== undefined ? keyLabel(other) : 'so'} already exists: nothing was renamed (rename with overwrite to replace it).` };
     case 'client-kill':
-      return n ? { status: 'done', notices: [], summary: 'client disconnected' } : { status: 'failed', notices: [], failure: `client ${op.target.clientId ?? ''} is no longer connected: nothing was disconnected.` };
+      return n ? { status: 'done', notices: [], summary: 'client disconnected' } : { status: 'failed', notices: [], failure: `Client ${op.target.clientId ?? ''} is no longer connected: nothing was disconnected.` };
     default:
       return { status: 'done', notices: op.commands.map((c, i) => `${commandText(c)} → ${replyText(replies[i])}`) };
   }

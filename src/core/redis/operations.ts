@@ -3,7 +3,6 @@
  * commands, what they do to the data and to the server, and how risky that is.
  * Keys are argument vectors (binary-safe); their text is redis-cli's quoting.
  */
-import { formatDuration } from '../format';
 import { commandText, displayBytes, redisCliQuote, redisOp, type RedisArg, type RedisOp } from './operation';
 
 /** What the server supports, from its version: an option it lacks is never built. */
@@ -98,6 +97,21 @@ function keyConfirmName(db: number, key: RedisArg): string {
 
 const dbName = (db: number): string => `database ${db}`;
 
+/** A TTL for people: "1 h", "1 d 2 h", "90 s", "500 ms". */
+export function ttlText(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [name, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n) parts.push(`${n} ${name}`);
+    rest -= n * size;
+    if (parts.length === 2) break;
+  }
+  return parts.join(' ');
+}
+
 export function buildDeleteKey(db: number, key: RedisArg, f: RedisFeatures): RedisOp {
   const verb = f.unlink ? 'UNLINK' : 'DEL';
   return redisOp({
@@ -119,10 +133,10 @@ export function buildExpire(db: number, key: RedisArg, ttl: number, unit: 's' | 
   const ms = unit === 's' ? ttl * 1000 : ttl;
   return redisOp({
     kind: 'expire',
-    title: `Set TTL of ${keyLabel(key)} to ${formatDuration(ms)} (db${db})`,
+    title: `Set TTL of ${keyLabel(key)} to ${ttlText(ms)} (db${db})`,
     target: { kind: 'key', db, key },
     commands: [[unit === 's' ? 'EXPIRE' : 'PEXPIRE', key, String(ttl)]],
-    impact: `the server deletes the key when its TTL runs out, in ${formatDuration(ms)}; it replaces any TTL the key had`,
+    impact: `the server deletes the key when its TTL runs out, in ${ttlText(ms)}; it replaces any TTL the key had`,
     risk: 'safe',
     confirmName: keyConfirmName(db, key),
   });

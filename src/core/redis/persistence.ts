@@ -112,7 +112,7 @@ export async function runBackground(client: IORedis, kind: BackgroundKind, o: Ba
   return {
     status: 'failed',
     notices,
-    failure: `the ${kind === 'bgsave' ? 'background save' : 'append-only file rewrite'} failed (${field}:${status ?? '?'}). Redis gives the reason only in its log; check that ${where ?? 'its working directory'} is writable and the disk has room.${kind === 'bgsave' ? ' Until a save succeeds, a server with stop-writes-on-bgsave-error refuses writes (MISCONF).' : ''}`,
+    failure: `The ${kind === 'bgsave' ? 'background save' : 'append-only file rewrite'} failed (${field}:${status ?? '?'}). Redis gives the reason only in its log; check that ${where ?? 'its working directory'} is writable and the disk has room.${kind === 'bgsave' ? ' Until a save succeeds, a server with stop-writes-on-bgsave-error refuses writes (MISCONF).' : ''}`,
   };
 }
 
