@@ -14,7 +14,7 @@ import type { BatchOutcome } from '../../core/operations/operation';
 import type { RedisOp } from '../../core/redis/operation';
 import {
   buildBgrewriteaof, buildBgsave, buildClientKill, buildDeleteKey, buildDeleteMatching, buildExpire, buildFlushAll, buildFlushDb, buildPersist, buildRename,
-  keyLabel, parseTypedKey, type RedisFeatures,
+  keyLabel, parseTypedKey, redisFeatures, type RedisFeatures,
 } from '../../core/redis/operations';
 import { clientLabel, type RedisClientInfo } from '../../core/redis/clientList';
 import { clientsMarkdown, listClients } from './clients';
@@ -36,7 +36,13 @@ export class RedisOpsCommands {
     return runOperationFlow(this.flow, { profile, ops: [op] });
   }
 
+  /**
+   * What the server supports, for the builders. A read-only connection is not
+   * asked: the flow refuses its operation before anything is sent, and this
+   * read would be the one thing that was.
+   */
   private async features(profile: ConnectionProfile): Promise<RedisFeatures> {
+    if (profile.readOnly) return redisFeatures('0');
     return featuresOf(await sessionOf(this.flow.connections, profile));
   }
 
