@@ -27,6 +27,7 @@ import type { RunArgs } from './editor/queryCommands';
 import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
 import type * as RedisOpsModule from './commands/redis/operations';
+import { REDIS_OPS_COMMANDS as RedisOpsNames } from './commands/redis/commandNames';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
 
@@ -148,19 +149,11 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     }),
   );
 
+  // Redis maintenance: each command's method has the command's name; node (or nothing: it asks) and optional args.
   const redisOps = lazy(() => new (redisOpsModule().RedisOpsCommands)(flow, profiles));
-  type RedisOps = RedisOpsModule.RedisOpsCommands;
-  register('upkeep.redis.deleteKey', (node?: unknown) => redisOps().deleteKey(node));
-  register('upkeep.redis.deleteMatching', (node?: unknown, args?: Parameters<RedisOps['deleteMatching']>[1]) => redisOps().deleteMatching(node, args));
-  register('upkeep.redis.expire', (node?: unknown, args?: Parameters<RedisOps['expire']>[1]) => redisOps().expire(node, args));
-  register('upkeep.redis.persist', (node?: unknown) => redisOps().persist(node));
-  register('upkeep.redis.renameKey', (node?: unknown, args?: Parameters<RedisOps['rename']>[1]) => redisOps().rename(node, args));
-  register('upkeep.redis.flushDb', (node?: unknown) => redisOps().flushDb(node));
-  register('upkeep.redis.flushAll', (node?: unknown) => redisOps().flushAll(node));
-  register('upkeep.redis.bgsave', (node?: unknown) => redisOps().bgsave(node));
-  register('upkeep.redis.bgrewriteaof', (node?: unknown) => redisOps().bgrewriteaof(node));
-  register('upkeep.redis.clients', (node?: unknown) => redisOps().clients(node));
-  register('upkeep.redis.killClient', (node?: unknown, args?: Parameters<RedisOps['killClient']>[1]) => redisOps().killClient(node, args));
+  for (const name of RedisOpsNames) {
+    register(`upkeep.redis.${name}`, (node?: unknown, args?: never) => (redisOps()[name] as (node?: unknown, args?: never) => unknown).call(redisOps(), node, args));
+  }
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

@@ -18,6 +18,7 @@ import {
 } from '../../core/redis/operations';
 import { clientLabel, type RedisClientInfo } from '../../core/redis/clientList';
 import { clientsMarkdown, listClients } from './clients';
+import type { RedisOpsCommand } from './commandNames';
 import { featuresOf, resolveDb, resolveKey, resolvePattern, resolveProfile, sessionOf, type RedisAsk } from './redisTarget';
 
 export interface ExpireArgs { seconds?: number }
@@ -25,7 +26,7 @@ export interface RenameArgs { newName?: string; overwrite?: boolean }
 export interface PatternArgs { pattern?: string; type?: string }
 export interface KillArgs { id?: string }
 
-export class RedisOpsCommands {
+export class RedisOpsCommands implements Record<RedisOpsCommand, (node?: unknown, args?: never) => Promise<unknown>> {
   private readonly ask: RedisAsk;
 
   constructor(private readonly flow: FlowDeps, profiles: ProfileStore) {
@@ -89,7 +90,7 @@ export class RedisOpsCommands {
     return this.run(t.profile, buildPersist(t.db, t.key));
   }
 
-  async rename(node?: unknown, args: RenameArgs = {}): Promise<BatchOutcome<RedisOp> | undefined> {
+  async renameKey(node?: unknown, args: RenameArgs = {}): Promise<BatchOutcome<RedisOp> | undefined> {
     const t = await resolveKey(node, this.ask);
     const newName = args.newName ?? (await askInput(this.ask.prompter(), {
       prompt: `New name for ${keyLabel(t.key)} (plain text, or in double quotes with \\xHH for bytes)`,
