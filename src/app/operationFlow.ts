@@ -13,7 +13,7 @@ import { formatBytes, formatDuration } from '../core/format';
 import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
 import { asksFirst, showNotice, typedNameFor, type OutcomeNotice, type Prompter } from './prompter';
-import { isCancelled, UserFacingError } from '../core/errors';
+import { Cancelled, isCancelled, UserFacingError } from '../core/errors';
 
 export { highestRisk };
 
@@ -103,17 +103,30 @@ export async function runOperationFlow<Op extends Operation>(deps: FlowDeps, req
   return result as BatchOutcome<Op>;
 }
 
-/** The executor's pass before the preview (counting what a pattern matches), cancellable: a cancel there runs nothing. */
+/**
+ * The executor's pass before the preview (counting what a pattern matches).
+ * Its progress (cancellable: a cancel there runs nothing) is shown only when
+ * it takes a while, so a pass with nothing to do does not flash a notification.
+ */
 async function inspect<Op extends Operation>(run: NonNullable<OperationExecutor<Op>['inspect']>, ops: Op[], title: string): Promise<string[] | undefined> {
+  const controller = new AbortController();
+  let phase = '';
+  let show: ((message: string) => void) | undefined;
+  const pass = run(ops, { signal: controller.signal, onProgress: (p) => { phase = p.phase; show?.(phase); } });
+  const quick = await Promise.race([pass, new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), 400))]);
+  if (quick !== 'slow') return quick?.details;
+  // A cancelled count runs nothing: the user stopped before seeing what it would delete.
   const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Preview: ${title}`, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
+    show = (message) => progress.report({ message });
+    if (phase) show(phase);
     try {
-      return await run(ops, { signal: controller.signal, onProgress: (p) => progress.report({ message: p.phase }) });
+      return await pass;
     } finally {
       sub.dispose();
     }
   });
+  if (controller.signal.aborted) throw new Cancelled();
   return found?.details;
 }
 

@@ -130,7 +130,7 @@ describe('Redis operations (real server)', function () {
       const doomed = [...before].filter((k) => Buffer.from(k, 'latin1').subarray(0, prefix.length).equals(prefix));
       assert.ok(doomed.length >= 6, `hostile keys present: ${doomed.length}`);
       const op = buildDeleteMatching(db, namespacePattern(prefix), F, { batchSize: 3 });
-      const ex = redisExecutor(s);
+      const ex = redisExecutor(s, { sampleSize: 20 });
       const found = await ex.inspect?.([op], {});
       const sample = found?.details[1] ?? '';
       assert.match(sample, new RegExp(`^Sample \\(${doomed.length} of ${doomed.length}\\):`));
@@ -255,8 +255,12 @@ describe('Redis operations (real server)', function () {
       const keys = Number(await admin.dbsize());
       const ex = redisExecutor(s);
       const size = await ex.sizeText({ kind: 'db', db: 3 });
-      assert.match(size ?? '', new RegExp(`^${keys.toLocaleString('en-US')} keys, about [\\d.]+ (kB|MB) of the [\\d.]+ (kB|MB) the server uses`));
-      assert.match((await ex.sizeText({ kind: 'server' })) ?? '', /^[\d,]+ keys in \d+ databases?, [\d.]+ MB used by the server/);
+      const m = new RegExp(`^${keys.toLocaleString('en-US')} keys of about ([\\d.]+) kB \\(MEMORY USAGE of 200 sampled keys, scaled\\); the server uses [\\d.]+ MB in all$`).exec(size ?? '');
+      assert.ok(m, size);
+      // 1,000 strings of 100 bytes: about 150 bytes each with their overhead.
+      assert.ok(Number(m[1]) > 100 && Number(m[1]) < 250, size);
+      assert.match((await ex.sizeText({ kind: 'server' })) ?? '', /^[\d,]+ keys in \d+ databases?; the server uses [\d.]+ MB \([\d.]+ (kB|MB) of it data\)$/);
+      assert.match((await ex.sizeText({ kind: 'db', db: 5 })) ?? '', /^no keys; the server uses [\d.]+ MB$/);
       const op = buildFlushDb(3, F);
       assert.equal(op.text, 'SELECT 3\nFLUSHDB ASYNC');
       const r = await ex.run([op], {});

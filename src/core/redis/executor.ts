@@ -20,11 +20,14 @@ import { keyspaceOf } from './keyspaceCounts';
 
 /** How long the preview's counting pass may take before it reports a lower bound. */
 const PREVIEW_LIMIT_MS = 15_000;
-const SAMPLE_SIZE = 10;
+/** Keys a pattern delete's preview shows. */
+const SAMPLE_SIZE = 5;
+/** Keys whose MEMORY USAGE estimates a database's size for FLUSHDB's preview. */
+const SIZE_SAMPLE = 200;
 
 type StepResult = Pick<OperationOutcome, 'status' | 'notices' | 'summary' | 'leftBehind'> & { failure?: string };
 
-export function redisExecutor(session: RedisSession, settings: { log?: Logger } = {}): OperationExecutor<RedisOp> {
+export function redisExecutor(session: RedisSession, settings: { log?: Logger; sampleSize?: number } = {}): OperationExecutor<RedisOp> {
   const counts = new Map<RedisOp, MatchCount>();
   const dbOf = (t: RedisTarget): number => t.db ?? session.defaultDb;
 
@@ -51,15 +54,17 @@ export function redisExecutor(session: RedisSession, settings: { log?: Logger } 
       if (target.kind === 'db' || target.kind === 'server') {
         const info = parseRedisInfo(String(await session.client.info()));
         const space = keyspaceOf(info);
-        const used = Number(info['used_memory'] ?? 0);
-        const dataset = Number(info['used_memory_dataset'] ?? used);
-        const all = space.reduce((n, d) => n + d.keys, 0);
+        const used = formatBytes(Number(info['used_memory'] ?? 0));
         if (target.kind === 'server') {
-          return `${all.toLocaleString('en-US')} keys in ${space.length} database${space.length === 1 ? '' : 's'}, ${formatBytes(used)} used by the server (${formatBytes(dataset)} of it data)`;
+          const all = space.reduce((n, d) => n + d.keys, 0);
+          const dataset = info['used_memory_dataset'] !== undefined ? ` (${formatBytes(Number(info['used_memory_dataset']))} of it data)` : '';
+          return `${all.toLocaleString('en-US')} keys in ${space.length} database${space.length === 1 ? '' : 's'}; the server uses ${used}${dataset}`;
         }
         const keys = space.find((d) => d.db === dbOf(target))?.keys ?? 0;
-        const share = all ? (dataset * keys) / all : 0;
-        return `${keys.toLocaleString('en-US')} keys, about ${formatBytes(share)} of the ${formatBytes(used)} the server uses (estimated: this database's share of the keys, times the data memory)`;
+        if (!keys) return `no keys; the server uses ${used}`;
+        const sample = await withClient(dbOf(target), (c) => sampleMemory(c, SIZE_SAMPLE));
+        const estimate = sample.keys ? ` of about ${formatBytes((sample.bytes / sample.keys) * keys)} (MEMORY USAGE of ${sample.keys.toLocaleString('en-US')} sampled keys, scaled)` : '';
+        return `${keys.toLocaleString('en-US')} keys${estimate}; the server uses ${used} in all`;
       }
       return undefined;
     },
@@ -70,16 +75,17 @@ export function redisExecutor(session: RedisSession, settings: { log?: Logger } 
         if (op.kind !== 'delete-matching') continue;
         const d = op as DeleteMatchingOp;
         const found = await withClient(dbOf(op.target), (c) =>
-          countMatches(c, specOf(d), { limitMs: PREVIEW_LIMIT_MS, sampleSize: SAMPLE_SIZE, ...(cb.signal ? { signal: cb.signal } : {}), ...(cb.onProgress ? { onProgress: cb.onProgress } : {}) }),
+          countMatches(c, specOf(d), { limitMs: PREVIEW_LIMIT_MS, sampleSize: settings.sampleSize ?? SAMPLE_SIZE, ...(cb.signal ? { signal: cb.signal } : {}), ...(cb.onProgress ? { onProgress: cb.onProgress } : {}) }),
         ).catch((err: unknown) => {
           throw new Error(describeConnectionError(session.profile, err, [], 'maintenance').message);
         });
         counts.set(op, found);
         const n = found.count.toLocaleString('en-US');
+        const looked = Math.min(100, Math.round((100 * found.steps * d.scanCount) / Math.max(1, found.dbSize)));
         details.push(
           found.complete
             ? `${n} keys match (counted with a full SCAN pass over the ${found.dbSize.toLocaleString('en-US')} keys of database ${dbOf(op.target)}).`
-            : `At least ${n} keys match: the count stopped after ${PREVIEW_LIMIT_MS / 1000} s${cb.signal?.aborted ? ' (cancelled)' : ''}, ${found.steps * d.scanCount < found.dbSize ? `about ${Math.round((100 * found.steps * d.scanCount) / Math.max(1, found.dbSize))}% of the keyspace looked at` : ''}. The run deletes all that match.`,
+            : `At least ${n} keys match: counting stopped after ${PREVIEW_LIMIT_MS / 1000} s, with about ${looked}% of the ${found.dbSize.toLocaleString('en-US')} keys looked at. The run deletes every key that matches.`,
         );
         if (found.sample.length) details.push(`Sample (${found.sample.length} of ${n}):\n${found.sample.map((k) => `  ${keyLabel(k)}`).join('\n')}`);
       }
@@ -122,6 +128,22 @@ export function redisExecutor(session: RedisSession, settings: { log?: Logger } 
       return { outcomes, notRun: [] };
     },
   };
+}
+
+/** MEMORY USAGE (bounded SAMPLES) of up to `max` keys found by a few SCAN steps, pipelined. */
+async function sampleMemory(client: IORedis, max: number): Promise<{ keys: number; bytes: number }> {
+  const found: Buffer[] = [];
+  let cursor = '0';
+  for (let step = 0; step < 10 && found.length < max; step++) {
+    const [next, keys] = (await client.callBuffer('SCAN', cursor, 'COUNT', '100')) as [Buffer, Buffer[]];
+    found.push(...keys.slice(0, max - found.length));
+    cursor = next.toString('latin1');
+    if (cursor === '0') break;
+  }
+  const p = client.pipeline();
+  for (const k of found) p.call('MEMORY', 'USAGE', k, 'SAMPLES', '5');
+  const sizes = ((await p.exec()) ?? []).map(([err, n]) => (err || n === null ? undefined : Number(n))).filter((n): n is number => n !== undefined);
+  return { keys: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
 function specOf(op: DeleteMatchingOp): { pattern: Buffer | string; type?: string; count: number } {
