@@ -184,7 +184,7 @@ function showOutcome(deps: FlowDeps, profile: ConnectionProfile, title: string, 
     } else if (o.status === 'cancelled') {
       notice = { severity: 'warning', message: `${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (stopped after ${o.stoppedAfterMs} ms)` : ''}${o.summary ? ` — ${o.summary}` : ''}.${tail}`, actions: [] };
     } else {
-      notice = { severity: 'error', message: `${title} failed: ${o.problem?.message ?? 'see the log'}${tail}`, actions: [] };
+      notice = { severity: 'error', message: `${title} failed: ${o.problem?.message ?? 'see the log'}${o.summary ? ` (${o.summary})` : ''}${tail}`, actions: [] };
     }
   } else {
     const total = result.outcomes.length + result.notRun.length;

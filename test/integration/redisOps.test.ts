@@ -185,6 +185,35 @@ describe('Redis operations (real server)', function () {
         await s2.dispose();
       }
     });
+
+    it('a connection killed half-way is a lost connection, saying how many keys went before it', async () => {
+      await admin.select(2);
+      await admin.flushdb();
+      const p = admin.pipeline();
+      for (let i = 0; i < 20_000; i++) p.set(`lost:${i}`, 'v');
+      await p.exec();
+      const s2 = await session(redisProfile({ database: '2' }));
+      try {
+        const op = buildDeleteMatching(2, 'lost:*', F, { batchSize: 100, scanCount: 100 });
+        let killing: Promise<unknown> | undefined;
+        const result = await runOps(s2, [op], undefined, () => {
+          killing ??= admin.client('LIST').then((list) => {
+            const mine = parseClientList(String(list)).find((c) => c.name === 'upkeep-op' && c.db === 2);
+            return mine ? admin.client('KILL', 'ID', mine.id) : undefined;
+          });
+        });
+        await killing;
+        const o = result.outcomes[0];
+        assert.equal(o?.status, 'failed');
+        assert.equal(o.problem?.kind, 'connection-lost', o.problem?.message);
+        const left = Number(await admin.dbsize());
+        assert.ok(left > 0 && left < 20_000, `some went, some stayed: ${left} left`);
+        assert.equal(o.summary, `${(20_000 - left).toLocaleString('en-US')} keys deleted before it failed`);
+      } finally {
+        await admin.flushdb();
+        await s2.dispose();
+      }
+    });
   });
 
   describe('keys', () => {
@@ -351,6 +380,26 @@ describe('Redis operations (real server)', function () {
         assert.equal(await saves(), before + 2);
       } finally {
         await s.client.config('SET', 'rdb-key-save-delay', '0');
+      }
+    });
+
+    it('cancelling a running BGSAVE stops the watching and says the save goes on in the server', async () => {
+      await s.client.config('SET', 'rdb-key-save-delay', '1000');
+      try {
+        const controller = new AbortController();
+        const r = await redisExecutor(s).run([buildBgsave()], {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.phase.startsWith('writing the snapshot')) controller.abort();
+          },
+        });
+        const o = r.outcomes[0];
+        assert.equal(o?.status, 'cancelled');
+        assert.match(o.leftBehind ?? '', /goes on in the server \(Redis has no command to stop it\)/);
+        assert.match(String(await s.client.info('persistence')), /rdb_bgsave_in_progress:1/);
+      } finally {
+        await s.client.config('SET', 'rdb-key-save-delay', '0');
+        await waitFor('the save to end', async () => /rdb_bgsave_in_progress:0/.test(String(await s.client.info('persistence'))), 30_000);
       }
     });
 

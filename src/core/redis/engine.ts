@@ -1,6 +1,6 @@
 /** Redis as an engine: identity, URL schemes, error replies, probe. */
 import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
-import type { ConnectionProblem } from '../connections/errors';
+import type { ConnectionProblem, ErrorDuring } from '../connections/errors';
 import type { ConnectionProfile } from '../connections/profile';
 import { ConnectionUrlError } from '../connections/urlText';
 import { DEFAULT_PORT } from './port';
@@ -17,8 +17,10 @@ function namedCommand(message: string, after: RegExp): string | undefined {
  * in production configs) reads as unknown; an ACL user without the right gets
  * NOPERM: both name the command, never a stack trace.
  */
-function describeError({ message }: ErrorFacts, ctx: { profile: ConnectionProfile }): ConnectionProblem | WordedProblem | undefined {
+function describeError({ message }: ErrorFacts, ctx: { profile: ConnectionProfile; during?: ErrorDuring }): ConnectionProblem | WordedProblem | undefined {
   const m = message.toLowerCase();
+  // ioredis's words for a socket that closed under a running command (the connection itself had opened).
+  if (ctx.during === 'maintenance' && m.startsWith('connection is closed')) return 'connection-lost';
   if (m.includes('wrongpass') || m.includes('noauth')) return 'auth';
   if (m.includes('db index is out of range')) return 'unknown-database';
   const user = ctx.profile.user || 'default';

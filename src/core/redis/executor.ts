@@ -15,7 +15,7 @@ import { parseRedisInfo, type RedisSession } from './connection';
 import { commandText, type RedisOp, type RedisTarget } from './operation';
 import { keyLabel, NOTHING_DONE, type DeleteMatchingOp } from './operations';
 import { runBackground } from './persistence';
-import { countMatches, deleteMatches, type MatchCount } from './scanDelete';
+import { countMatches, deleteMatches, type DeleteResult, type MatchCount } from './scanDelete';
 import { keyspaceOf } from './keyspaceCounts';
 
 /** How long the preview's counting pass may take before it reports a lower bound. */
@@ -110,7 +110,8 @@ export function redisExecutor(session: RedisSession, settings: { log?: Logger; s
           // A command Redis answered with an error did nothing (each is atomic); a lost connection may have run it.
           const refused = err instanceof Error && err.name === 'ReplyError' && first === 0;
           problem = withConsequence(describeConnectionError(session.profile, err, [], 'maintenance'), refused ? NOTHING_DONE[op.kind] ?? 'nothing was changed' : undefined);
-          result = { status: 'failed', notices: [] };
+          const summary = (err as { redisSummary?: string }).redisSummary;
+          result = { status: 'failed', notices: [], ...(summary ? { summary } : {}) };
         }
         if (result.failure) problem = { kind: 'other', message: result.failure };
         outcomes.push({
@@ -162,7 +163,14 @@ async function runOne(client: IORedis, op: RedisOp, counted: MatchCount | undefi
   switch (op.kind) {
     case 'delete-matching': {
       const d = op as DeleteMatchingOp;
-      const r = await deleteMatches(client, specOf(d), { batchSize: d.batchSize, verb: d.deleteVerb, ...(counted ? { expected: counted.count } : {}), ...signal, ...progress });
+      const r: DeleteResult = { deleted: 0, found: 0, cancelled: false };
+      try {
+        await deleteMatches(client, specOf(d), { batchSize: d.batchSize, verb: d.deleteVerb, ...(counted ? { expected: counted.count } : {}), ...signal, ...progress }, r);
+      } catch (err) {
+        // What went before the failure stays deleted: say how much.
+        if (err instanceof Error && r.deleted) Object.assign(err, { redisCommandIndex: 1, redisSummary: `${r.deleted.toLocaleString('en-US')} keys deleted before it failed` });
+        throw err;
+      }
       const n = r.deleted.toLocaleString('en-US');
       return r.cancelled
         ? { status: 'cancelled', notices: [], summary: `${n} keys deleted before the cancel; the rest are still there` }

@@ -76,8 +76,9 @@ export async function deleteMatches(
   client: IORedis,
   spec: ScanSpec,
   opts: { batchSize: number; verb: 'UNLINK' | 'DEL'; expected?: number; signal?: AbortSignal; onProgress?: (p: OperationProgress) => void },
+  /** Counts as they go: the caller's, so they survive a failure half-way (a lost connection). */
+  result: DeleteResult = { deleted: 0, found: 0, cancelled: false },
 ): Promise<DeleteResult> {
-  const result: DeleteResult = { deleted: 0, found: 0, cancelled: false };
   let pending: Buffer[] = [];
   const flush = async (all: boolean): Promise<boolean> => {
     while (pending.length >= opts.batchSize || (all && pending.length)) {
