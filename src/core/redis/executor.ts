@@ -167,8 +167,8 @@ async function runOne(client: IORedis, op: RedisOp, counted: MatchCount | undefi
       try {
         await deleteMatches(client, specOf(d), { batchSize: d.batchSize, verb: d.deleteVerb, ...(counted ? { expected: counted.count } : {}), ...signal, ...progress }, r);
       } catch (err) {
-        // What went before the failure stays deleted: say how much.
-        if (err instanceof Error && r.deleted) Object.assign(err, { redisCommandIndex: 1, redisSummary: `${r.deleted.toLocaleString('en-US')} keys deleted before it failed` });
+        // What went before the failure stays deleted: say how much (the batch sent when the connection dropped may have run too).
+        if (err instanceof Error && r.deleted) Object.assign(err, { redisCommandIndex: 1, redisSummary: `${r.deleted.toLocaleString('en-US')} keys deleted before it failed, and perhaps the batch that was in flight` });
         throw err;
       }
       const n = r.deleted.toLocaleString('en-US');

@@ -106,7 +106,7 @@ export async function runBackground(client: IORedis, kind: BackgroundKind, o: Ba
   const seconds = kind === 'bgsave' ? info['rdb_last_bgsave_time_sec'] : info['aof_last_rewrite_time_sec'];
   const where = await fileOf(client, kind);
   if (status === 'ok') {
-    return { status: 'done', notices, summary: `${kind === 'bgsave' ? 'snapshot written' : 'append-only file rewritten'}${where ? ` to ${where}` : ''}${seconds && seconds !== '-1' ? ` in ${seconds} s` : ''}` };
+    return { status: 'done', notices, summary: `${kind === 'bgsave' ? 'snapshot written' : 'append-only file rewritten'}${where ? ` to ${where}` : ''}${seconds === '0' ? ' in under a second' : seconds && seconds !== '-1' ? ` in ${seconds} s` : ''}` };
   }
   const field = kind === 'bgsave' ? 'rdb_last_bgsave_status' : 'aof_last_bgrewrite_status';
   return {

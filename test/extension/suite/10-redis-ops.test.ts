@@ -179,6 +179,42 @@ describe('Redis operations from the editor', function () {
     }
   });
 
+  it('key commands: a binary key typed in redis-cli quoting gets a TTL and is renamed with RENAMENX; a key node is deleted', async () => {
+    await admin.select(3);
+    await admin.flushdb();
+    const bin = Buffer.from([0x62, 0x00, 0xff, 0x22]);
+    await admin.set(bin, 'v');
+    await admin.set('taken', 'keep');
+    prompter.answers = ['Ops Redis', 'db3', '"b\\x00\\xff\\""', '90'];
+    const ttl = await vscode.commands.executeCommand<BatchOutcome<RedisOp> | undefined>('upkeep.redis.expire');
+    assert.equal(prompter.previews.at(-1)?.ops[0]?.text, 'SELECT 3\nEXPIRE "b\\x00\\xff\\"" 90');
+    assert.equal(ttl?.outcomes[0]?.status, 'done');
+    assert.ok(Number(await admin.ttl(bin)) > 80);
+
+    prompter.answers = ['Ops Redis', 'db3', '"b\\x00\\xff\\""', 'taken', 'Keep it: rename only if the name is free'];
+    const refused = await vscode.commands.executeCommand<BatchOutcome<RedisOp> | undefined>('upkeep.redis.renameKey');
+    assert.equal(refused?.outcomes[0]?.status, 'failed');
+    assert.match(prompter.notices.at(-1)?.message ?? '', /failed: A key named taken already exists: nothing was renamed/);
+    assert.equal(await admin.get('taken'), 'keep');
+
+    const keyNode = { nodeKind: 'redis-key', profile: added[0]?.profile, db: 3, key: bin, type: 'string' };
+    await vscode.commands.executeCommand('upkeep.redis.persist', keyNode);
+    assert.equal(Number(await admin.ttl(bin)), -1);
+    const del = await vscode.commands.executeCommand<BatchOutcome<RedisOp> | undefined>('upkeep.redis.deleteKey', keyNode);
+    assert.equal(prompter.previews.at(-1)?.risk, 'destructive');
+    assert.equal(del?.outcomes[0]?.summary, '1 key deleted');
+    assert.equal(await admin.exists(bin), 0);
+  });
+
+  it('BGSAVE from the connection is previewed as heavy and reports the snapshot written', async () => {
+    const conn = { nodeKind: 'redis-connection', profile: added[0]?.profile };
+    const result = await vscode.commands.executeCommand<BatchOutcome<RedisOp> | undefined>('upkeep.redis.bgsave', conn);
+    assert.equal(prompter.previews.at(-1)?.risk, 'heavy');
+    assert.equal(result?.outcomes[0]?.status, 'done', result?.outcomes[0]?.problem?.message);
+    assert.match(result.outcomes[0]?.summary ?? '', /^snapshot written to \/.*dump\.rdb/);
+    report(`BGSAVE: ${result.outcomes[0]?.summary ?? ''}`);
+  });
+
   it('clients lists CLIENT LIST with Upkeep\'s tree connection marked; killClient disconnects the one picked', async () => {
     const s = services().redis;
     const victim = new Redis({ host: s.host, port: s.port, password: s.password, connectionName: 'ext-victim', lazyConnect: true, retryStrategy: () => null });
