@@ -6,6 +6,7 @@ import {
 import { redisCliQuote } from '../../src/core/redis/operation';
 import { parseClientList } from '../../src/core/redis/clientList';
 import { keyspaceOf } from '../../src/core/redis/keyspaceCounts';
+import { clientsMarkdown } from '../../src/commands/redis/clients';
 import { describeConnectionError } from '../../src/core/connections/errors';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
 
@@ -131,6 +132,21 @@ describe('Redis server text', () => {
     assert.equal(c.length, 2);
     assert.deepEqual(c[0], { id: '7', addr: '127.0.0.1:50412', name: '', age: 12, idle: 3, db: 0, cmd: 'client|list', memoryBytes: 22298, flags: 'N', user: 'default' });
     assert.deepEqual([c[1]?.name, c[1]?.db, c[1]?.memoryBytes, c[1]?.user], ['upkeep', 3, 0, 'limited']);
+  });
+
+  it('the clients page marks Upkeep\'s connections and keeps hostile names inside their cells', () => {
+    const clients = parseClientList([
+      'id=3 addr=127.0.0.1:1 name=upkeep age=1 idle=1 db=0 cmd=info tot-mem=1024 user=default',
+      'id=4 addr=127.0.0.1:2 name=upkeep-op age=1 idle=0 db=2 cmd=unlink tot-mem=2048 user=default',
+      'id=5 addr=127.0.0.1:3 name=<img|x>`*_[a] age=9 idle=9 db=1 cmd=get tot-mem=0 user=default',
+    ].join('\n'));
+    const page = clientsMarkdown('Cache | prod', { clients, treeId: '3' });
+    assert.match(page, /^# Redis clients — Cache \\\| prod$/m);
+    assert.match(page, /^\| 3 \| .* \| Upkeep \(tree\) \|$/m);
+    assert.match(page, /^\| 4 \| .* \| 2\.0 kB \| Upkeep \|$/m);
+    const row = page.split('\n').find((l) => l.startsWith('| 5 |')) ?? '';
+    assert.ok(row.includes('\\<img\\|x\\>\\`\\*\\_\\[a\\]'), row);
+    assert.equal(row.split(/(?<!\\)\|/).length, 12, 'the name adds no cell');
   });
 
   it('reads INFO keyspace', () => {
