@@ -133,7 +133,7 @@ export function previewDetail(p: OperationPreview): string {
     ...(p.details ?? []),
     `Target size: ${p.sizeText}.`,
     RISK_WORDS[p.risk],
-    first?.language === 'sql' ? 'Runs on its own connection, outside any transaction; Cancel stops it on the server.' : 'Cancel stops it on the server.',
+    first?.cancelNote ?? (first?.language === 'sql' ? 'Runs on its own connection, outside any transaction; Cancel stops it on the server.' : 'Cancel stops it on the server.'),
     p.connection.production ? `"${p.connection.name}" is a production connection.` : '',
   ]
     .filter(Boolean)

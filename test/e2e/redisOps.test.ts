@@ -70,6 +70,7 @@ describe('e2e: Redis operations in the workbench', function () {
     assert.match(text, /2,503 keys match \(counted with a full SCAN pass over the 2,603 keys of database 4\)/);
     assert.match(text, /Sample \(5 of 2,503\):/);
     assert.match(text, /SCAN 0 MATCH session:\* COUNT \d+/);
+    assert.match(text, /Cancel stops it between batches of 500/);
     await screenshot(page, 'redis-01-pattern-delete-preview');
     await dialog.locator('.monaco-button').filter({ hasText: 'Run' }).click();
     await waitForPrompt(page, 'Type session:* to run it');
@@ -93,6 +94,7 @@ describe('e2e: Redis operations in the workbench', function () {
     assert.match(text, /FLUSHDB ASYNC/);
     assert.match(text, /Target size: 100 keys of about [\d.]+ kB \(MEMORY USAGE of 100 sampled keys, scaled\); the server uses/);
     assert.match(text, /Destructive/);
+    assert.match(text, /It is one command: once sent, Redis runs it whole and Cancel cannot stop it\./);
     await screenshot(page, 'redis-03-flushdb-preview');
     await dialog.locator('.monaco-button').filter({ hasText: 'Run' }).click();
     await waitForPrompt(page, 'Type db4 to run it');

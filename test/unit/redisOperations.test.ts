@@ -68,11 +68,13 @@ describe('Redis operation builders', () => {
     assert.equal(all.text, 'FLUSHALL ASYNC', 'server-wide: no SELECT');
     assert.deepEqual([all.risk, all.alwaysType, all.confirmName], ['destructive', true, 'FLUSHALL']);
     assert.equal(buildFlushAll(OLD).text, 'FLUSHALL');
+    assert.equal(db.cancelNote, 'It is one command: once sent, Redis runs it whole and Cancel cannot stop it.');
   });
 
   it('BGSAVE / BGREWRITEAOF are heavy; CLIENT KILL ID is destructive and takes only a number', () => {
     assert.deepEqual([buildBgsave().text, buildBgsave().risk], ['BGSAVE', 'heavy']);
     assert.deepEqual([buildBgrewriteaof().text, buildBgrewriteaof().risk], ['BGREWRITEAOF', 'heavy']);
+    assert.match(buildBgsave().cancelNote ?? '', /^Cancel stops the watching only: Redis has no command to stop/);
     const kill = buildClientKill('42', '127.0.0.1:5000 (worker)');
     assert.deepEqual([kill.text, kill.risk, kill.confirmName], ['CLIENT KILL ID 42', 'destructive', '42']);
     assert.throws(() => buildClientKill('42 TYPE normal', 'x'), RangeError);
@@ -86,6 +88,7 @@ describe('Redis operation builders', () => {
     assert.equal(op.text.split('\n')[1], 'SCAN 0 MATCH a\\*b:* COUNT 1000 TYPE hash');
     assert.match(op.text, /deleted 200 at a time:\nUNLINK <key> <key> …$/);
     assert.match(op.impact, /never KEYS/);
+    assert.equal(op.cancelNote, 'Cancel stops it between batches of 200: the keys deleted by then stay deleted, the rest stay.');
     assert.deepEqual(op.target, { kind: 'pattern', db: 5, key: Buffer.from('a\\*b:*'), type: 'hash' });
     assert.throws(() => buildDeleteMatching(5, '*', OLD, { type: 'hash' }), RangeError);
     assert.equal(buildDeleteMatching(5, 'x*', OLD).deleteVerb, 'DEL');

@@ -61,6 +61,8 @@ export interface Operation {
    * production: work whose loss is total (Redis FLUSHDB / FLUSHALL).
    */
   alwaysType?: boolean;
+  /** What Cancel does while it runs, when that is not "stops it on the server" (a Redis BGSAVE cannot be stopped once forked). */
+  cancelNote?: string;
   /** What progress it can report, in the engine's terms (PostgreSQL: a pg_stat_progress_* view). */
   progress?: string;
 }

@@ -3,7 +3,12 @@
  * commands, what they do to the data and to the server, and how risky that is.
  * Keys are argument vectors (binary-safe); their text is redis-cli's quoting.
  */
-import { commandText, displayBytes, redisCliQuote, redisOp, type RedisArg, type RedisOp } from './operation';
+import { commandText, displayBytes, redisCliQuote, redisOp as anyRedisOp, type RedisArg, type RedisOp, type RedisOpSpec } from './operation';
+
+/** The builders' operations are one command each unless they say otherwise: Redis runs a command whole, so Cancel cannot stop it once sent. */
+function redisOp(spec: RedisOpSpec): RedisOp {
+  return anyRedisOp({ cancelNote: 'It is one command: once sent, Redis runs it whole and Cancel cannot stop it.', ...spec });
+}
 
 /** What the server supports, from its version: an option it lacks is never built. */
 export interface RedisFeatures {
@@ -210,6 +215,7 @@ export function buildDeleteMatching(db: number, pattern: RedisArg, f: RedisFeatu
     risk: 'destructive',
     confirmName: keyConfirmName(db, pattern),
     progress: 'keys deleted',
+    cancelNote: `Cancel stops it between batches of ${batchSize}: the keys deleted by then stay deleted, the rest stay.`,
   });
   return { ...op, kind: 'delete-matching', scanCount, batchSize, deleteVerb: verb };
 }
@@ -252,6 +258,7 @@ export function buildBgsave(): RedisOp {
     risk: 'heavy',
     confirmName: 'BGSAVE',
     progress: 'INFO persistence',
+    cancelNote: 'Cancel stops the watching only: Redis has no command to stop the child once it is forked.',
   });
 }
 
@@ -265,6 +272,7 @@ export function buildBgrewriteaof(): RedisOp {
     risk: 'heavy',
     confirmName: 'BGREWRITEAOF',
     progress: 'INFO persistence',
+    cancelNote: 'Cancel stops the watching only: Redis has no command to stop the child once it is forked.',
   });
 }
 
