@@ -40,6 +40,7 @@ export const CHUNKS = {
   'pg-query': 'src/core/postgres/pgQuery.ts',
   'pg-executor': 'src/core/postgres/executor.ts',
   'docker-executor': 'src/core/docker/executor.ts',
+  'redis-executor': 'src/core/redis/executor.ts',
   'neo4j-query': 'src/core/neo4j/neo4jQuery.ts',
   'cypher-risk': 'src/core/neo4j/cypherRisk.ts',
   // Editor features, made the first time one of their commands runs or their view lists connections.
@@ -52,6 +53,7 @@ export const CHUNKS = {
   'redis-report-commands': 'src/commands/redis/reportCommands.ts',
   'docker-views': 'src/views/docker/index.ts',
   'docker-commands': 'src/commands/docker/index.ts',
+  'redis-commands': 'src/commands/redis/operations.ts',
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
   'query-commands': 'src/editor/queryCommands.ts',

@@ -27,6 +27,8 @@ import type { RunArgs } from './editor/queryCommands';
 import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
 import type * as DockerCommandsModule from './commands/docker/index';
+import type * as RedisOpsModule from './commands/redis/operations';
+import { REDIS_OPS_COMMANDS as RedisOpsNames } from './commands/redis/commandNames';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
 import type * as DockerObserveModule from './commands/docker/observe';
@@ -37,6 +39,7 @@ import type * as RedisReportCommandsModule from './commands/redis/reportCommands
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
 const dockerCommandsModule = lazy(() => require('./commands/docker/index') as typeof DockerCommandsModule);
+const redisOpsModule = lazy(() => require('./commands/redis/operations') as typeof RedisOpsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
 const dockerObserveModule = lazy(() => require('./commands/docker/observe') as typeof DockerObserveModule);
@@ -193,6 +196,11 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.docker.prune', (node?: unknown, args?: DockerCommandsModule.PruneArgs) => docker().prune(node, args));
   register('upkeep.docker.createConnection', (node?: unknown, args?: DockerCommandsModule.CreateArgs) => docker().databases.createConnection(node, args));
   register('upkeep.docker.createDatabaseConnections', (args?: DockerCommandsModule.CreateArgs) => docker().databases.createAll(args));
+  // Redis maintenance: each command's method has the command's name; node (or nothing: it asks) and optional args.
+  const redisOps = lazy(() => new (redisOpsModule().RedisOpsCommands)(flow, profiles));
+  for (const name of RedisOpsNames) {
+    register(`upkeep.redis.${name}`, (node?: unknown, args?: never) => (redisOps()[name] as (node?: unknown, args?: never) => unknown).call(redisOps(), node, args));
+  }
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

@@ -7,13 +7,13 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { engineModule } from '../core/engines';
-import { describeChange, highestRisk, type BatchOutcome, type FollowUp, type Operation, type OperationOutcome, type Risk } from '../core/operations/operation';
+import { describeChange, highestRisk, type BatchOutcome, type FollowUp, type Operation, type OperationExecutor, type OperationOutcome, type Risk } from '../core/operations/operation';
 import type { HistoryStore } from '../core/history/historyStore';
 import { formatBytes, formatDuration } from '../core/format';
 import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
-import { asksFirst, showNotice, type OutcomeNotice, type Prompter } from './prompter';
-import { isCancelled, UserFacingError } from '../core/errors';
+import { asksFirst, showNotice, typedNameFor, type OutcomeNotice, type Prompter } from './prompter';
+import { Cancelled, isCancelled, UserFacingError } from '../core/errors';
 
 export { highestRisk };
 
@@ -57,9 +57,11 @@ export async function runOperationFlow<Op extends Operation>(deps: FlowDeps, req
   const executor = await engine.executor(await deps.connections.session(profile), { lockTimeoutMs, concurrentLockTimeoutMs, log: deps.log });
   const risk = highestRisk(req.risk ? [...ops, { risk: req.risk }] : ops);
   // Heavy, blocking and destructive work is always previewed; safe work when the setting asks for it.
-  if (asksFirst(risk, settings.get<boolean>('confirmSafeOperations', true))) {
+  if (asksFirst(risk, settings.get<boolean>('confirmSafeOperations', true), ops)) {
+    const details = executor.inspect ? await inspect(executor.inspect.bind(executor), ops, `${title} — ${profile.name}`) : undefined;
     const sizeText = (await executor.sizeText(req.sizeOf ?? first.target).catch(() => undefined)) ?? 'unknown';
-    const confirmed = await deps.prompter().confirmOperation({ connection: profile, title, ops, risk, sizeText });
+    const typeName = typedNameFor(profile, ops, risk);
+    const confirmed = await deps.prompter().confirmOperation({ connection: profile, title, ops, risk, sizeText, ...(details ? { details } : {}), ...(typeName !== undefined ? { typeName } : {}) });
     if (!confirmed) return undefined;
   }
 
@@ -101,6 +103,33 @@ export async function runOperationFlow<Op extends Operation>(deps: FlowDeps, req
   return result as BatchOutcome<Op>;
 }
 
+/**
+ * The executor's pass before the preview (counting what a pattern matches).
+ * Its progress (cancellable: a cancel there runs nothing) is shown only when
+ * it takes a while, so a pass with nothing to do does not flash a notification.
+ */
+async function inspect<Op extends Operation>(run: NonNullable<OperationExecutor<Op>['inspect']>, ops: Op[], title: string): Promise<string[] | undefined> {
+  const controller = new AbortController();
+  let phase = '';
+  let show: ((message: string) => void) | undefined;
+  const pass = run(ops, { signal: controller.signal, onProgress: (p) => { phase = p.phase; show?.(phase); } });
+  const quick = await Promise.race([pass, new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), 400))]);
+  if (quick !== 'slow') return quick?.details;
+  // A cancelled count runs nothing: the user stopped before seeing what it would delete.
+  const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Preview: ${title}`, cancellable: true }, async (progress, token) => {
+    const sub = token.onCancellationRequested(() => controller.abort());
+    show = (message) => progress.report({ message });
+    if (phase) show(phase);
+    try {
+      return await pass;
+    } finally {
+      sub.dispose();
+    }
+  });
+  if (controller.signal.aborted) throw new Cancelled();
+  return found?.details;
+}
+
 async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: Operation[], result: BatchOutcome<Operation>): Promise<void> {
   const entries = [
     ...result.outcomes.map((o, i) => ({ o, op: ops[i] })),
@@ -125,7 +154,7 @@ async function recordHistory(deps: FlowDeps, profile: ConnectionProfile, ops: Op
         durationMs: o?.durationMs ?? 0,
         before: o?.before,
         after: o?.after,
-        message: [o?.problem?.message, o?.leftBehind].filter(Boolean).join(' ') || undefined,
+        message: [o?.summary, o?.problem?.message, o?.leftBehind].filter(Boolean).join(' ') || undefined,
       });
     } catch (err) {
       deps.log.warn(`Could not write the maintenance history: ${String(err)}`);
@@ -137,7 +166,7 @@ function showOutcome(deps: FlowDeps, profile: ConnectionProfile, title: string, 
   const done = result.outcomes.filter((o) => o.status === 'done');
   const failed = result.outcomes.filter((o) => o.status === 'failed');
   const cancelled = result.outcomes.filter((o) => o.status === 'cancelled');
-  const change = (o: OperationOutcome): string => describeChange(o, formatBytes);
+  const change = (o: OperationOutcome): string => [o.summary, describeChange(o, formatBytes)].filter(Boolean).join(', ');
   for (const o of result.outcomes) {
     const lines = [o.text, ...o.notices, ...(o.problem ? [o.problem.message] : []), ...(o.leftBehind ? [o.leftBehind] : [])];
     deps.log.info(`${o.title}: ${o.status} in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}${o.summary ? ` — ${o.summary}` : ''}\n  ${lines.join('\n  ')}`);
@@ -153,9 +182,9 @@ function showOutcome(deps: FlowDeps, profile: ConnectionProfile, title: string, 
     if (o.status === 'done') {
       notice = { severity: 'info', message: `${title}: done in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}${o.summary ? ` — ${o.summary}` : ''}.`, actions: [] };
     } else if (o.status === 'cancelled') {
-      notice = { severity: 'warning', message: `${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (stopped after ${o.stoppedAfterMs} ms)` : ''}.${tail}`, actions: [] };
+      notice = { severity: 'warning', message: `${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (stopped after ${o.stoppedAfterMs} ms)` : ''}${o.summary ? ` — ${o.summary}` : ''}.${tail}`, actions: [] };
     } else {
-      notice = { severity: 'error', message: `${title} failed: ${o.problem?.message ?? 'see the log'}${tail}`, actions: [] };
+      notice = { severity: 'error', message: `${title} failed: ${o.problem?.message ?? 'see the log'}${o.summary ? ` (${o.summary})` : ''}${tail}`, actions: [] };
     }
   } else {
     const total = result.outcomes.length + result.notRun.length;

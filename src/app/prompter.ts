@@ -10,6 +10,33 @@ export interface OperationPreview {
   ops: Operation[];
   risk: Risk;
   sizeText: string;
+  /** What the executor's pass before the preview found (a count, a sample), one line each, already safe to show. */
+  details?: string[];
+  /** The name the user must type before it runs (production, or an operation that always asks it); absent when none is asked. */
+  typeName?: string;
+}
+
+/** One choice of a question: its words and what choosing it gives. */
+export interface PickItem<T> {
+  label: string;
+  description?: string;
+  detail?: string;
+  value: T;
+}
+
+/** A question with choices (a quick pick in the editor). */
+export interface PickQuestion<T> {
+  placeHolder: string;
+  items: PickItem<T>[];
+}
+
+/** A question with a typed answer (an input box in the editor). */
+export interface InputQuestion {
+  prompt: string;
+  placeHolder?: string;
+  value?: string;
+  /** A message when the text will not do, undefined when it will. */
+  validate?(value: string): string | undefined;
 }
 
 /**
@@ -28,6 +55,10 @@ export interface Prompter {
   showOutcome?(notice: OutcomeNotice): Promise<string | undefined>;
   /** A statement typed in a file that is risky, an EXPLAIN ANALYZE (which executes), or on production one whose effect cannot be judged (a DO block). Optional: the dialogs answer when absent. */
   confirmStatement?(preview: StatementPreview): Promise<boolean>;
+  /** The questions a command asks for its target when it has no tree node (which connection, database, key…). Optional: quick picks answer when absent. */
+  pick?<T>(question: PickQuestion<T>): Promise<T | undefined>;
+  /** Optional: input boxes answer when absent. */
+  input?(question: InputQuestion): Promise<string | undefined>;
 }
 
 /** The message after a run: its severity, the words, and its buttons. */
@@ -41,8 +72,18 @@ export interface OutcomeNotice {
  * Whether the flow asks before running: heavy, blocking and destructive work
  * always; safe work only when upkeep.maintenance.confirmSafeOperations is on.
  */
-export function asksFirst(risk: Risk, confirmSafe: boolean): boolean {
-  return risk !== 'safe' || confirmSafe;
+export function asksFirst(risk: Risk, confirmSafe: boolean, ops: readonly Pick<Operation, 'alwaysType'>[] = []): boolean {
+  return risk !== 'safe' || confirmSafe || ops.some((op) => op.alwaysType);
+}
+
+/**
+ * The name typed before a run: on production for anything but safe work, and
+ * everywhere for operations that always ask it (FLUSHDB). One operation's
+ * own name; a batch's is the connection's.
+ */
+export function typedNameFor(connection: ConnectionProfile, ops: readonly Operation[], risk: Risk): string | undefined {
+  if (!(connection.production && risk !== 'safe') && !ops.some((op) => op.alwaysType)) return undefined;
+  return ops.length === 1 ? ops[0]?.confirmName ?? connection.name : connection.name;
 }
 
 /** What the user is shown before a risky statement from a file runs. */
@@ -89,9 +130,10 @@ export function previewDetail(p: OperationPreview): string {
   return [
     text,
     impact,
+    ...(p.details ?? []),
     `Target size: ${p.sizeText}.`,
     RISK_WORDS[p.risk],
-    first?.language === 'sql' ? 'Runs on its own connection, outside any transaction; Cancel stops it on the server.' : 'Cancel stops it on the server.',
+    first?.cancelNote ?? (first?.language === 'sql' ? 'Runs on its own connection, outside any transaction; Cancel stops it on the server.' : 'Cancel stops it on the server.'),
     p.connection.production ? `"${p.connection.name}" is a production connection.` : '',
   ]
     .filter(Boolean)
@@ -122,11 +164,21 @@ export class DialogPrompter implements Prompter {
     const show = p.risk === 'safe' || p.risk === 'heavy' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     const choice = await show(`${p.title} on ${p.connection.name}?`, { modal: true, detail: previewDetail(p) }, 'Run');
     if (choice !== 'Run') return false;
-    if (p.connection.production && p.risk !== 'safe') {
-      const name = p.ops.length === 1 ? p.ops[0]?.confirmName ?? '' : p.connection.name;
-      return typedConfirmation(`Production: ${p.title}`, `"${p.connection.name}" is production. Type ${name} to run it.`, name);
+    const name = p.typeName ?? typedNameFor(p.connection, p.ops, p.risk);
+    if (name !== undefined) {
+      const why = p.connection.production ? `"${p.connection.name}" is production.` : 'This cannot be undone.';
+      return typedConfirmation(`${p.connection.production ? 'Production: ' : ''}${p.title}`, `${why} Type ${name} to run it.`, name);
     }
     return true;
+  }
+
+  async pick<T>(q: PickQuestion<T>): Promise<T | undefined> {
+    const chosen = await vscode.window.showQuickPick(q.items, { placeHolder: q.placeHolder, matchOnDescription: true, ignoreFocusOut: true });
+    return chosen?.value;
+  }
+
+  input(q: InputQuestion): Promise<string | undefined> {
+    return Promise.resolve(vscode.window.showInputBox({ prompt: q.prompt, placeHolder: q.placeHolder, value: q.value, ignoreFocusOut: true, validateInput: (v) => q.validate?.(v) }));
   }
 
   showOutcome(n: OutcomeNotice): Promise<string | undefined> {

@@ -56,6 +56,13 @@ export interface Operation {
   risk: Risk;
   /** The name a production connection asks the user to type before a risky run. */
   confirmName: string;
+  /**
+   * The name is typed before it runs on every connection, not only on
+   * production: work whose loss is total (Redis FLUSHDB / FLUSHALL).
+   */
+  alwaysType?: boolean;
+  /** What Cancel does while it runs, when that is not "stops it on the server" (a Redis BGSAVE cannot be stopped once forked). */
+  cancelNote?: string;
   /** What progress it can report, in the engine's terms (PostgreSQL: a pg_stat_progress_* view). */
   progress?: string;
 }
@@ -90,6 +97,8 @@ export interface OperationOutcome {
   after?: OperationMeasure;
   /** Server notices (a VERBOSE report, warnings). */
   notices: string[];
+  /** What it did, counted, for the message after the run ("1,204 keys deleted"). */
+  summary?: string;
   problem?: ConnectionProblem;
   /** After a cancel: how long until the server showed the work stopped. */
   stoppedAfterMs?: number;
@@ -123,6 +132,15 @@ export interface RunCallbacks<Op extends Operation = Operation> {
 }
 
 /**
+ * What an executor found out before asking, for the preview: facts that need
+ * a pass over the server (the keys a pattern matches, a sample of them), each
+ * a line of text already safe to show.
+ */
+export interface OperationInspection {
+  details: string[];
+}
+
+/**
  * Runs one engine's Operations, one at a time: a cancel stops the running one
  * on the server and starts no more; a failure of one does not stop the rest.
  * Never throws for a server-side failure: the outcome says what happened.
@@ -130,6 +148,12 @@ export interface RunCallbacks<Op extends Operation = Operation> {
 export interface OperationExecutor<Op extends Operation = Operation> {
   /** The size of what an operation (or a batch) acts on, for the preview ("8.0 MB"), when the engine can tell. */
   sizeText(target: Op['target']): Promise<string | undefined>;
+  /**
+   * Optional: a read-only pass before the preview (bounded in time, with
+   * progress and cancel) whose findings the preview shows; the run may use
+   * them (a count to report progress against).
+   */
+  inspect?(ops: Op[], callbacks: Pick<RunCallbacks<Op>, 'signal' | 'onProgress'>): Promise<OperationInspection | undefined>;
   run(ops: Op[], callbacks: RunCallbacks<Op>): Promise<BatchOutcome<Op>>;
 }
 

@@ -85,6 +85,10 @@ export interface RedisOpSpec {
   impact: string;
   risk: Risk;
   confirmName: string;
+  /** FLUSHDB and FLUSHALL: the name is typed even off production. */
+  alwaysType?: boolean;
+  /** What Cancel does, when it cannot stop the work on the server. */
+  cancelNote?: string;
   /** The text shown and kept when it is more than the commands (a batched delete); defaults to the commands, one a line, after a SELECT when the target names a database. */
   text?: string;
   progress?: string;
