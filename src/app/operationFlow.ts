@@ -169,7 +169,7 @@ function showOutcome(deps: FlowDeps, profile: ConnectionProfile, title: string, 
   const change = (o: OperationOutcome): string => [o.summary, describeChange(o, formatBytes)].filter(Boolean).join(', ');
   for (const o of result.outcomes) {
     const lines = [o.text, ...o.notices, ...(o.problem ? [o.problem.message] : []), ...(o.leftBehind ? [o.leftBehind] : [])];
-    deps.log.info(`${o.title}: ${o.status} in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}${o.summary ? ` — ${o.summary}` : ''}\n  ${lines.join('\n  ')}`);
+    deps.log.info(`${o.title}: ${o.status} in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}\n  ${lines.join('\n  ')}`);
   }
   // What failed or cancelled work left behind, and the operations that clean it up.
   const leftBehind = result.outcomes.flatMap((o) => (o.leftBehind ? [o.leftBehind] : []));
@@ -180,7 +180,7 @@ function showOutcome(deps: FlowDeps, profile: ConnectionProfile, title: string, 
   if (result.outcomes.length === 1 && !result.notRun.length && result.outcomes[0]) {
     const o = result.outcomes[0];
     if (o.status === 'done') {
-      notice = { severity: 'info', message: `${title}: done in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}${o.summary ? ` — ${o.summary}` : ''}.`, actions: [] };
+      notice = { severity: 'info', message: `${title}: done in ${formatDuration(o.durationMs)}${change(o) ? ` — ${change(o)}` : ''}.`, actions: [] };
     } else if (o.status === 'cancelled') {
       notice = { severity: 'warning', message: `${title}: cancelled on the server${o.stoppedAfterMs !== undefined ? ` (stopped after ${o.stoppedAfterMs} ms)` : ''}${o.summary ? ` — ${o.summary}` : ''}.${tail}`, actions: [] };
     } else {

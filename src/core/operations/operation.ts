@@ -97,8 +97,6 @@ export interface OperationOutcome {
   after?: OperationMeasure;
   /** Server notices (a VERBOSE report, warnings). */
   notices: string[];
-  /** What it did, counted, for the message after the run ("1,204 keys deleted"). */
-  summary?: string;
   problem?: ConnectionProblem;
   /** After a cancel: how long until the server showed the work stopped. */
   stoppedAfterMs?: number;
@@ -106,7 +104,7 @@ export interface OperationOutcome {
   leftBehind?: string;
   /** Operations that clean up what it left, offered to the user; each runs through the same flow (preview, confirmation…). */
   followUps?: FollowUp[];
-  /** What the run did, in a few words, for the message after it ("3 removed, 12 MB reclaimed"). */
+  /** What the run did, counted, in a few words, for the message after it and the history ("1,204 keys deleted", "3 removed, 12 MB reclaimed"). */
   summary?: string;
   /** The engine's own account of the run (a prune's deleted ids), for callers that act on it; not shown. */
   details?: unknown;
