@@ -13,6 +13,7 @@ import type { Logger } from './log';
 import type { StatementRisk } from './query/risk';
 import type { QueryStream, RunOptions } from './query/types';
 import type { ConnectionProfile, TlsMode } from './connections/profile';
+import type { BackupSupport } from './backup/model';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
 export const ENGINE_IDS = ['postgres', 'neo4j', 'redis', 'docker'] as const;
@@ -141,6 +142,8 @@ export interface EngineHooks {
   executor?(session: EngineSession, settings: ExecutorSettings): Promise<OperationExecutor>;
   /** Statements from files (CodeLens, Run, Explain) in this engine's language. */
   statements?: StatementSupport;
+  /** Backups of this engine (method, verify by restore, restore), loaded at first use; the catalog (core/backup) is shared. */
+  backup?(): Promise<BackupSupport>;
 }
 
 /** What the editor passes when it opens a session: its catalog limits and its log. */

@@ -89,4 +89,7 @@ export const postgresEngine: EngineModule = {
     const { postgresExecutor } = await import('./executor');
     return postgresExecutor(session as PostgresConnection, settings);
   },
+  async backup() {
+    return (await import('./backup/index')).postgresBackup;
+  },
 };
