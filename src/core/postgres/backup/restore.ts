@@ -30,6 +30,15 @@ async function createDatabase(admin: PostgresConnection, at: string, name: strin
   await admin.query(at, `CREATE DATABASE ${id} TEMPLATE template0${extra}`);
 }
 
+/**
+ * pg_dump --table writes the tables but not their schemas: a restore target
+ * has them already. The throwaway database gets them empty, so Verify
+ * restores what the user would.
+ */
+async function createTableSchemas(admin: PostgresConnection, db: string, tables: [string, string][] | undefined): Promise<void> {
+  for (const schema of new Set((tables ?? []).map(([s]) => s))) await admin.query(db, `CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
+}
+
 /** Drops a database whatever is connected to it (WITH (FORCE) on 13+; terminating its sessions first on older servers). */
 export async function dropDatabaseForce(admin: PostgresConnection, at: string, name: string): Promise<void> {
   const num = Number((await admin.query<{ n: string }>(at, "SELECT current_setting('server_version_num') AS n"))[0]?.n ?? 0);
@@ -91,6 +100,7 @@ export async function verifyPgDump(file: string, manifest: BackupManifest, ctx: 
     ctx.onProgress?.({ phase: `creating ${verifyDb}` });
     await createDatabase(admin, at, verifyDb, manifest.database);
     created = true;
+    await createTableSchemas(admin, verifyDb, manifest.options.tables);
     const restored = await runRestore(file, { database: verifyDb, create: false }, true, ctx, admin, appName);
     if (!restored.ok) return result('failed', `pg_restore failed: ${restored.errors}`, [`pg_restore: ${restored.errors}`], verifyDb);
     await ctx.afterRestore?.(verifyDb);
