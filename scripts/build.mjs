@@ -47,6 +47,10 @@ export const CHUNKS = {
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
   'query-commands': 'src/editor/queryCommands.ts',
+  // Backups: the commands, and each engine's method (pg_dump/pg_restore, redis-cli --rdb), at the first backup command.
+  'backup-commands': 'src/commands/backup/index.ts',
+  'pg-backup': 'src/core/postgres/backup/index.ts',
+  'redis-backup': 'src/core/redis/backup.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 

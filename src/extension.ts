@@ -28,18 +28,21 @@ import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
+import type * as BackupCommandsModule from './commands/backup/index';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
+const backupCommandsModule = lazy(() => require('./commands/backup/index') as typeof BackupCommandsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
 type PgCommands = PostgresCommandsModule.PostgresCommands;
 type PgMaintenance = PgCommands['maintenance'];
 type PgReports = PgCommands['reportCommands'];
+type Backups = BackupCommandsModule.BackupCommands;
 
 /** What activate() returns: used by the extension-host tests, and by nothing else. */
 export interface UpkeepApi {
@@ -145,6 +148,12 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
       },
     }),
   );
+
+  const backups = lazy(() => new (backupCommandsModule().BackupCommands)({ flow, profiles, storageDir: context.globalStorageUri.fsPath }));
+  register('upkeep.backup.backupNow', (node?: unknown, args?: Parameters<Backups['backupNow']>[1]) => backups().backupNow(node, args));
+  register('upkeep.backup.verify', (node?: unknown, args?: Parameters<Backups['verify']>[1]) => backups().verify(node, args));
+  register('upkeep.backup.list', (node?: unknown, args?: Parameters<Backups['list']>[1]) => backups().list(node, args));
+  register('upkeep.backup.restore', (node?: unknown, args?: Parameters<Backups['restore']>[1]) => backups().restore(node, args));
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

@@ -24,6 +24,8 @@ export interface BackupFormat {
   /** Extension of the final name, with its dot: '.dump', '.dir', '.rdb'. */
   extension: string;
   shape: BackupShape;
+  /** Which of BackupOptions the picker asks for with this format. */
+  asks?: readonly ('content' | 'jobs')[];
 }
 
 /** What the user chose in the options picker; each engine reads what applies to it. */
@@ -170,6 +172,11 @@ export interface BackupSupport {
   formats: readonly BackupFormat[];
   /** The format offered first. */
   defaultFormat: string;
+  /**
+   * Verify creates something on the source server (PostgreSQL: a throwaway
+   * database), so a read-only connection cannot verify there.
+   */
+  verifyWritesToServer: boolean;
   /** What the backup captures and what Verify proves, in words (README, the options picker). */
   describe(format: string): string;
   /** Whether a backup names a database (PostgreSQL) and which ones may be picked. */
@@ -181,5 +188,5 @@ export interface BackupSupport {
   /** Restores into a database of the user's; the caller has asked and refused read-only already. */
   restore?(path: string, manifest: BackupManifest | undefined, options: RestoreOptions, ctx: BackupContext): Promise<{ commandText: string; notes: string[] }>;
   /** The text of the restore command, for the confirmation (no secret). */
-  restoreText?(path: string, options: RestoreOptions, ctx: BackupContext): string;
+  restoreText?(path: string, options: RestoreOptions): string;
 }

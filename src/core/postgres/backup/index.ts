@@ -9,10 +9,11 @@ import { adminConnection, uniqueAppName } from './session';
 export const postgresBackup: BackupSupport = {
   engine: 'postgres',
   formats: [
-    { id: 'pg-custom', label: 'pg_dump custom format (one compressed file)', extension: '.dump', shape: 'file' },
-    { id: 'pg-directory', label: 'pg_dump directory format (a folder, parallel jobs)', extension: '.dumpdir', shape: 'directory' },
+    { id: 'pg-custom', label: 'pg_dump custom format (one compressed file)', extension: '.dump', shape: 'file', asks: ['content'] },
+    { id: 'pg-directory', label: 'pg_dump directory format (a folder, parallel jobs)', extension: '.dumpdir', shape: 'directory', asks: ['content', 'jobs'] },
   ],
   defaultFormat: 'pg-custom',
+  verifyWritesToServer: true,
   describe: () =>
     'pg_dump of one database: its schema (tables, views, sequences, indexes, constraints, functions, triggers, extensions as CREATE EXTENSION, grants) and its rows, in one consistent snapshot. Not captured: roles and tablespaces (server-wide), other databases. Verify restores it into a throwaway database and compares every table\'s exact row count (counted in the dump\'s own snapshot) and every index, constraint, function, view and sequence by name per schema.',
 
