@@ -114,7 +114,8 @@ export async function verifyPgDump(file: string, manifest: BackupManifest, ctx: 
     }
     const differences = compareInventory(expected, actual);
     const rows = Object.values(expected.tables).reduce<number>((a, n) => a + (n ?? 0), 0);
-    const what = `${Object.keys(expected.tables).length} tables${manifest.options.content === 'schema' ? '' : ` (${rows.toLocaleString('en-US')} rows)`} and ${expected.objects.length} objects`;
+    const nTables = Object.keys(expected.tables).length;
+    const what = `${nTables} table${nTables === 1 ? '' : 's'}${manifest.options.content === 'schema' ? '' : ` (${rows.toLocaleString('en-US')} rows)`} and ${expected.objects.length} objects`;
     if (differences.length) return result('failed', `${differences.length} difference${differences.length === 1 ? '' : 's'}: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''}`, differences, verifyDb);
     return result('passed', `Restored into a throwaway database: ${what} equal to the backup.`, [], verifyDb);
   } catch (err) {
