@@ -123,7 +123,7 @@ describe('Backups through the commands', function () {
     assert.ok(!preview?.ops[0]?.text.includes(services().postgres.password));
     const c = await pgClient(services().postgres, restored);
     try {
-      assert.equal((await c.query('SELECT count(*)::int AS n FROM "Order ""Lines"" <b>"')).rows[0]?.n, 3000);
+      assert.equal((await c.query<{ n: number }>('SELECT count(*)::int AS n FROM "Order ""Lines"" <b>"')).rows[0]?.n, 3000);
     } finally {
       await c.end();
     }
