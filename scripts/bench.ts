@@ -19,6 +19,7 @@ import { listSchemas, listTables } from '../src/core/postgres/catalog';
 import { reportsCase } from './benchReports';
 import { resultsCase } from './benchResults';
 import { activationCase } from './benchActivation';
+import { backupCase } from './benchBackup';
 import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
@@ -201,7 +202,7 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor })];
+export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), backupCase({ pgClient, profileFor })];
 
 /**
  * The results path inside a real extension host: code-server runs the
@@ -238,7 +239,7 @@ async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
   return rows;
 }
 
-export async function main(cases: BenchCase[] = CASES): Promise<void> {
+export async function main(cases: BenchCase[] = CASES, opts: { extensionHost?: boolean } = {}): Promise<void> {
   const started = Date.now();
   const deadline = started + DEADLINE_MS - 20_000;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-bench-'));
@@ -273,7 +274,7 @@ export async function main(cases: BenchCase[] = CASES): Promise<void> {
         await dispose();
       }
     }
-    summaries.push(...(await extensionHostBench(env, root)));
+    if (opts.extensionHost !== false) summaries.push(...(await extensionHostBench(env, root)));
     console.log(`\n${summaries.join('\n')}\nbench: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     clearTimeout(watchdog);
