@@ -69,6 +69,8 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
 
   it('backs up every database (hostile keys included), checks the RDB, loads it in a scratch server and verifies counts and sampled values; the password is in no argv and no log', async () => {
     const c = ctx();
+    const scratchDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-verify-redis-'));
+    const dirsBefore = new Set(scratchDirs());
     const { result: done, seen } = await watchChildren(['redis-cli', 'redis-server'], async () => {
       const d = await runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c);
       return { ...d, v: await verifyBackup(redisBackup, d.path, d.manifest, c) };
@@ -112,7 +114,7 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     assert.ok(!logLines.join('\n').includes(password));
     assert.ok(!m.commandText.includes(password));
     assert.deepEqual(scratchServers(), [], 'the scratch server is gone');
-    assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-verify-redis-')), [], 'its folder is gone');
+    assert.deepEqual(scratchDirs().filter((n) => !dirsBefore.has(n)), [], 'its folder is gone');
     const listed = await listBackups(folder, c.profile, redisBackup);
     assert.deepEqual(listed.map((e) => [e.name, e.outside]), [[path.basename(done.path), false]]);
   });

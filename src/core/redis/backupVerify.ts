@@ -49,6 +49,10 @@ async function startScratch(server: string, file: string, databases: number, dir
   const lines = [`port ${port}`, 'bind 127.0.0.1', `dir "${dir.replace(/["\\]/g, '\\$&')}"`, 'dbfilename dump.rdb', 'save ""', 'appendonly no', `requirepass ${password}`, 'protected-mode yes', 'daemonize no', `databases ${databases}`, 'logfile ""'];
   await fs.writeFile(conf, `${lines.join('\n')}\n`, { mode: 0o600 });
   const child = spawn(server, [conf], { shell: false, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(process.env, () => false, {}) });
+  // If Upkeep's own process ends meanwhile (a crash, a watchdog), the scratch server goes with it.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let out = '';
   child.stdout?.on('data', (b: Buffer) => void (out = (out + b.toString()).slice(-16_384)));
   child.stderr?.on('data', (b: Buffer) => void (out = (out + b.toString()).slice(-16_384)));

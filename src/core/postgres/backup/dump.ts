@@ -11,7 +11,7 @@ import { Cancelled, isCancelled, UserFacingError } from '../../errors';
 import { dumpArgs } from './args';
 import { inventoryCounts, readInventory, scopeOf, type PgInventory } from './inventory';
 import { resolveTool } from './tools';
-import { adminConnection, serverVersionNum, terminateBackends, toolEnv, uniqueAppName, writePassFile } from './session';
+import { adminConnection, serverVersionNum, terminateBackends, toolEnv, uniqueAppName, verboseProgress, writePassFile } from './session';
 
 export interface PgSnapshotDetail {
   inventory: PgInventory;
@@ -43,16 +43,11 @@ export async function writePgDump(file: string, options: BackupOptions, database
       }
       const args = dumpArgs(file, options, snapshot);
       const env = toolEnv(ctx, database, appName, auth);
-      let objects = 0;
       const inventory = readInventory(client, scopeOf(options));
       const run = runChild(tool.path, args, {
         env,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onStderrLine: (line) => {
-          if (!line.startsWith('pg_dump: ')) return;
-          objects++;
-          ctx.onProgress?.({ phase: line.slice('pg_dump: '.length, 120), objects });
-        },
+        onStderrLine: verboseProgress('pg_dump', ctx),
         onAbort: async () => {
           await terminateBackends(admin, database, appName);
         },

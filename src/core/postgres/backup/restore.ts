@@ -12,7 +12,7 @@ import type { PostgresConnection } from '../connection';
 import { restoreArgs } from './args';
 import { compareInventory, readInventory, type PgInventory } from './inventory';
 import { resolveTool } from './tools';
-import { adminConnection, terminateBackends, toolEnv, uniqueAppName, writePassFile } from './session';
+import { adminConnection, terminateBackends, toolEnv, uniqueAppName, verboseProgress, writePassFile } from './session';
 import { toolErrors } from './dump';
 
 function adminDatabase(ctx: BackupContext): string {
@@ -57,15 +57,10 @@ async function runRestore(file: string, options: RestoreOptions, forVerify: bool
   const auth = await writePassFile(ctx);
   try {
     const args = restoreArgs(file, options, forVerify);
-    let objects = 0;
     const run = await runChild(tool.path, args, {
       env: toolEnv(ctx, options.database, appName, auth),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      onStderrLine: (line) => {
-        if (!line.startsWith('pg_restore: ')) return;
-        objects++;
-        ctx.onProgress?.({ phase: line.slice('pg_restore: '.length, 120), objects });
-      },
+      onStderrLine: verboseProgress('pg_restore', ctx),
       onAbort: async () => {
         await terminateBackends(admin, adminDatabase(ctx), appName);
       },

@@ -58,3 +58,14 @@ export async function serverVersionNum(client: Pg.ClientBase): Promise<{ num: nu
   const r = await client.query<{ num: string; text: string }>(`SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text`);
   return { num: Number(r.rows[0]?.num ?? 0), text: r.rows[0]?.text ?? '?' };
 }
+
+/** pg_dump's and pg_restore's --verbose lines as progress: each line an object, the last one the phase. */
+export function verboseProgress(tool: 'pg_dump' | 'pg_restore', ctx: BackupContext): (line: string) => void {
+  const prefix = `${tool}: `;
+  let objects = 0;
+  return (line) => {
+    if (!line.startsWith(prefix)) return;
+    objects++;
+    ctx.onProgress?.({ phase: line.slice(prefix.length, prefix.length + 120), objects });
+  };
+}
