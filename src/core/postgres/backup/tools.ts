@@ -100,10 +100,22 @@ export async function findTools(tool: PgTool, dirs: readonly string[]): Promise<
   return out;
 }
 
+/** Tools found per tool and folder list: asking each `--version` (Debian's wrapper is a Perl script) costs more than a small dump. */
+const found = new Map<string, Promise<FoundTool[]>>();
+
 /** The tool to run against a server of `serverVersionNum`, or a UserFacingError saying what to install. */
 export async function resolveTool(tool: PgTool, serverVersionNum: number, settings: { pgBinDir?: string; extraSearchDirs?: string[] }): Promise<FoundTool> {
-  const found = await findTools(tool, await candidateDirs(settings.pgBinDir, process.env['PATH'], settings.extraSearchDirs));
-  const chosen = chooseTool(found, serverVersionNum);
-  if (!chosen) throw new UserFacingError(versionMessage(tool, found, serverVersionNum, settings.pgBinDir));
+  const dirs = await candidateDirs(settings.pgBinDir, process.env['PATH'], settings.extraSearchDirs);
+  const key = `${tool}\0${dirs.join('\0')}`;
+  let tools = await (found.get(key) ?? Promise.resolve(undefined));
+  let chosen = tools ? chooseTool(tools, serverVersionNum) : undefined;
+  if (!chosen) {
+    // Nothing cached fits: look again (a client may have been installed meanwhile).
+    const scan = findTools(tool, dirs);
+    found.set(key, scan);
+    tools = await scan;
+    chosen = chooseTool(tools, serverVersionNum);
+  }
+  if (!chosen) throw new UserFacingError(versionMessage(tool, tools ?? [], serverVersionNum, settings.pgBinDir));
   return chosen;
 }
