@@ -21,6 +21,7 @@ import { resultsCase } from './benchResults';
 import { activationCase } from './benchActivation';
 import { redisMemoryCase } from './benchRedisMemory';
 import { dockerCase } from './benchDocker';
+import { backupCase } from './benchBackup';
 import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
@@ -203,7 +204,7 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), redisMemoryCase(), dockerCase()];
+export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), redisMemoryCase(), dockerCase(), backupCase({ pgClient, profileFor })];
 
 /**
  * The results path inside a real extension host: code-server runs the
@@ -240,7 +241,7 @@ async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
   return rows;
 }
 
-export async function main(cases: BenchCase[] = CASES): Promise<void> {
+export async function main(cases: BenchCase[] = CASES, opts: { extensionHost?: boolean } = {}): Promise<void> {
   const started = Date.now();
   const deadline = started + DEADLINE_MS - 20_000;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-bench-'));
@@ -275,7 +276,7 @@ export async function main(cases: BenchCase[] = CASES): Promise<void> {
         await dispose();
       }
     }
-    summaries.push(...(await extensionHostBench(env, root)));
+    if (opts.extensionHost !== false) summaries.push(...(await extensionHostBench(env, root)));
     console.log(`\n${summaries.join('\n')}\nbench: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     clearTimeout(watchdog);

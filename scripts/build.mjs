@@ -59,6 +59,10 @@ export const CHUNKS = {
   'query-commands': 'src/editor/queryCommands.ts',
   // Docker logs, error counts, stats panel, exec terminal, volume backup/restore.
   'docker-observe': 'src/commands/docker/observe.ts',
+  // Backups: the commands, and each engine's method (pg_dump/pg_restore, redis-cli --rdb), at the first backup command.
+  'backup-commands': 'src/commands/backup/index.ts',
+  'pg-backup': 'src/core/postgres/backup/index.ts',
+  'redis-backup': 'src/core/redis/backup.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 

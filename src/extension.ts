@@ -34,6 +34,7 @@ import type * as ResultsPanelModule from './webviews/resultsPanel';
 import type * as DockerObserveModule from './commands/docker/observe';
 import type * as ReportPanelsModule from './webviews/reportPanels';
 import type * as RedisReportCommandsModule from './commands/redis/reportCommands';
+import type * as BackupCommandsModule from './commands/backup/index';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
@@ -45,12 +46,14 @@ const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as type
 const dockerObserveModule = lazy(() => require('./commands/docker/observe') as typeof DockerObserveModule);
 const reportPanelsModule = lazy(() => require('./webviews/reportPanels') as typeof ReportPanelsModule);
 const redisReportCommandsModule = lazy(() => require('./commands/redis/reportCommands') as typeof RedisReportCommandsModule);
+const backupCommandsModule = lazy(() => require('./commands/backup/index') as typeof BackupCommandsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
 type PgCommands = PostgresCommandsModule.PostgresCommands;
 type PgMaintenance = PgCommands['maintenance'];
 type PgReports = PgCommands['reportCommands'];
+type Backups = BackupCommandsModule.BackupCommands;
 
 /** What activate() returns: used by the extension-host tests, and by nothing else. */
 export interface UpkeepApi {
@@ -201,6 +204,11 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   for (const name of RedisOpsNames) {
     register(`upkeep.redis.${name}`, (node?: unknown, args?: never) => (redisOps()[name] as (node?: unknown, args?: never) => unknown).call(redisOps(), node, args));
   }
+  const backups = lazy(() => new (backupCommandsModule().BackupCommands)({ flow, profiles, storageDir: context.globalStorageUri.fsPath }));
+  register('upkeep.backup.backupNow', (node?: unknown, args?: Parameters<Backups['backupNow']>[1]) => backups().backupNow(node, args));
+  register('upkeep.backup.verify', (node?: unknown, args?: Parameters<Backups['verify']>[1]) => backups().verify(node, args));
+  register('upkeep.backup.list', (node?: unknown, args?: Parameters<Backups['list']>[1]) => backups().list(node, args));
+  register('upkeep.backup.restore', (node?: unknown, args?: Parameters<Backups['restore']>[1]) => backups().restore(node, args));
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

@@ -70,8 +70,13 @@ export class ConnectionService implements vscode.Disposable {
     return this.credentials.resolve(profile, scope);
   }
 
-  /** The password to connect with, or the reason not to connect at all (thrown). */
-  private async passwordFor(profile: ConnectionProfile): Promise<string | undefined> {
+  /**
+   * The password to connect with, or the reason not to connect at all
+   * (thrown): the workspace-trust rule, then the resolver. Public for work
+   * that hands it to a child process of Upkeep's own (backups: a 0600
+   * PGPASSFILE, REDISCLI_AUTH), never to argv or a log.
+   */
+  async passwordFor(profile: ConnectionProfile): Promise<string | undefined> {
     const credential = await this.credential(profile);
     if (credential.kind === 'withheld') throw credential.error;
     return credential.kind === 'password' ? credential.password : undefined;

@@ -14,6 +14,7 @@ import type { StatementRisk } from './query/risk';
 import type { QueryStream, RunOptions } from './query/types';
 import type { ConnectionProfile, TlsMode } from './connections/profile';
 import type { CellValue, Report } from './reports/model';
+import type { BackupSupport } from './backup/model';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
 export const ENGINE_IDS = ['postgres', 'neo4j', 'redis', 'docker'] as const;
@@ -150,6 +151,8 @@ export interface EngineHooks {
    * a network error. Undefined when the container no longer exists.
    */
   containerState?(session: EngineSession, id: string): Promise<{ state: string; running: boolean } | undefined>;
+  /** Backups of this engine (method, verify by restore, restore), loaded at first use; the catalog (core/backup) is shared. */
+  backup?(): Promise<BackupSupport>;
 }
 
 /** One report an engine offers. */

@@ -58,11 +58,11 @@ describe('what activation evaluates', () => {
     const bundle = fs.readFileSync(path.join(dist, 'extension.js'), 'utf8');
     // Unminified in tests (the .vsix is minified): a generous bound that still fails if a chunk is bundled in.
     assert.ok(bundle.length < 200_000, `dist/extension.js is ${bundle.length} bytes`);
-    for (const chunk of ['pg-views', 'pg-commands', 'connection-commands', 'results-panel', 'query-commands']) {
+    for (const chunk of ['pg-views', 'pg-commands', 'connection-commands', 'results-panel', 'query-commands', 'backup-commands', 'pg-backup', 'redis-backup']) {
       assert.ok(bundle.includes(`require("./chunks/${chunk}.js")`), `the extension requires chunks/${chunk}.js lazily`);
     }
     assert.ok(!bundle.includes('libpg-query'), 'PostgreSQL\'s parser is not in the extension bundle');
-    for (const marker of ['pg_stat_progress_', 'pgstattuple', 'TERMINATE TRANSACTIONS']) assert.ok(!bundle.includes(marker), `${marker}: maintenance, report and runner code stay in chunks`);
+    for (const marker of ['pg_stat_progress_', 'pgstattuple', 'TERMINATE TRANSACTIONS', 'pg_export_snapshot', 'redis-check-rdb']) assert.ok(!bundle.includes(marker), `${marker}: maintenance, report, runner and backup code stay in chunks`);
   });
 
   it('every chunk a bundle requires exists, and the parser finds its WebAssembly next to it', () => {

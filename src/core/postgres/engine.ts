@@ -91,4 +91,7 @@ export const postgresEngine: EngineModule = {
     const { postgresExecutor } = await import('./executor');
     return postgresExecutor(session as PostgresConnection, settings);
   },
+  async backup() {
+    return (await import('./backup/index')).postgresBackup;
+  },
 };

@@ -93,4 +93,7 @@ export const redisEngine: EngineModule = {
     const { openRedis, RedisSession } = await import('./connection');
     return new RedisSession(profile, password, await openRedis(profile, password));
   },
+  async backup() {
+    return (await import('./backup')).redisBackup;
+  },
 };

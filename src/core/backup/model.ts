@@ -1,0 +1,192 @@
+/**
+ * Backups of any engine, as shared code sees them. Each engine that can back
+ * up provides one `BackupSupport` (loaded at first use through its module's
+ * `backup` hook); the catalog (catalog.ts) names, writes, lists and retires
+ * the files and their manifests the same way for all of them.
+ *
+ * An engine's method writes to a path it is given (a temporary name in the
+ * target folder) and says what it captured; the catalog hashes, renames and
+ * writes the manifest. Verify restores into something throwaway and compares
+ * with the facts the method recorded at backup time (`BackupSnapshot`).
+ */
+import type { ConnectionProfile } from '../connections/profile';
+import type { Engine } from '../engine';
+import type { Logger } from '../log';
+
+/** A file (or, for PostgreSQL's directory format, a folder of files) the catalog keeps. */
+export type BackupShape = 'file' | 'directory';
+
+/** One method of backing up, as the options picker and the manifest name it. */
+export interface BackupFormat {
+  /** 'pg-custom', 'pg-directory', 'redis-rdb'… */
+  id: string;
+  label: string;
+  /** Extension of the final name, with its dot: '.dump', '.dir', '.rdb'. */
+  extension: string;
+  shape: BackupShape;
+  /** Which of BackupOptions the picker asks for with this format. */
+  asks?: readonly ('content' | 'jobs')[];
+}
+
+/** What the user chose in the options picker; each engine reads what applies to it. */
+export interface BackupOptions {
+  format: string;
+  /** PostgreSQL: parallel jobs (directory format only). */
+  jobs?: number;
+  /** PostgreSQL: 'schema' (schema only) or 'data' (data only); absent: both. */
+  content?: 'schema' | 'data';
+  /** PostgreSQL: only these schemas (exact names). */
+  schemas?: string[];
+  /** PostgreSQL: only these tables, as [schema, table] (exact names). */
+  tables?: [string, string][];
+}
+
+/** Progress in words and the bytes written so far. */
+export interface BackupProgress {
+  phase: string;
+  bytes?: number;
+  /** Objects the tool reported (PostgreSQL's --verbose lines). */
+  objects?: number;
+}
+
+/** Everything an engine's method needs, handed by the caller (no editor types). */
+export interface BackupContext {
+  profile: ConnectionProfile;
+  /** From the connection service's credential path; never written to argv or logs. */
+  password: string | undefined;
+  signal?: AbortSignal;
+  onProgress?: (p: BackupProgress) => void;
+  log: Logger;
+  /** Where client tools are (settings); each engine reads its own. */
+  tools: ToolSettings;
+}
+
+/** Settings naming client tools: PostgreSQL's bin folder, Redis' binaries folder. */
+export interface ToolSettings {
+  pgBinDir?: string;
+  redisBinDir?: string;
+  /** Folders searched before PATH (tests point these at fake tools). */
+  extraSearchDirs?: string[];
+}
+
+/**
+ * Facts recorded at backup time that Verify compares against: the engine
+ * writes what it can count (tables and their rows in the dump's own snapshot;
+ * keys per database and a sample of values). Opaque to shared code apart from
+ * the summary counts.
+ */
+export interface BackupSnapshot {
+  /** Object counts for the manifest and the list ("12 tables, 3 schemas", "10,000 keys"). */
+  counts: Record<string, number>;
+  /** The engine's own detail, kept in the manifest for its Verify. */
+  detail: unknown;
+}
+
+/** What an engine's method reports after writing the backup to the path it was given. */
+export interface BackupWritten {
+  serverVersion: string;
+  tool: string;
+  toolVersion: string;
+  /** The command line, as text, without any secret (for the history and the manifest). */
+  commandText: string;
+  snapshot: BackupSnapshot;
+  /** Anything the user should know (an option the server ignored, a note on what was captured). */
+  notes: string[];
+}
+
+export type VerifyStatus = 'passed' | 'failed' | 'not-verifiable';
+
+export interface VerifyResult {
+  status: VerifyStatus;
+  at: string;
+  durationMs: number;
+  /** One line: "12 tables, 40,212 rows, 31 indexes equal" / the first differences / the reason. */
+  summary: string;
+  /** Each difference found, named ("table public.orders: 1,000 rows at backup, 990 restored"). */
+  differences: string[];
+  /** Where it was restored (the throwaway database or server), for the log. */
+  restoredInto?: string;
+}
+
+export interface BackupManifest {
+  manifestVersion: 1;
+  /** The backup's file or folder name, beside the manifest. */
+  file: string;
+  shape: BackupShape;
+  engine: Engine;
+  connectionId: string;
+  connectionName: string;
+  /** PostgreSQL: the database; Redis: the whole server (absent). */
+  database?: string;
+  serverVersion: string;
+  tool: string;
+  toolVersion: string;
+  commandText: string;
+  format: string;
+  options: BackupOptions;
+  sizeBytes: number;
+  /** SHA-256 of the file, or of each file of a directory backup (relative path → hex). */
+  sha256: string | Record<string, string>;
+  startedAt: string;
+  endedAt: string;
+  counts: Record<string, number>;
+  snapshot: unknown;
+  notes: string[];
+  verification?: VerifyResult;
+}
+
+/** One backup of a connection as listed from its folder. */
+export interface BackupEntry {
+  /** Absolute path of the backup file or folder. */
+  path: string;
+  name: string;
+  /** The manifest, when Upkeep wrote one. */
+  manifest?: BackupManifest;
+  /** A file that matches the naming but has no manifest: made by someone else. */
+  outside: boolean;
+  /** From the manifest's endedAt, or the name's timestamp. */
+  takenAt: Date;
+  sizeBytes: number;
+}
+
+/** Restore into a database (PostgreSQL) or a scratch server (Redis): the engine's own options. */
+export interface RestoreOptions {
+  /** PostgreSQL: the database to restore into. */
+  database: string;
+  /** Create it first (a new database). */
+  create: boolean;
+  /** PostgreSQL --clean: drop objects before recreating them (destructive on an existing database). */
+  clean?: boolean;
+  singleTransaction?: boolean;
+  jobs?: number;
+}
+
+export interface VerifyContext extends BackupContext {
+  /** Test hook: runs after the restore and before the comparison (tests delete rows here to prove a difference is found). */
+  afterRestore?: (where: string) => Promise<void>;
+}
+
+/** One engine's backups: formats, the method, its verify, and (where it has one) restore. */
+export interface BackupSupport {
+  engine: Engine;
+  formats: readonly BackupFormat[];
+  /** The format offered first. */
+  defaultFormat: string;
+  /**
+   * Verify creates something on the source server (PostgreSQL: a throwaway
+   * database), so a read-only connection cannot verify there.
+   */
+  verifyWritesToServer: boolean;
+  /** What the backup captures and what Verify proves, in words (README, the options picker). */
+  describe(format: string): string;
+  /** Whether a backup names a database (PostgreSQL) and which ones may be picked. */
+  databases?(ctx: BackupContext): Promise<string[]>;
+  /** Writes the backup to `path` (a temporary name; a folder for directory shapes, not yet existing). Throws on failure or cancel. */
+  write(path: string, options: BackupOptions, database: string | undefined, ctx: BackupContext): Promise<BackupWritten>;
+  /** Restores into something throwaway, compares with the manifest's snapshot, removes the throwaway. Never throws for a difference. */
+  verify(path: string, manifest: BackupManifest, ctx: VerifyContext): Promise<VerifyResult>;
+  /** Restores into a database of the user's; the caller has asked and refused read-only already. */
+  restore?(path: string, manifest: BackupManifest | undefined, options: RestoreOptions, ctx: BackupContext): Promise<{ commandText: string; notes: string[] }>;
+  /** The text of the restore command, for the confirmation (no secret). */
+  restoreText?(path: string, options: RestoreOptions): string;
+}

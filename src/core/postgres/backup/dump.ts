@@ -1,0 +1,91 @@
+/**
+ * A PostgreSQL backup: pg_dump (custom or directory format) of one database,
+ * run inside a snapshot Upkeep exports, so the inventory Verify compares with
+ * (tables, exact row counts, objects) is read in the very snapshot the dump
+ * writes. Progress: the catalog polls bytes written; objects come from
+ * pg_dump's --verbose lines. Cancel kills pg_dump and terminates its backends.
+ */
+import type { BackupContext, BackupOptions, BackupWritten } from '../../backup/model';
+import { commandLine, runChild, stderrTail } from '../../backup/childProcess';
+import { Cancelled, isCancelled, UserFacingError } from '../../errors';
+import { dumpArgs } from './args';
+import { inventoryCounts, readInventory, scopeOf, type PgInventory } from './inventory';
+import { resolveTool } from './tools';
+import { adminConnection, serverVersionNum, terminateBackends, toolEnv, uniqueAppName, verboseProgress, writePassFile } from './session';
+
+export interface PgSnapshotDetail {
+  inventory: PgInventory;
+  /** Whether the inventory was read in the dump's own snapshot (false: just before it, on a server that could not export one). */
+  sameSnapshot: boolean;
+}
+
+export async function writePgDump(file: string, options: BackupOptions, database: string, ctx: BackupContext): Promise<BackupWritten> {
+  if (ctx.signal?.aborted) throw new Cancelled();
+  const appName = uniqueAppName('backup');
+  const admin = await adminConnection(ctx, appName);
+  const auth = await writePassFile(ctx);
+  const notes: string[] = [];
+  try {
+    ctx.onProgress?.({ phase: 'connecting' });
+    const client = await admin.dedicatedClient(database, { lockTimeoutMs: 60_000, applicationName: appName });
+    try {
+      const version = await serverVersionNum(client);
+      const tool = await resolveTool('pg_dump', version.num, ctx.tools);
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      let snapshot: string | undefined;
+      try {
+        snapshot = (await client.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]?.s;
+      } catch (err) {
+        // A standby before PostgreSQL 10 cannot export one: the counts are then read just before the dump.
+        await client.query('ROLLBACK');
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        notes.push(`Row counts were read just before the dump, not in its snapshot (${(err as Error).message}).`);
+      }
+      const args = dumpArgs(file, options, snapshot);
+      const env = toolEnv(ctx, database, appName, auth);
+      const inventory = readInventory(client, scopeOf(options));
+      const run = runChild(tool.path, args, {
+        env,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onStderrLine: verboseProgress('pg_dump', ctx),
+        onAbort: async () => {
+          await terminateBackends(admin, database, appName);
+        },
+      });
+      inventory.catch(() => undefined);
+      const dumped = await run.then((r) => r, (err: unknown) => err as Error);
+      if (dumped instanceof Error || dumped.code !== 0) {
+        // The counting session must not run on for a dump that is gone.
+        await terminateBackends(admin, database, appName).catch(() => undefined);
+        await inventory.catch(() => undefined);
+        if (dumped instanceof Error) throw dumped;
+        throw new UserFacingError(`pg_dump failed (exit ${dumped.code ?? dumped.signal}): ${toolErrors(dumped.stderr, 'pg_dump')}`);
+      }
+      const inv = { value: await inventory };
+      await client.query('COMMIT');
+      const detail: PgSnapshotDetail = { inventory: inv.value, sameSnapshot: snapshot !== undefined };
+      return {
+        serverVersion: version.text,
+        tool: tool.path,
+        toolVersion: tool.version.text,
+        commandText: commandLine(tool.path, args),
+        snapshot: { counts: inventoryCounts(inv.value), detail },
+        notes,
+      };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch (err) {
+    if (ctx.signal?.aborted && !isCancelled(err)) throw new Cancelled('Cancelled: pg_dump was stopped and its server sessions ended.');
+    throw err;
+  } finally {
+    await auth.dispose();
+    await admin.dispose();
+  }
+}
+
+/** A tool's error lines (its --verbose chatter left out), as one line. */
+export function toolErrors(stderr: string, tool: string): string {
+  const errors = stderr.split('\n').filter((l) => !l.startsWith(`${tool}: `) || /^\S+: (error|warning|fatal|detail|hint):/i.test(l));
+  return stderrTail(errors.join('\n')) || stderrTail(stderr);
+}

@@ -1,0 +1,33 @@
+/** PostgreSQL's backups for the catalog: pg_dump's custom and directory formats, Verify by pg_restore into a throwaway database, restore. */
+import type { BackupSupport } from '../../backup/model';
+import { commandLine } from '../../backup/childProcess';
+import { restoreArgs } from './args';
+import { writePgDump } from './dump';
+import { restorePgDump, verifyPgDump } from './restore';
+import { adminConnection, uniqueAppName } from './session';
+
+export const postgresBackup: BackupSupport = {
+  engine: 'postgres',
+  formats: [
+    { id: 'pg-custom', label: 'pg_dump custom format (one compressed file)', extension: '.dump', shape: 'file', asks: ['content'] },
+    { id: 'pg-directory', label: 'pg_dump directory format (a folder, parallel jobs)', extension: '.dumpdir', shape: 'directory', asks: ['content', 'jobs'] },
+  ],
+  defaultFormat: 'pg-custom',
+  verifyWritesToServer: true,
+  describe: () =>
+    'pg_dump of one database: its schema (tables, views, sequences, indexes, constraints, functions, triggers, extensions as CREATE EXTENSION, grants) and its rows, in one consistent snapshot. Not captured: roles and tablespaces (server-wide), other databases. Verify restores it into a throwaway database and compares every table\'s exact row count (counted in the dump\'s own snapshot) and every index, constraint, function, view and sequence by name per schema.',
+
+  async databases(ctx) {
+    const admin = await adminConnection(ctx, uniqueAppName('list'));
+    try {
+      const rows = await admin.query<{ datname: string }>(ctx.profile.database ?? 'postgres', 'SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1');
+      return rows.map((r) => r.datname);
+    } finally {
+      await admin.dispose();
+    }
+  },
+  write: (file, options, database, ctx) => writePgDump(file, options, database ?? ctx.profile.database ?? 'postgres', ctx),
+  verify: verifyPgDump,
+  restore: (file, _manifest, options, ctx) => restorePgDump(file, options, ctx),
+  restoreText: (file, options) => `PGDATABASE=${JSON.stringify(options.database)} ${commandLine('pg_restore', restoreArgs(file, options, false))}`,
+};

@@ -1,0 +1,97 @@
+/**
+ * A Redis backup: an RDB snapshot through the replication protocol
+ * (`redis-cli --rdb FILE`, the password in REDISCLI_AUTH, never argv),
+ * checked with `redis-check-rdb` where it is installed. Key counts and a
+ * sample of values are read before and after the transfer for Verify
+ * (backupSample.ts says how), which loads the file into a scratch
+ * redis-server (backupVerify.ts).
+ */
+import type { BackupContext, BackupOptions, BackupSupport, BackupWritten } from '../backup/model';
+import { commandLine, runChild, stderrTail } from '../backup/childProcess';
+import { checkRdb, redisCliArgs, redisCliEnv, redisTool } from './backupTools';
+import { Cancelled, UserFacingError } from '../errors';
+import type { openRedis } from './connection';
+import { digestKeys, keyspace, randomKeys, stableSample, type RedisSnapshotDetail, type SampledKey } from './backupSample';
+import { verifyRdb } from './backupVerify';
+
+/** Keys sampled per database. */
+export const SAMPLE_PER_DB = 100;
+
+
+async function sampleDigests(client: Awaited<ReturnType<typeof openRedis>>, byDb: Map<number, Buffer[]>): Promise<Map<string, { type: string; digest: string; pttl: number } | undefined>> {
+  const out = new Map<string, { type: string; digest: string; pttl: number } | undefined>();
+  for (const [db, keys] of byDb) {
+    await client.select(db);
+    const digests = await digestKeys(client, keys);
+    keys.forEach((k, i) => out.set(`${db}:${k.toString('base64')}`, digests[i]));
+  }
+  return out;
+}
+
+export async function writeRdb(file: string, _options: BackupOptions, ctx: BackupContext): Promise<BackupWritten> {
+  if (ctx.signal?.aborted) throw new Cancelled();
+  const cli = await redisTool('redis-cli', ctx.tools);
+  if (!cli) throw new UserFacingError('redis-cli was not found (upkeep.backup.redisBinDir, /usr/bin, PATH): install it (apt-get install redis-tools) to back up Redis.');
+  ctx.onProgress?.({ phase: 'reading key counts and a sample of values' });
+  // import(): connection.ts is a chunk of its own.
+  const { openRedis: open, parseRedisInfo } = await import('./connection');
+  const client = await open(ctx.profile, ctx.password, 'upkeep-backup');
+  try {
+    const server = parseRedisInfo(await client.info('server'));
+    const before = await keyspace(client);
+    const byDb = new Map<number, Buffer[]>();
+    for (const db of Object.keys(before).map(Number)) byDb.set(db, await randomKeys(client, db, SAMPLE_PER_DB));
+    const first = await sampleDigests(client, byDb);
+
+    const args = [...redisCliArgs(ctx), '--rdb', file];
+    ctx.onProgress?.({ phase: 'transferring the snapshot' });
+    const run = await runChild(cli, args, { env: redisCliEnv(ctx.password), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const out = `${run.stdout}\n${run.stderr}`;
+    if (run.code !== 0 || !/Transfer finished with success/.test(out)) throw new UserFacingError(`redis-cli --rdb failed (exit ${run.code ?? run.signal}): ${stderrTail(out)}`);
+
+    ctx.onProgress?.({ phase: 'reading key counts and the sample again' });
+    const after = await keyspace(client);
+    const second = await sampleDigests(client, byDb);
+    const now = Date.now();
+    const sampled: SampledKey[] = [];
+    for (const [id, d] of first) {
+      if (!d) continue;
+      const [db, key] = [Number(id.slice(0, id.indexOf(':'))), id.slice(id.indexOf(':') + 1)];
+      sampled.push({ db, key, type: d.type, digest: d.digest, ...(d.pttl > 0 ? { expiresAt: now + d.pttl } : {}) });
+    }
+    const { stable, changed } = stableSample(sampled, new Map([...second].map(([k, v]) => [k, v?.digest])));
+
+    const checker = await redisTool('redis-check-rdb', ctx.tools);
+    let checked = 'not installed';
+    if (checker) {
+      ctx.onProgress?.({ phase: 'checking the RDB with redis-check-rdb' });
+      const c = await checkRdb(checker, file, ctx.signal);
+      if (!c.ok) throw new UserFacingError(`The snapshot does not check: redis-check-rdb says ${c.message}`);
+      checked = c.message;
+    }
+    const keys = Object.values(after).reduce((a, c) => a + c.keys, 0);
+    const detail: RedisSnapshotDetail = { before, after, sample: stable, changedDuringBackup: changed, checked };
+    const version = /redis-cli (\S+)/.exec((await runChild(cli, ['--version'], { env: redisCliEnv(undefined) })).stdout)?.[1] ?? '?';
+    return {
+      serverVersion: server['redis_version'] ?? '?',
+      tool: cli,
+      toolVersion: version,
+      commandText: `REDISCLI_AUTH=… ${commandLine(cli, args)}`,
+      snapshot: { counts: { keys, databases: Object.keys(after).length }, detail },
+      notes: checker ? [] : ['redis-check-rdb is not installed: the file was not checked (apt-get install redis-tools).'],
+    };
+  } finally {
+    client.disconnect();
+  }
+}
+
+export const redisBackup: BackupSupport = {
+  engine: 'redis',
+  formats: [{ id: 'redis-rdb', label: 'RDB snapshot (redis-cli --rdb, through replication)', extension: '.rdb', shape: 'file' }],
+  defaultFormat: 'redis-rdb',
+  verifyWritesToServer: false,
+  describe: () =>
+    'An RDB snapshot of the whole server (every database, every key with its TTL), taken through the replication protocol as a replica would, so nothing is written on the server\'s disk. Not captured: configuration, ACL users, Lua scripts loaded with SCRIPT LOAD. Verify loads it into a scratch redis-server and compares the key count of each database and a random sample of values with the server at backup time.',
+  write: (file, options, _database, ctx) => writeRdb(file, options, ctx),
+  verify: verifyRdb,
+};

@@ -1,0 +1,167 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type IORedis from 'ioredis';
+import { listBackups, readManifest, runBackup, verifyBackup } from '../../src/core/backup/catalog';
+import type { BackupContext, BackupManifest } from '../../src/core/backup/model';
+import { sha256File } from '../../src/core/backup/files';
+import { redisBackup } from '../../src/core/redis/backup';
+import type { RedisSnapshotDetail } from '../../src/core/redis/backupSample';
+import { openRedis } from '../../src/core/redis/connection';
+import { hostileKeyNames, loadRedisFixture } from '../services/redisFixture';
+import { collectingLogger, flipBytes, watchChildren } from '../support/backup';
+import { redisProfile, services } from './services';
+
+describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', function () {
+  this.timeout(120_000);
+  let client: IORedis;
+  let folder: string;
+  let logLines: string[];
+  const ctx = (over: Partial<BackupContext> = {}): BackupContext => ({
+    profile: redisProfile({ id: 'redis-backup-test', name: 'Redis "backup" <test>' }),
+    password: services().redis.password,
+    log: collectingLogger(logLines),
+    tools: {},
+    ...over,
+  });
+
+  before(async () => {
+    client = await openRedis(redisProfile(), services().redis.password);
+    await loadRedisFixture(client, { db: 5, keys: 20_000 });
+    await loadRedisFixture(client, { db: 6, keys: 2_000, big: false });
+  });
+  after(async () => {
+    for (const db of [5, 6]) {
+      await client.select(db);
+      await client.flushdb();
+    }
+    client.disconnect();
+  });
+  beforeEach(() => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-bk-redis-'));
+    logLines = [];
+  });
+  afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+  /** The scratch server's own password, from the config file Verify wrote (0600, in its temporary folder). */
+  function scratchPassword(port: number): string {
+    const dir = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-verify-redis-')).map((n) => path.join(os.tmpdir(), n))
+      .find((p) => fs.existsSync(path.join(p, 'redis.conf')) && fs.readFileSync(path.join(p, 'redis.conf'), 'utf8').includes(`port ${port}\n`));
+    assert.ok(dir, 'the scratch folder');
+    const conf = path.join(dir, 'redis.conf');
+    assert.equal(fs.statSync(conf).mode & 0o777, 0o600);
+    return /requirepass (\S+)/.exec(fs.readFileSync(conf, 'utf8'))![1]!;
+  }
+
+  /** redis-server processes that are children of this test process (the scratch servers). */
+  function scratchServers(): number[] {
+    return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+      } catch {
+        return false;
+      }
+    }).map(Number);
+  }
+
+  it('backs up every database (hostile keys included), checks the RDB, loads it in a scratch server and verifies counts and sampled values; the password is in no argv and no log', async () => {
+    const c = ctx();
+    const scratchDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-verify-redis-'));
+    const dirsBefore = new Set(scratchDirs());
+    const { result: done, seen } = await watchChildren(['redis-cli', 'redis-server'], async () => {
+      const d = await runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c);
+      return { ...d, v: await verifyBackup(redisBackup, d.path, d.manifest, c) };
+    });
+    assert.equal(done.v.status, 'passed', done.v.summary);
+    const m = (await readManifest(`${done.path}.upkeep.json`))!;
+    assert.equal(m.verification?.status, 'passed');
+    assert.equal(m.engine, 'redis');
+    const detail = m.snapshot as RedisSnapshotDetail;
+    assert.ok((detail.before[5]?.keys ?? 0) > 20_000 && (detail.before[6]?.keys ?? 0) > 2_000);
+    assert.ok(detail.sample.length > 100, `sampled ${detail.sample.length}`);
+    assert.equal(detail.checked, 'RDB looks OK');
+    assert.match(done.v.summary, /keys in \d+ databases as at backup time, \d+ sampled values equal/);
+    // The hostile keys made it, bytes and all; the scratch server asks for a password.
+    let hostileSeen = 0;
+    const scratchCheck = await verifyBackup(redisBackup, done.path, m, {
+      ...c,
+      afterRestore: async (where) => {
+        const port = Number(where.split(':')[1]);
+        await assert.rejects(openRedis(redisProfile({ port, database: '5' }), undefined));
+        const scratch = await openRedis(redisProfile({ port, database: '5' }), scratchPassword(port));
+        try {
+          await client.select(5);
+          for (const key of hostileKeyNames()) {
+            assert.deepEqual(await scratch.getBuffer(key).catch(() => 'not a string'), await client.getBuffer(key).catch(() => 'not a string'), `key ${key.toString('hex').slice(0, 40)}`);
+            assert.equal(await scratch.exists(key), 1);
+            hostileSeen++;
+          }
+        } finally {
+          scratch.disconnect();
+        }
+      },
+    });
+    assert.equal(hostileSeen, hostileKeyNames().length);
+    assert.equal(scratchCheck.status, 'passed');
+    const password = services().redis.password;
+    const cli = seen.filter((s) => s.argv.includes('--rdb'));
+    assert.ok(cli.length, 'redis-cli --rdb was seen running');
+    for (const s of seen) assert.ok(!s.argv.join(' ').includes(password), `password in argv of ${s.argv.join(' ')}`);
+    for (const s of cli) assert.equal(s.env['REDISCLI_AUTH'], password, 'the password went through REDISCLI_AUTH');
+    assert.ok(!logLines.join('\n').includes(password));
+    assert.ok(!m.commandText.includes(password));
+    assert.deepEqual(scratchServers(), [], 'the scratch server is gone');
+    assert.deepEqual(scratchDirs().filter((n) => !dirsBefore.has(n)), [], 'its folder is gone');
+    const listed = await listBackups(folder, c.profile, redisBackup);
+    assert.deepEqual(listed.map((e) => [e.name, e.outside]), [[path.basename(done.path), false]]);
+  });
+
+  it('a tampered RDB fails: the SHA-256 first, redis-check-rdb when the manifest was rewritten too; keys lost or changed in the restore are named', async () => {
+    const c = ctx();
+    const d = await runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c);
+    const detail = d.manifest.snapshot as RedisSnapshotDetail;
+    const victim = detail.sample.find((s) => s.db === 6)!;
+    const changed = await verifyBackup(redisBackup, d.path, d.manifest, {
+      ...c,
+      afterRestore: async (where) => {
+        const port = Number(where.split(':')[1]);
+        const scratch = await openRedis(redisProfile({ port, database: '5' }), scratchPassword(port));
+        try {
+          const keys = await scratch.scan('0', 'MATCH', 'counter:*', 'COUNT', 1000);
+          await scratch.del(...keys[1].slice(0, 5));
+          await scratch.select(6);
+          await scratch.del(Buffer.from(victim.key, 'base64'));
+        } finally {
+          scratch.disconnect();
+        }
+      },
+    });
+    assert.equal(changed.status, 'failed');
+    assert.ok(changed.differences.some((x) => /^database 5: [\d,]+ keys at backup, [\d,]+ restored$/.test(x)), changed.differences.join('\n'));
+    assert.ok(changed.differences.some((x) => x.startsWith('database 6: key ') && x.endsWith('is missing after the restore')), changed.differences.join('\n'));
+    flipBytes(d.path);
+    const flipped = await verifyBackup(redisBackup, d.path, d.manifest, c);
+    assert.equal(flipped.status, 'failed');
+    assert.match(flipped.summary, /SHA-256 differs/);
+    const rewritten: BackupManifest = { ...d.manifest, sha256: await sha256File(d.path) };
+    const checked = await verifyBackup(redisBackup, d.path, rewritten, c);
+    assert.equal(checked.status, 'failed');
+    assert.match(checked.summary, /redis-check-rdb: .*(CRC|error|Unexpected|Wrong)/i);
+    assert.deepEqual(scratchServers(), []);
+  });
+
+  it('cancel mid-transfer leaves no file under the final name and no partial file', async () => {
+    const controller = new AbortController();
+    const c = ctx({ signal: controller.signal, onProgress: (p) => p.phase === 'transferring the snapshot' && setTimeout(() => controller.abort(), 200) });
+    await assert.rejects(runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c), (err: Error) => err.name === 'Cancelled');
+    assert.deepEqual(fs.readdirSync(folder), []);
+  });
+
+  it('a wrong password fails with redis-cli\'s reason and leaves nothing', async () => {
+    await assert.rejects(runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, ctx({ password: 'not-the-password' })), (err: Error) => /WRONGPASS|invalid username-password|AUTH/i.test(err.message));
+    assert.deepEqual(fs.readdirSync(folder), []);
+  });
+});
