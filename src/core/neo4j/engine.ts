@@ -2,6 +2,7 @@
 import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
 import { DEFAULT_PORT } from './port';
 import { neo4jStatements } from './statements';
+import type { Neo4jSession } from './connection';
 
 function describeError({ code, message }: ErrorFacts): WordedProblem | undefined {
   const m = message.toLowerCase();
@@ -54,7 +55,11 @@ export const neo4jEngine: EngineModule = {
 
   async openSession(profile, password) {
     const { Neo4jSession, openNeo4jDriver } = await import('./connection');
-    return new Neo4jSession(await openNeo4jDriver(profile, password));
+    return new Neo4jSession(await openNeo4jDriver(profile, password), profile);
   },
   statements: neo4jStatements,
+  async executor(session, settings) {
+    const { neo4jExecutor } = await import('./executor');
+    return neo4jExecutor(session as Neo4jSession, settings);
+  },
 };

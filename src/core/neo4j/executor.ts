@@ -1,0 +1,179 @@
+/**
+ * Runs Neo4jOps on the session's driver, one at a time, in the operation's
+ * database. Statements go through `session.run` (auto-commit): schema
+ * commands and `CALL { … } IN TRANSACTIONS` refuse explicit transactions.
+ *
+ * - An index being created or rebuilt is polled (`SHOW INDEXES … WHERE name =
+ *   $name`) until ONLINE, with `populationPercent` as progress; FAILED ends the
+ *   run with the server's failure message. A cancel stops the wait; the
+ *   server goes on populating, which the outcome says, offering the DROP.
+ * - A batched delete streams one row per deleted node with its batch's commit
+ *   status; progress counts committed rows. A cancel stops pulling rows and
+ *   discards the result, which ends the statement after the batch in flight:
+ *   committed batches stay deleted, and the outcome gives the count. (We do not
+ *   TERMINATE the transaction: stopping the stream already stops it between
+ *   batches without a half-done batch to explain.)
+ * - A server that goes away mid-run gives the connection-lost message and the
+ *   count of what was committed before it went.
+ */
+import type * as Neo4j from 'neo4j-driver';
+import type { ExecutorSettings } from '../engine';
+import { describeConnectionError } from '../connections/errors';
+import type { BatchOutcome, OperationExecutor, OperationOutcome, RunCallbacks } from '../operations/operation';
+import type { Neo4jSession } from './connection';
+import { buildDropIndex, type Neo4jOp, type Neo4jTarget } from './operation';
+import { failureSummary, listIndexes } from './schema';
+import { toNumber } from './cypherNames';
+
+const POLL_MS = 200;
+
+export function neo4jExecutor(session: Neo4jSession, settings: ExecutorSettings): OperationExecutor<Neo4jOp> {
+  return {
+    async sizeText(target: Neo4jTarget) {
+      return sizeOf(session.driver, target);
+    },
+    async run(ops, cb) {
+      const outcomes: OperationOutcome[] = [];
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i] as Neo4jOp;
+        if (cb.signal?.aborted) return { outcomes, notRun: ops.slice(i) };
+        cb.onStep?.(i, ops.length, op);
+        outcomes.push(await runOne(session, op, cb, settings));
+      }
+      return { outcomes, notRun: [] } satisfies BatchOutcome<Neo4jOp>;
+    },
+  };
+}
+
+async function sizeOf(driver: Neo4j.Driver, t: Neo4jTarget): Promise<string | undefined> {
+  const { countQuery, readRows } = await import('./schema');
+  if (t.kind === 'label' && t.name) {
+    const [row] = await readRows(driver, t.database, countQuery([t.name], 'label'));
+    return `${toNumber(row?.c0).toLocaleString('en-US')} nodes with label ${t.name}`;
+  }
+  if (t.kind === 'graph') {
+    const [row] = await readRows(driver, t.database, 'RETURN COUNT { () } AS n, COUNT { ()-[]->() } AS r');
+    return `${toNumber(row?.n).toLocaleString('en-US')} nodes, ${toNumber(row?.r).toLocaleString('en-US')} relationships`;
+  }
+  return undefined;
+}
+
+async function runOne(session: Neo4jSession, op: Neo4jOp, cb: RunCallbacks<Neo4jOp>, settings: ExecutorSettings): Promise<OperationOutcome> {
+  const started = Date.now();
+  const outcome: OperationOutcome = { title: op.title, text: op.text, status: 'done', startedAt: new Date(started).toISOString(), durationMs: 0, notices: [] };
+  const s = session.driver.session({ database: op.target.database });
+  let committed = 0;
+  try {
+    for (let i = 0; i < op.statements.length; i++) {
+      const cypher = op.statements[i] as string;
+      if (op.batched && i === op.statements.length - 1) {
+        const r = await streamBatches(s, cypher, op, cb, (n) => (committed = n));
+        if (r.error) {
+          outcome.status = 'failed';
+          outcome.problem = { kind: 'other', message: `A batch failed after ${describeCount(committed, op)} were deleted: ${failureSummary(r.error)}` };
+        } else if (r.cancelled) {
+          outcome.status = 'cancelled';
+          outcome.leftBehind = `Stopped between batches: ${describeCount(committed, op)} of ${op.batched.expected.toLocaleString('en-US')} were deleted (each batch committed on its own).`;
+        } else {
+          outcome.notices.push(`${describeCount(committed, op)} deleted in batches of ${op.batched.batchSize.toLocaleString('en-US')}.`);
+        }
+      } else {
+        await s.run(cypher);
+      }
+      if (outcome.status !== 'done') break;
+    }
+    if (outcome.status === 'done' && op.awaitIndex) await awaitOnline(session.driver, op, cb, outcome);
+  } catch (err) {
+    outcome.status = 'failed';
+    outcome.problem = describeConnectionError(session.profile, err, [], 'maintenance');
+    if (op.batched) outcome.problem.message += ` ${describeCount(committed, op)} of ${op.batched.expected.toLocaleString('en-US')} had been deleted and committed before that.`;
+    settings.log?.warn(`${op.title}: ${outcome.problem.message}`);
+  } finally {
+    await s.close().catch(() => undefined);
+  }
+  outcome.durationMs = Date.now() - started;
+  return outcome;
+}
+
+function describeCount(n: number, op: Neo4jOp): string {
+  return `${n.toLocaleString('en-US')} ${op.batched?.noun ?? 'rows'}`;
+}
+
+/** Streams the REPORT STATUS rows of a batched statement; resolves with the rows committed, a batch's error, or the cancel. */
+function streamBatches(s: Neo4j.Session, cypher: string, op: Neo4jOp, cb: RunCallbacks<Neo4jOp>, onCommitted: (n: number) => void): Promise<{ cancelled: boolean; error?: string }> {
+  const expected = op.batched?.expected ?? 0;
+  const batchSize = op.batched?.batchSize ?? 1;
+  let committed = 0;
+  let reported = 0;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let cancelRequested = false;
+    let error: string | undefined;
+    const finish = (value: { cancelled: boolean; error?: string }): void => {
+      if (settled) return;
+      settled = true;
+      cb.signal?.removeEventListener('abort', onAbort);
+      resolve(value);
+    };
+    const result = s.run(cypher);
+    const onAbort = (): void => {
+      // Asking for the summary discards the rest of the stream: the server ends the statement
+      // after the batch in flight. Rows already on their way are still counted.
+      cancelRequested = true;
+      result.summary().then(() => finish({ cancelled: true }), () => finish({ cancelled: true }));
+    };
+    cb.signal?.addEventListener('abort', onAbort, { once: true });
+    if (cb.signal?.aborted) onAbort();
+    result.subscribe({
+      onNext(record) {
+        if (record.get('committed') === true) {
+          committed++;
+          onCommitted(committed);
+        } else if (!error) {
+          error = String(record.get('error') ?? 'the batch was not committed');
+        }
+        if (committed - reported >= batchSize || committed === expected) {
+          reported = committed;
+          cb.onProgress?.({ phase: `${describeCount(committed, op)} deleted`, percent: expected > 0 ? Math.min(100, (100 * committed) / expected) : null });
+        }
+      },
+      onCompleted() {
+        finish(error ? { cancelled: cancelRequested, error } : { cancelled: cancelRequested });
+      },
+      onError(err) {
+        if (settled) return;
+        settled = true;
+        cb.signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    });
+  });
+}
+
+async function awaitOnline(driver: Neo4j.Driver, op: Neo4jOp, cb: RunCallbacks<Neo4jOp>, outcome: OperationOutcome): Promise<void> {
+  const name = op.awaitIndex as string;
+  for (;;) {
+    const [ix] = await listIndexes(driver, op.target.database, name);
+    if (!ix) {
+      outcome.status = 'failed';
+      outcome.problem = { kind: 'other', message: `Index ${name} is gone: it was dropped while Upkeep waited for it.` };
+      return;
+    }
+    cb.onProgress?.({ phase: `${ix.state.toLowerCase()}`, percent: ix.populationPercent });
+    if (ix.state === 'ONLINE') return;
+    if (ix.state === 'FAILED') {
+      outcome.status = 'failed';
+      outcome.problem = { kind: 'other', message: `Index ${name} FAILED: ${failureSummary(ix.failureMessage)}` };
+      outcome.leftBehind = `The FAILED index ${name} is still there.`;
+      outcome.followUps = [{ label: `Drop ${name}`, op: buildDropIndex(op.target.database, { name }) }];
+      return;
+    }
+    if (cb.signal?.aborted) {
+      outcome.status = 'cancelled';
+      outcome.leftBehind = `Index ${name} is still populating on the server (${ix.populationPercent.toFixed(0)}%): stopping the wait does not stop it.`;
+      outcome.followUps = [{ label: `Drop ${name}`, op: buildDropIndex(op.target.database, { name }) }];
+      return;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
