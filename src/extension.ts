@@ -26,12 +26,14 @@ import type { RunArgs } from './editor/queryCommands';
 // Types only: these modules are required at first use (chunks in the bundle), never at activation.
 import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
+import type * as Neo4jCommandsModule from './commands/neo4j/index';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
+const neo4jCommandsModule = lazy(() => require('./commands/neo4j/index') as typeof Neo4jCommandsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -136,6 +138,17 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     pg().reportCommands.export(node, kind, format, target),
   );
   register('upkeep.pg.showHistory', (node?: unknown) => pg().showHistory(node));
+
+  const neo4j = lazy(() => new (neo4jCommandsModule().Neo4jCommands)(flow));
+  type Neo4jCmds = Neo4jCommandsModule.Neo4jCommands;
+  register('upkeep.neo4j.createIndex', (node?: unknown, args?: Parameters<Neo4jCmds['createIndex']>[1]) => neo4j().createIndex(node, args));
+  register('upkeep.neo4j.dropIndex', (node?: unknown) => neo4j().dropIndex(node));
+  register('upkeep.neo4j.rebuildIndex', (node?: unknown) => neo4j().rebuildIndex(node));
+  register('upkeep.neo4j.dropConstraint', (node?: unknown) => neo4j().dropConstraint(node));
+  register('upkeep.neo4j.terminateTransaction', (node?: unknown) => neo4j().terminateTransaction(node));
+  register('upkeep.neo4j.checkpoint', (node?: unknown) => neo4j().checkpoint(node));
+  register('upkeep.neo4j.deleteOrphans', (node?: unknown, args?: Parameters<Neo4jCmds['deleteOrphans']>[1]) => neo4j().deleteOrphans(node, args));
+  register('upkeep.neo4j.findDuplicates', (node?: unknown, args?: Parameters<Neo4jCmds['findDuplicates']>[1]) => neo4j().findDuplicates(node, args));
   // Registered at activation so panels come back after a reload; their code loads only then.
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {

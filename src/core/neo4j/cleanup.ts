@@ -116,12 +116,13 @@ export function buildMergeDuplicates(database: string, scan: DuplicateScan, opts
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const text = mergeDuplicatesStatement(scan.label, scan.properties, opts.moveRelationships, batchSize);
   const rels = scan.extraRelationships.toLocaleString('en-US');
+  const groups = scan.groups.slice(0, 3).map((g) => `${JSON.stringify(g.values)} ×${g.count} (${g.sample.slice(0, 3).join(', ')})`).join('; ');
   return {
     engine: 'neo4j', language: 'cypher', kind: 'merge-duplicates',
     target: { kind: 'label', database, name: scan.label },
     title: `Merge ${scan.groupCount.toLocaleString('en-US')} duplicate groups of :${scan.label}(${scan.properties.join(', ')})`,
     statements: [text], text,
-    impact: `keeps the oldest node of each group (lowest internal id) and deletes the other ${scan.extraNodes.toLocaleString('en-US')} nodes; ` +
+    impact: `${scan.groupCount.toLocaleString('en-US')} groups (e.g. ${groups}): keeps the oldest node of each group (lowest internal id) and deletes the other ${scan.extraNodes.toLocaleString('en-US')} nodes; ` +
       (opts.moveRelationships
         ? `their ${rels} relationships are moved to the kept node (same type, direction and properties; relationships inside a group are dropped)`
         : `their ${rels} relationships are deleted with them, not moved`) +
