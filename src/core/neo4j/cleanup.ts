@@ -2,10 +2,13 @@
  * Graph clean-up as batched operations: orphaned nodes (no relationship at
  * all) and duplicate nodes (same label and values of a property set). Both
  * count first, so the preview says how many and shows a sample, then delete
- * with `CALL (…) { … } IN TRANSACTIONS OF n ROWS` — each batch its own
- * committed transaction, so a big graph never holds one huge transaction —
- * reporting each row's status, which the executor streams for progress and
- * stops between batches on cancel. This runs in an implicit (auto-commit)
+ * with `CALL (…) { … RETURN 1 AS deleted } IN TRANSACTIONS OF n ROWS` — each
+ * batch its own committed transaction, so a big graph never holds one huge
+ * transaction. The subquery returns a row per deleted node, which the
+ * executor streams for progress; rows come as batches commit and the server
+ * waits while they are unread, so a cancel stops it between batches. (With
+ * REPORT STATUS, or a unit subquery, the plan gains an Eager and every batch
+ * runs before the first row comes back.) This runs in an implicit (auto-commit)
  * transaction, the only kind IN TRANSACTIONS accepts, and needs no APOC.
  */
 import type * as Neo4j from 'neo4j-driver';
@@ -34,7 +37,7 @@ export async function scanOrphans(driver: Neo4j.Driver, database: string, label?
 
 /** The bare batched delete of orphans: the statement the operation sends, and the bench's reference. */
 export function orphanDeleteStatement(label: string | undefined, batchSize: number): string {
-  return `${orphanMatch(label)} CALL (n) { DELETE n } IN TRANSACTIONS OF ${Math.max(1, Math.floor(batchSize))} ROWS ON ERROR BREAK REPORT STATUS AS s RETURN s.committed AS committed, s.errorMessage AS error`;
+  return `${orphanMatch(label)} CALL (n) { DELETE n RETURN 1 AS deleted } IN TRANSACTIONS OF ${Math.max(1, Math.floor(batchSize))} ROWS RETURN deleted`;
 }
 
 export function buildDeleteOrphans(database: string, scan: OrphanScan, opts: { label?: string; batchSize?: number } = {}): Neo4jOp {
@@ -49,7 +52,7 @@ export function buildDeleteOrphans(database: string, scan: OrphanScan, opts: { l
     text: orphanDeleteStatement(opts.label, batchSize),
     impact: `deletes ${scan.count.toLocaleString('en-US')} nodes that have no relationship (counted just now${sample ? `; e.g. ${sample}` : ''}) in batches of ${batchSize.toLocaleString('en-US')}, each committed on its own: a cancel stops between batches and keeps what was deleted`,
     risk: 'destructive', confirmName: opts.label ?? database,
-    batched: { expected: scan.count, batchSize, noun: 'orphaned nodes' },
+    batched: { expected: scan.count, batchSize, noun: 'orphaned nodes', remaining: `${orphanMatch(opts.label)} RETURN count(n) AS c` },
   };
 }
 
@@ -109,7 +112,7 @@ export function mergeDuplicatesStatement(label: string, properties: string[], mo
       ' CALL (keep, dup) { MATCH (o)-[r]->(dup) WHERE o <> dup AND o <> keep CREATE (o)-[c:$(type(r))]->(keep) SET c = properties(r) }'
     : '';
   return `${duplicateGroupsCypher(label, properties)} WITH head(nodes) AS keep, tail(nodes) AS dups UNWIND dups AS dup` +
-    ` CALL (keep, dup) {${move} DETACH DELETE dup } IN TRANSACTIONS OF ${Math.max(1, Math.floor(batchSize))} ROWS ON ERROR BREAK REPORT STATUS AS s RETURN s.committed AS committed, s.errorMessage AS error`;
+    ` CALL (keep, dup) {${move} DETACH DELETE dup RETURN 1 AS deleted } IN TRANSACTIONS OF ${Math.max(1, Math.floor(batchSize))} ROWS RETURN deleted`;
 }
 
 export function buildMergeDuplicates(database: string, scan: DuplicateScan, opts: { moveRelationships: boolean; batchSize?: number }): Neo4jOp {
@@ -128,6 +131,6 @@ export function buildMergeDuplicates(database: string, scan: DuplicateScan, opts
         : `their ${rels} relationships are deleted with them, not moved`) +
       `; properties only the deleted nodes had are lost. Batches of ${batchSize.toLocaleString('en-US')}, each committed on its own: a cancel stops between batches`,
     risk: 'destructive', confirmName: scan.label,
-    batched: { expected: scan.extraNodes, batchSize, noun: 'duplicate nodes' },
+    batched: { expected: scan.extraNodes, batchSize, noun: 'duplicate nodes', remaining: `${duplicateGroupsCypher(scan.label, scan.properties)} RETURN coalesce(sum(size(nodes) - 1), 0) AS c` },
   };
 }

@@ -8,11 +8,10 @@
  *   run with the server's failure message. A cancel stops the wait; the
  *   server goes on populating, which the outcome says, offering the DROP.
  * - A batched delete streams one row per deleted node with its batch's commit
- *   status; progress counts committed rows. A cancel stops pulling rows and
- *   discards the result, which ends the statement after the batch in flight:
- *   committed batches stay deleted, and the outcome gives the count. (We do not
- *   TERMINATE the transaction: stopping the stream already stops it between
- *   batches without a half-done batch to explain.)
+ *   status; progress counts committed rows. A cancel terminates the statement
+ *   (TERMINATE TRANSACTIONS on its tagged outer transaction): the batch in
+ *   flight is rolled back, committed batches stay deleted, and the outcome
+ *   gives the exact count (recounted from what is left).
  * - A server that goes away mid-run gives the connection-lost message and the
  *   count of what was committed before it went.
  */
@@ -22,7 +21,7 @@ import { describeConnectionError } from '../connections/errors';
 import type { BatchOutcome, OperationExecutor, OperationOutcome, RunCallbacks } from '../operations/operation';
 import type { Neo4jSession } from './connection';
 import { buildDropIndex, type Neo4jOp, type Neo4jTarget } from './operation';
-import { failureSummary, listIndexes } from './schema';
+import { countQuery, failureSummary, listIndexes, readRows } from './schema';
 import { toNumber } from './cypherNames';
 
 const POLL_MS = 200;
@@ -46,7 +45,6 @@ export function neo4jExecutor(session: Neo4jSession, settings: ExecutorSettings)
 }
 
 async function sizeOf(driver: Neo4j.Driver, t: Neo4jTarget): Promise<string | undefined> {
-  const { countQuery, readRows } = await import('./schema');
   if (t.kind === 'label' && t.name) {
     const [row] = await readRows(driver, t.database, countQuery([t.name], 'label'));
     return `${toNumber(row?.c0).toLocaleString('en-US')} nodes with label ${t.name}`;
@@ -61,18 +59,17 @@ async function sizeOf(driver: Neo4j.Driver, t: Neo4jTarget): Promise<string | un
 async function runOne(session: Neo4jSession, op: Neo4jOp, cb: RunCallbacks<Neo4jOp>, settings: ExecutorSettings): Promise<OperationOutcome> {
   const started = Date.now();
   const outcome: OperationOutcome = { title: op.title, text: op.text, status: 'done', startedAt: new Date(started).toISOString(), durationMs: 0, notices: [] };
-  const s = session.driver.session({ database: op.target.database });
+  // A batched delete pulls one batch of status rows at a time: the server waits between batches, so a cancel lands there.
+  const s = session.driver.session({ database: op.target.database, ...(op.batched ? { fetchSize: op.batched.batchSize } : {}) });
   let committed = 0;
   try {
     for (let i = 0; i < op.statements.length; i++) {
       const cypher = op.statements[i] as string;
       if (op.batched && i === op.statements.length - 1) {
-        const r = await streamBatches(s, cypher, op, cb, (n) => (committed = n));
-        if (r.error) {
-          outcome.status = 'failed';
-          outcome.problem = { kind: 'other', message: `A batch failed after ${describeCount(committed, op)} were deleted: ${failureSummary(r.error)}` };
-        } else if (r.cancelled) {
+        const r = await streamBatches(session.driver, s, cypher, op, cb, (n) => (committed = n));
+        if (r.cancelled) {
           outcome.status = 'cancelled';
+          committed = await deletedSoFar(session.driver, op, committed);
           outcome.leftBehind = `Stopped between batches: ${describeCount(committed, op)} of ${op.batched.expected.toLocaleString('en-US')} were deleted (each batch committed on its own).`;
         } else {
           outcome.notices.push(`${describeCount(committed, op)} deleted in batches of ${op.batched.batchSize.toLocaleString('en-US')}.`);
@@ -95,59 +92,55 @@ async function runOne(session: Neo4jSession, op: Neo4jOp, cb: RunCallbacks<Neo4j
   return outcome;
 }
 
+/** What a stopped batched delete really deleted: expected minus what is left (rows committed but not yet streamed count too). */
+async function deletedSoFar(driver: Neo4j.Driver, op: Neo4jOp, streamed: number): Promise<number> {
+  if (!op.batched) return streamed;
+  try {
+    const [row] = await readRows(driver, op.target.database, op.batched.remaining);
+    return Math.max(streamed, op.batched.expected - toNumber(row?.c));
+  } catch {
+    return streamed;
+  }
+}
+
 function describeCount(n: number, op: Neo4jOp): string {
   return `${n.toLocaleString('en-US')} ${op.batched?.noun ?? 'rows'}`;
 }
 
-/** Streams the REPORT STATUS rows of a batched statement; resolves with the rows committed, a batch's error, or the cancel. */
-function streamBatches(s: Neo4j.Session, cypher: string, op: Neo4jOp, cb: RunCallbacks<Neo4jOp>, onCommitted: (n: number) => void): Promise<{ cancelled: boolean; error?: string }> {
+/**
+ * Streams the rows of a batched statement (one per deleted node, as its batch commits), pulling one batch of rows at a time (the session's
+ * fetch size is the batch size, and the driver stops pulling while rows wait unread). A cancel stops reading,
+ * so the server stops at the end of the batch it is on, and then terminates the statement's outer transaction
+ * (found by its metadata tag): batches already committed stay deleted. Discarding the stream would not do: the
+ * server runs an auto-commit statement to its end even when its rows are discarded.
+ */
+async function streamBatches(driver: Neo4j.Driver, s: Neo4j.Session, cypher: string, op: Neo4jOp, cb: RunCallbacks<Neo4jOp>, onCommitted: (n: number) => void): Promise<{ cancelled: boolean }> {
   const expected = op.batched?.expected ?? 0;
   const batchSize = op.batched?.batchSize ?? 1;
+  const tag = `batch-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
   let committed = 0;
   let reported = 0;
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let cancelRequested = false;
-    let error: string | undefined;
-    const finish = (value: { cancelled: boolean; error?: string }): void => {
-      if (settled) return;
-      settled = true;
-      cb.signal?.removeEventListener('abort', onAbort);
-      resolve(value);
-    };
-    const result = s.run(cypher);
-    const onAbort = (): void => {
-      // Asking for the summary discards the rest of the stream: the server ends the statement
-      // after the batch in flight. Rows already on their way are still counted.
-      cancelRequested = true;
-      result.summary().then(() => finish({ cancelled: true }), () => finish({ cancelled: true }));
-    };
-    cb.signal?.addEventListener('abort', onAbort, { once: true });
-    if (cb.signal?.aborted) onAbort();
-    result.subscribe({
-      onNext(record) {
-        if (record.get('committed') === true) {
-          committed++;
-          onCommitted(committed);
-        } else if (!error) {
-          error = String(record.get('error') ?? 'the batch was not committed');
-        }
-        if (committed - reported >= batchSize || committed === expected) {
-          reported = committed;
-          cb.onProgress?.({ phase: `${describeCount(committed, op)} deleted`, percent: expected > 0 ? Math.min(100, (100 * committed) / expected) : null });
-        }
-      },
-      onCompleted() {
-        finish(error ? { cancelled: cancelRequested, error } : { cancelled: cancelRequested });
-      },
-      onError(err) {
-        if (settled) return;
-        settled = true;
-        cb.signal?.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    });
-  });
+  const result = s.run(cypher, {}, { metadata: { app: 'Upkeep', upkeepTag: tag } });
+  const rows = result[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      if (cb.signal?.aborted) break;
+      const next = await rows.next();
+      if (next.done) return { cancelled: false };
+      committed++;
+      onCommitted(committed);
+      if (committed - reported >= batchSize || committed === expected) {
+        reported = committed;
+        cb.onProgress?.({ phase: `${describeCount(committed, op)} deleted`, percent: expected > 0 ? Math.min(100, (100 * committed) / expected) : null });
+      }
+    }
+  } catch (err) {
+    if (!cb.signal?.aborted) throw err;
+  }
+  const { terminateTagged } = await import('./neo4jQuery');
+  await terminateTagged(driver, tag, { database: op.target.database }).catch(() => 0);
+  await rows.return?.().catch(() => undefined);
+  return { cancelled: true };
 }
 
 async function awaitOnline(driver: Neo4j.Driver, op: Neo4jOp, cb: RunCallbacks<Neo4jOp>, outcome: OperationOutcome): Promise<void> {

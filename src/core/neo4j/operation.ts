@@ -25,10 +25,16 @@ export interface Neo4jOp extends Operation {
   /** After the statements: wait for this index to be ONLINE, with populationPercent as progress. */
   awaitIndex?: string;
   /**
-   * The last statement is `CALL { … } IN TRANSACTIONS OF n ROWS … REPORT STATUS AS s RETURN s`:
-   * one row per deleted node, so progress counts committed rows and a cancel stops between batches.
+   * The last statement is `CALL { … RETURN 1 AS deleted } IN TRANSACTIONS OF n ROWS RETURN deleted`:
+   * one row per deleted node as its batch commits, so progress counts them and a cancel stops between batches.
    */
-  batched?: { expected: number; batchSize: number; noun: string };
+  batched?: {
+    expected: number;
+    batchSize: number;
+    noun: string;
+    /** Counts what is left to delete (one row, column `c`): after a cancel, the exact number deleted is expected minus this. */
+    remaining: string;
+  };
 }
 
 function op(fields: Omit<Neo4jOp, 'engine' | 'language' | 'text'>): Neo4jOp {
