@@ -10,6 +10,8 @@ function describeError({ code, message }: ErrorFacts): WordedProblem | undefined
     return 'auth';
   }
   if (code === 'Neo.ClientError.Database.DatabaseNotFound') return 'unknown-database';
+  // A database going down while a statement runs (server shutdown) or a routing session cut off.
+  if (code === 'Neo.TransientError.General.DatabaseUnavailable' || code === 'SessionExpired') return 'connection-lost';
   return undefined;
 }
 

@@ -17,7 +17,7 @@
  */
 import type * as Neo4j from 'neo4j-driver';
 import type { ExecutorSettings } from '../engine';
-import { describeConnectionError } from '../connections/errors';
+import { describeConnectionError, factsOf } from '../connections/errors';
 import type { BatchOutcome, OperationExecutor, OperationOutcome, RunCallbacks } from '../operations/operation';
 import type { Neo4jSession } from './connection';
 import { buildDropIndex, type Neo4jOp, type Neo4jTarget } from './operation';
@@ -62,6 +62,7 @@ async function runOne(session: Neo4jSession, op: Neo4jOp, cb: RunCallbacks<Neo4j
   // A batched delete pulls one batch of status rows at a time: the server waits between batches, so a cancel lands there.
   const s = session.driver.session({ database: op.target.database, ...(op.batched ? { fetchSize: op.batched.batchSize } : {}) });
   let committed = 0;
+  let answered = false;
   try {
     for (let i = 0; i < op.statements.length; i++) {
       const cypher = op.statements[i] as string;
@@ -76,6 +77,7 @@ async function runOne(session: Neo4jSession, op: Neo4jOp, cb: RunCallbacks<Neo4j
         }
       } else {
         await s.run(cypher);
+        answered = true;
       }
       if (outcome.status !== 'done') break;
     }
@@ -83,8 +85,13 @@ async function runOne(session: Neo4jSession, op: Neo4jOp, cb: RunCallbacks<Neo4j
   } catch (err) {
     outcome.status = 'failed';
     outcome.problem = describeConnectionError(session.profile, err, [], 'maintenance');
+    const { code } = factsOf(err);
+    // The server answered when the run began: a driver error about the connection now means it went away mid-run.
+    if ((answered || committed > 0) && (code === 'ServiceUnavailable' || code === 'SessionExpired') && (outcome.problem.kind === 'timeout' || outcome.problem.kind === 'unreachable')) {
+      outcome.problem = describeConnectionError(session.profile, Object.assign(new Error('connection terminated'), { code: 'connection-lost' }), [], 'maintenance');
+    }
     if (op.batched) outcome.problem.message += ` ${describeCount(committed, op)} of ${op.batched.expected.toLocaleString('en-US')} had been deleted and committed before that.`;
-    settings.log?.warn(`${op.title}: ${outcome.problem.message}`);
+    settings.log?.warn(`${op.title}: ${outcome.problem.message} (${factsOf(err).code}: ${factsOf(err).message})`);
   } finally {
     await s.close().catch(() => undefined);
   }
