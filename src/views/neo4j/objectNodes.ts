@@ -16,7 +16,8 @@ export class Neo4jCountNode extends UpkeepNode {
     const item = new vscode.TreeItem(this.entry.name, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(this.of === 'label' ? 'tag' : 'arrow-right');
-    item.description = `${formatCount(this.entry.count)} ${this.of === 'label' ? 'nodes' : 'relationships'}`;
+    const noun = this.of === 'label' ? 'node' : 'relationship';
+    item.description = `${formatCount(this.entry.count)} ${this.entry.count === 1 ? noun : `${noun}s`}`;
     item.tooltip = new vscode.MarkdownString(`${this.of === 'label' ? 'Label' : 'Relationship type'} **${escapeMd(this.entry.name)}**: ${this.entry.count.toLocaleString('en-US')} ${this.of === 'label' ? 'nodes' : 'relationships'} (count store)`);
     item.contextValue = this.of === 'label' ? 'upkeep.neo4j.label' : 'upkeep.neo4j.relType';
     return item;
