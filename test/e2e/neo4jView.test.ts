@@ -13,12 +13,12 @@ async function expand(page: Workbench['page'], row: string, child: string): Prom
   for (let attempt = 0; ; attempt++) {
     const target = treeItem(page, child);
     if (await target.count()) return;
-    await treeItem(page, row).first().click();
     try {
-      await target.first().waitFor({ timeout: 15_000 });
+      await treeItem(page, row).first().click({ timeout: 5_000 });
+      await target.first().waitFor({ timeout: 10_000 });
       return;
     } catch (err) {
-      if (attempt >= 3) throw err;
+      if (attempt >= 5) throw err;
     }
   }
 }
