@@ -43,6 +43,7 @@ export const CHUNKS = {
   'redis-executor': 'src/core/redis/executor.ts',
   'neo4j-query': 'src/core/neo4j/neo4jQuery.ts',
   'cypher-risk': 'src/core/neo4j/cypherRisk.ts',
+  'neo4j-executor': 'src/core/neo4j/executor.ts',
   // Editor features, made the first time one of their commands runs or their view lists connections.
   'pg-views': 'src/views/postgres/index.ts',
   'pg-commands': 'src/commands/postgres/index.ts',
@@ -54,6 +55,8 @@ export const CHUNKS = {
   'docker-views': 'src/views/docker/index.ts',
   'docker-commands': 'src/commands/docker/index.ts',
   'redis-commands': 'src/commands/redis/operations.ts',
+  'neo4j-views': 'src/views/neo4j/index.ts',
+  'neo4j-commands': 'src/commands/neo4j/index.ts',
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
   'query-commands': 'src/editor/queryCommands.ts',

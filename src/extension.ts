@@ -29,6 +29,7 @@ import type * as PostgresCommandsModule from './commands/postgres/index';
 import type * as DockerCommandsModule from './commands/docker/index';
 import type * as RedisOpsModule from './commands/redis/operations';
 import { REDIS_OPS_COMMANDS as RedisOpsNames } from './commands/redis/commandNames';
+import type * as Neo4jCommandsModule from './commands/neo4j/index';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
 import type * as DockerObserveModule from './commands/docker/observe';
@@ -41,6 +42,7 @@ const connectionCommandsModule = lazy(() => require('./commands/connectionComman
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
 const dockerCommandsModule = lazy(() => require('./commands/docker/index') as typeof DockerCommandsModule);
 const redisOpsModule = lazy(() => require('./commands/redis/operations') as typeof RedisOpsModule);
+const neo4jCommandsModule = lazy(() => require('./commands/neo4j/index') as typeof Neo4jCommandsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
 const dockerObserveModule = lazy(() => require('./commands/docker/observe') as typeof DockerObserveModule);
@@ -168,6 +170,17 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.redis.exportReport', (node?: unknown, kind?: RedisReportKind, format?: Parameters<PgReports['export']>[2], target?: vscode.Uri) =>
     redisReports().export(node, kind, format, target),
   );
+
+  const neo4j = lazy(() => new (neo4jCommandsModule().Neo4jCommands)(flow));
+  type Neo4jCmds = Neo4jCommandsModule.Neo4jCommands;
+  register('upkeep.neo4j.createIndex', (node?: unknown, args?: Parameters<Neo4jCmds['createIndex']>[1]) => neo4j().createIndex(node, args));
+  register('upkeep.neo4j.dropIndex', (node?: unknown) => neo4j().dropIndex(node));
+  register('upkeep.neo4j.rebuildIndex', (node?: unknown) => neo4j().rebuildIndex(node));
+  register('upkeep.neo4j.dropConstraint', (node?: unknown) => neo4j().dropConstraint(node));
+  register('upkeep.neo4j.terminateTransaction', (node?: unknown) => neo4j().terminateTransaction(node));
+  register('upkeep.neo4j.checkpoint', (node?: unknown) => neo4j().checkpoint(node));
+  register('upkeep.neo4j.deleteOrphans', (node?: unknown, args?: Parameters<Neo4jCmds['deleteOrphans']>[1]) => neo4j().deleteOrphans(node, args));
+  register('upkeep.neo4j.findDuplicates', (node?: unknown, args?: Parameters<Neo4jCmds['findDuplicates']>[1]) => neo4j().findDuplicates(node, args));
   // Registered at activation so panels come back after a reload; their code loads only then.
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {

@@ -24,9 +24,10 @@ export async function prepareNeo4j(): Promise<{ classpath: string }> {
 /**
  * Neo4j 5 through its test harness: Bolt on a free port, auth on, APOC core
  * loaded. The launcher prints one READY line and stops when its stdin closes,
- * so the server dies with the process that started it.
+ * so the server dies with the process that started it. `apoc: false` starts it
+ * without APOC (no procedures registered), for tests of what works without it.
  */
-export async function startNeo4j(root: string): Promise<{ info: ServicesInfo['neo4j']; service: RunningService }> {
+export async function startNeo4j(root: string, opts: { apoc?: boolean } = {}): Promise<{ info: ServicesInfo['neo4j']; service: RunningService }> {
   const java = which('java');
   if (!java) throw new MissingToolError('Java 17 (java)', 'apt-get install -y openjdk-17-jdk-headless');
   const { classpath } = await prepareNeo4j();
@@ -37,7 +38,7 @@ export async function startNeo4j(root: string): Promise<{ info: ServicesInfo['ne
   const log = fs.openSync(path.join(dir, 'launcher.log'), 'a');
   const child = spawn(
     java,
-    ['-Xms256m', '-Xmx1g', '-XX:+UseSerialGC', '-cp', classpath, 'upkeep.services.Neo4jLauncher', '--bolt-port', String(port), '--password', password, '--data-dir', path.join(dir, 'data'), '--apoc'],
+    ['-Xms256m', '-Xmx1g', '-XX:+UseSerialGC', '-cp', classpath, 'upkeep.services.Neo4jLauncher', '--bolt-port', String(port), '--password', password, '--data-dir', path.join(dir, 'data'), ...(opts.apoc === false ? [] : ['--apoc'])],
     { stdio: ['pipe', 'pipe', log] },
   );
   const { stdout, stdin } = child;

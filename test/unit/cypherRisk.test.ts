@@ -69,7 +69,55 @@ const CASES: Case[] = [
   { what: 'CREATE TEXT INDEX without a name', text: 'CREATE TEXT INDEX FOR (n:Doc) ON (n.body)', risk: 'safe', writes: true, explainable: false, reason: /^Creates an index;/ },
   { what: 'CREATE CONSTRAINT', text: 'CREATE CONSTRAINT person_id FOR (p:Person) REQUIRE p.id IS UNIQUE', risk: 'safe', writes: true, explainable: false, reason: /constraint person_id/ },
   { what: 'STOP DATABASE blocks', text: 'STOP DATABASE reports', risk: 'blocking', writes: true, explainable: false, reason: /Stops database reports/ },
-  { what: 'ALTER USER … SET PASSWORD is administration, not a data change', text: "ALTER USER bob SET PASSWORD 'changeme'", risk: 'safe', writes: true, explainable: false, reason: /^ALTER is an administration command/ },
+  { what: 'ALTER USER … SET PASSWORD blocks clients using the old password', text: "ALTER USER bob SET PASSWORD 'changeme'", risk: 'blocking', writes: true, explainable: false, reason: /^Changes the password of user bob: clients that log in with the old one are refused/ },
+  { what: 'ALTER CURRENT USER SET PASSWORD', text: "ALTER CURRENT USER SET PASSWORD FROM 'a' TO 'b'", risk: 'blocking', writes: true, explainable: false, reason: /your own password/ },
+  { what: 'ALTER USER … SET STATUS SUSPENDED', text: 'ALTER USER `etl bot` SET STATUS SUSPENDED', risk: 'blocking', writes: true, explainable: false, reason: /^Suspends user `etl bot`/ },
+  { what: 'ALTER DATABASE … SET ACCESS READ ONLY', text: 'ALTER DATABASE sales SET ACCESS READ ONLY', risk: 'blocking', writes: true, explainable: false, reason: /read-only: every write to it is refused/ },
+  { what: 'CREATE OR REPLACE DATABASE wipes the database', text: 'CREATE OR REPLACE DATABASE sales', risk: 'destructive', writes: true, explainable: false, reason: /drops database sales and all of its data when it exists/ },
+  { what: 'create or replace composite database (lower case)', text: 'create or replace composite database `all`', risk: 'destructive', writes: true, explainable: false, reason: /database `all`/ },
+  { what: 'CREATE OR REPLACE USER loses its roles', text: "CREATE OR REPLACE USER ann SET PASSWORD 'x'", risk: 'destructive', writes: true, explainable: false, reason: /drops user ann when it exists/ },
+  { what: 'CREATE OR REPLACE ROLE loses its privileges', text: 'CREATE OR REPLACE ROLE analyst', risk: 'destructive', writes: true, explainable: false, reason: /drops role analyst/ },
+  { what: 'CREATE USER is a security change asked on production', text: "CREATE USER ann SET PASSWORD 'x' CHANGE NOT REQUIRED", risk: 'safe', writes: true, explainable: false, reason: /^Creates user ann: a security change/ },
+  { what: 'CREATE ROLE', text: 'CREATE ROLE analyst IF NOT EXISTS', risk: 'safe', writes: true, explainable: false, reason: /^Creates role analyst/ },
+  { what: 'DROP USER', text: 'DROP USER ann IF EXISTS', risk: 'destructive', writes: true, explainable: false, reason: /^Drops user ann: it can no longer log in/ },
+  { what: 'DROP ROLE', text: 'DROP ROLE analyst', risk: 'destructive', writes: true, explainable: false, reason: /^Drops role analyst and its privileges/ },
+  { what: 'GRANT a privilege widens access', text: 'GRANT ACCESS ON DATABASE sales TO analyst', risk: 'safe', writes: true, explainable: false, reason: /^GRANT ACCESS ON DATABASE sales TO analyst: a security change/ },
+  { what: 'GRANT ROLE to a user', text: 'GRANT ROLE analyst TO ann', risk: 'safe', writes: true, explainable: false, reason: /^GRANT ROLE gives analyst to users/ },
+  { what: 'DENY refuses a privilege', text: 'DENY WRITE ON GRAPH sales TO analyst', risk: 'blocking', writes: true, explainable: false, reason: /^DENY WRITE ON GRAPH sales TO analyst: users of the role are refused/ },
+  { what: 'REVOKE a privilege', text: 'REVOKE GRANT TRAVERSE ON GRAPH * NODES Secret FROM analyst', risk: 'blocking', writes: true, explainable: false, reason: /^REVOKE GRANT TRAVERSE .* FROM analyst: users of the role lose it/ },
+  { what: 'REVOKE ROLE from a user', text: 'REVOKE ROLE admin FROM ann', risk: 'blocking', writes: true, explainable: false, reason: /^REVOKE ROLE takes admin from users/ },
+  { what: 'RENAME USER', text: 'RENAME USER ann TO anna', risk: 'blocking', writes: true, explainable: false, reason: /^Renames user ann: clients and scripts that use the old name are refused/ },
+  // procedures that keep Cypher to run later, and unknown ones
+  {
+    what: 'apoc.trigger.add with a deleting body is destructive',
+    text: "CALL apoc.trigger.add('cleanup', 'UNWIND $createdNodes AS n MATCH (n)-[:OLD]-(m) DETACH DELETE m', {phase: 'after'})",
+    risk: 'destructive', writes: true, explainable: true, reason: /apoc\.trigger\.add keeps Cypher that deletes and runs it on every later commit/,
+  },
+  {
+    what: 'apoc.trigger.install with a deleting body is destructive',
+    text: "CALL apoc.trigger.install('neo4j', 'purge', 'MATCH (n:Tmp) DELETE n', {phase: 'afterAsync'})",
+    risk: 'destructive', writes: true, explainable: true, reason: /apoc\.trigger\.install keeps Cypher that deletes/,
+  },
+  {
+    what: 'apoc.trigger.install with a setting body is a write asked on production',
+    text: "CALL apoc.trigger.install('neo4j', 'stamp', 'UNWIND $createdNodes AS n SET n.created = timestamp()', {})",
+    risk: 'safe', writes: true, explainable: true, reason: /Changes data \(SET\)|keeps Cypher to run on every later commit/,
+  },
+  {
+    what: 'apoc.periodic.repeat with a delete runs it in the background',
+    text: "CALL apoc.periodic.repeat('purge', 'MATCH (n:Expired) WITH n LIMIT 100 DETACH DELETE n', 60)",
+    risk: 'destructive', writes: true, explainable: true, reason: /apoc\.periodic\.repeat keeps Cypher that deletes and runs it in the background/,
+  },
+  {
+    what: 'apoc.custom.installProcedure with a deleting body',
+    text: "CALL apoc.custom.installProcedure('wipe() :: (n :: INTEGER)', 'MATCH (n) DETACH DELETE n RETURN 1 AS n', 'neo4j', 'write')",
+    risk: 'destructive', writes: true, explainable: true, reason: /whenever the custom procedure or function is called/,
+  },
+  { what: 'apoc.trigger.add with its body in a parameter', text: "CALL apoc.trigger.add('t', $body, {})", risk: 'safe', writes: true, explainable: true },
+  { what: 'an unknown procedure counts as a write', text: 'CALL gds.graph.drop($name)', risk: 'safe', writes: true, explainable: true, reason: /gds\.graph\.drop, a procedure Upkeep does not know: counted as a write/ },
+  { what: 'a custom namespace procedure counts as a write', text: 'CALL `my`.`cleanup`() YIELD removed RETURN removed', risk: 'safe', writes: true, explainable: true, reason: /my\.cleanup/ },
+  { what: 'db.checkpoint is heavy', text: 'CALL db.checkpoint()', risk: 'heavy', writes: true, explainable: true, reason: /flushed to disk/ },
+  { what: 'db.stats.retrieve is a read', text: "CALL db.stats.retrieve('GRAPH COUNTS')", risk: 'safe', writes: false, explainable: true, reason: null },
   { what: 'TERMINATE TRANSACTIONS writes', text: "TERMINATE TRANSACTIONS 'neo4j-transaction-42'", risk: 'safe', writes: true, explainable: false },
   // other writes
   { what: 'CREATE of data', text: "CREATE (:Person {name: 'Ann'})", risk: 'safe', writes: true, explainable: true, reason: /Changes data \(CREATE\)/ },
@@ -108,6 +156,13 @@ describe('Cypher statement risk', () => {
     assert.equal(got.risk, 'destructive');
     assert.match(got.reasons[0] ?? '', /DETACH DELETE/);
     assert.match(got.reasons[1] ?? '', /Changes data \(SET\)/);
+  });
+
+  it('security changes and deferred Cypher are asked on production even when safe', () => {
+    for (const text of ["CREATE USER ann SET PASSWORD 'x'", 'GRANT ROLE analyst TO ann', "CALL apoc.trigger.add('t', 'SET n.x = 1', {})", 'CALL gds.graph.drop($name)']) {
+      assert.equal(classifyCypher(text).asksOnProduction, true, text);
+    }
+    assert.equal(classifyCypher('MATCH (n) SET n.x = 1').asksOnProduction, undefined);
   });
 
   it('administration commands do not also claim to change data', () => {

@@ -48,7 +48,11 @@ export async function neo4jServerInfo(driver: Neo4j.Driver, database?: string): 
 
 /** The editor's open handle on a Neo4j connection: its driver (a small pool), closed when the profile changes. */
 export class Neo4jSession {
-  constructor(readonly driver: Neo4j.Driver) {}
+  constructor(
+    readonly driver: Neo4j.Driver,
+    /** The profile it was opened for: its database, and the words of error messages. */
+    readonly profile: ConnectionProfile,
+  ) {}
 
   dispose(): Promise<void> {
     return this.driver.close();

@@ -2,6 +2,7 @@
 import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
 import { DEFAULT_PORT } from './port';
 import { neo4jStatements } from './statements';
+import type { Neo4jSession } from './connection';
 
 function describeError({ code, message }: ErrorFacts): WordedProblem | undefined {
   const m = message.toLowerCase();
@@ -9,6 +10,8 @@ function describeError({ code, message }: ErrorFacts): WordedProblem | undefined
     return 'auth';
   }
   if (code === 'Neo.ClientError.Database.DatabaseNotFound') return 'unknown-database';
+  // A database going down while a statement runs (server shutdown) or a routing session cut off.
+  if (code === 'Neo.TransientError.General.DatabaseUnavailable' || code === 'SessionExpired') return 'connection-lost';
   return undefined;
 }
 
@@ -54,7 +57,11 @@ export const neo4jEngine: EngineModule = {
 
   async openSession(profile, password) {
     const { Neo4jSession, openNeo4jDriver } = await import('./connection');
-    return new Neo4jSession(await openNeo4jDriver(profile, password));
+    return new Neo4jSession(await openNeo4jDriver(profile, password), profile);
   },
   statements: neo4jStatements,
+  async executor(session, settings) {
+    const { neo4jExecutor } = await import('./executor');
+    return neo4jExecutor(session as Neo4jSession, settings);
+  },
 };
