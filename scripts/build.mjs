@@ -43,6 +43,8 @@ export const CHUNKS = {
   'cypher-risk': 'src/core/neo4j/cypherRisk.ts',
   // Editor features, made the first time one of their commands runs or their view lists connections.
   'pg-views': 'src/views/postgres/index.ts',
+  // The Redis tree, its value documents and its view commands (filter, load more, open key): one chunk, one filter.
+  'redis-views': 'src/views/redis/index.ts',
   'pg-commands': 'src/commands/postgres/index.ts',
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',

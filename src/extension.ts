@@ -28,12 +28,15 @@ import type * as ConnectionCommandsModule from './commands/connectionCommands';
 import type * as PostgresCommandsModule from './commands/postgres/index';
 import type * as QueryCommandsModule from './editor/queryCommands';
 import type * as ResultsPanelModule from './webviews/resultsPanel';
+import type * as RedisViewsModule from './views/redis/index';
+import { REDIS_VALUE_SCHEME } from './views/redis/scheme';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
 const postgresCommandsModule = lazy(() => require('./commands/postgres/index') as typeof PostgresCommandsModule);
 const queryCommandsModule = lazy(() => require('./editor/queryCommands') as typeof QueryCommandsModule);
 const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as typeof ResultsPanelModule);
+const redisViewsModule = lazy(() => require('./views/redis/index') as typeof RedisViewsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
@@ -77,10 +80,12 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   context.subscriptions.push(profiles, connections);
 
   const trees = {} as Record<Engine, EngineTreeProvider>;
+  const views = {} as Record<Engine, vscode.TreeView<UpkeepNode>>;
   for (const engine of ENGINES) {
     const provider = new EngineTreeProvider(engine, profiles, connections);
     trees[engine] = provider;
     const view = vscode.window.createTreeView(`upkeep.${engine}`, { treeDataProvider: provider, showCollapseAll: showCollapseAll(engine) });
+    views[engine] = view;
     context.subscriptions.push(provider, view);
   }
 
@@ -143,6 +148,26 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
         pg().reports.restore(panel, saved);
         return Promise.resolve();
       },
+    }),
+  );
+
+  // The Redis view's commands and value documents (redis-views chunk, required at first use).
+  const redisValueChanged = new vscode.EventEmitter<vscode.Uri>();
+  const redis = lazy(() => {
+    const made = new (redisViewsModule().RedisTreeCommands)({ connections, profiles, view: views.redis, refresh: () => trees.redis.refresh(), valueChanged: redisValueChanged });
+    context.subscriptions.push(made);
+    return made;
+  });
+  register('upkeep.redis.openKey', (node?: unknown) => redis().openKey(node));
+  register('upkeep.redis.filter', (args?: Parameters<ReturnType<typeof redis>['filter']>[0]) => redis().filter(args));
+  register('upkeep.redis.clearFilter', () => redis().clearFilter());
+  register('upkeep.redis.loadMore', (target?: unknown) => redis().loadMore(target));
+  // Registered at activation so a value tab restored after a reload finds its provider; the code loads at that first read.
+  context.subscriptions.push(
+    redisValueChanged,
+    vscode.workspace.registerTextDocumentContentProvider(REDIS_VALUE_SCHEME, {
+      onDidChange: redisValueChanged.event,
+      provideTextDocumentContent: (uri) => redis().values.provide(uri),
     }),
   );
 

@@ -36,6 +36,7 @@ const LEAF: EngineViews = {
 
 const VIEWS: Partial<Record<Engine, ViewEntry>> = {
   postgres: { showCollapseAll: true, load: async () => (await import('./postgres/index')).postgresViews },
+  redis: { showCollapseAll: true, load: async () => (await import('./redis/index')).redisViews },
 };
 
 export function showCollapseAll(engine: Engine): boolean {
