@@ -165,7 +165,7 @@ export class RedisKeyNode extends UpkeepNode {
 
   toTreeItem(): vscode.TreeItem {
     const f = this.facts;
-    const item = new vscode.TreeItem(labelOf(this.key.subarray(this.level.prefix.length)), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(labelOf(this.key), vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(TYPE_ICON[this.type] ?? 'key');
     item.description = f ? [f.type, f.ttlMs === null ? '' : `TTL ${ttlText(f.ttlMs)}`, f.bytes === null ? '' : formatBytes(f.bytes)].filter(Boolean).join(' · ') : '';
