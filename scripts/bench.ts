@@ -19,6 +19,7 @@ import { listSchemas, listTables } from '../src/core/postgres/catalog';
 import { reportsCase } from './benchReports';
 import { resultsCase } from './benchResults';
 import { activationCase } from './benchActivation';
+import { redisTreeCase } from './benchRedis';
 import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
@@ -201,7 +202,7 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor })];
+export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), redisTreeCase()];
 
 /**
  * The results path inside a real extension host: code-server runs the
@@ -222,7 +223,7 @@ async function extensionHostBench(env: BenchEnv, root: string): Promise<string[]
   return lines;
 }
 
-async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
+export async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const t of timed) {
     await t.run(); // warm-up, not counted
