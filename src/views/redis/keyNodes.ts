@@ -39,7 +39,10 @@ export abstract class KeyLevelNode extends UpkeepNode {
   private scan: KeyScan | undefined;
   private level: NamespaceLevel | undefined;
   private readonly facts = new Map<string, KeyFacts>();
+  // Children keep their objects across renders: the view may ask twice while a page loads, and one id must stay one element.
   private readonly namespaceNodes = new Map<string, RedisNamespaceNode>();
+  private readonly keyNodes = new Map<string, RedisKeyNode>();
+  private loadMoreNode: RedisLoadMoreNode | undefined;
   private loading: Promise<void> | undefined;
 
   abstract readonly profile: ConnectionProfile;
@@ -63,6 +66,8 @@ export abstract class KeyLevelNode extends UpkeepNode {
     this.level = undefined;
     this.facts.clear();
     this.namespaceNodes.clear();
+    this.keyNodes.clear();
+    this.loadMoreNode = undefined;
   }
 
   override getChildren(): Promise<UpkeepNode[]> {
@@ -86,6 +91,7 @@ export abstract class KeyLevelNode extends UpkeepNode {
         this.scan = new KeyScan(client, { prefix: this.prefix, filter: keyFilter(), count: settings.scanCount, pageSize: settings.pageSize, maxCalls: settings.maxScanCalls });
         this.level = new NamespaceLevel(this.prefix, Buffer.from(settings.delimiter, 'utf8'));
         this.facts.clear();
+        this.keyNodes.clear();
       }
       const level = this.level;
       const before = level.keys.length;
@@ -110,10 +116,20 @@ export abstract class KeyLevelNode extends UpkeepNode {
       return node;
     });
     for (const key of level.keys) {
-      const facts = this.facts.get(key.toString('latin1'));
-      nodes.push(new RedisKeyNode(this, key, facts));
+      const id = key.toString('latin1');
+      let node = this.keyNodes.get(id);
+      if (!node) {
+        node = new RedisKeyNode(this, key, this.facts.get(id));
+        this.keyNodes.set(id, node);
+      }
+      nodes.push(node);
     }
-    if (!scan.done) nodes.push(new RedisLoadMoreNode(this, scan.found, scan.calls));
+    if (!scan.done) {
+      this.loadMoreNode ??= new RedisLoadMoreNode(this);
+      this.loadMoreNode.found = scan.found;
+      this.loadMoreNode.calls = scan.calls;
+      nodes.push(this.loadMoreNode);
+    }
     return nodes;
   }
 }
@@ -189,7 +205,10 @@ const TYPE_ICON: Record<string, string> = { string: 'symbol-string', hash: 'symb
 
 export class RedisLoadMoreNode extends UpkeepNode {
   override readonly nodeKind: string = 'redis-load-more';
-  constructor(readonly level: KeyLevelNode, private readonly found: number, private readonly calls: number) {
+  found = 0;
+  calls = 0;
+
+  constructor(readonly level: KeyLevelNode) {
     super(`${level.id}/load-more`, level);
   }
 

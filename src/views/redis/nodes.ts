@@ -77,7 +77,8 @@ export class RedisConnectionNode extends ConnectionNode {
     return loadOrExplain(this, this.ctx.connections, this.profile, async () => {
       const hadFacts = this.facts !== undefined;
       const facts = await this.readFacts();
-      if (!hadFacts) this.ctx.changed(this);
+      // The description gains the facts: re-render once this listing is done, not while the view waits for it.
+      if (!hadFacts) setTimeout(() => this.ctx.changed(this), 0);
       const unsupported = unsupportedMode(facts);
       if (unsupported) return [new MessageNode(this, unsupported, 'info', `${unsupported} (INFO says redis_mode:${facts.mode}, cluster_enabled:${facts.clusterEnabled ? 1 : 0}.)`)];
       const own = this.profile.database ? Number(this.profile.database) : 0;
