@@ -162,6 +162,8 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.redis.filter', (args?: Parameters<ReturnType<typeof redis>['filter']>[0]) => redis().filter(args));
   register('upkeep.redis.clearFilter', () => redis().clearFilter());
   register('upkeep.redis.loadMore', (target?: unknown) => redis().loadMore(target));
+  // A new delimiter, page size or threshold shows at once: the Redis view is read again.
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('upkeep.redis') && trees.redis.refresh()));
   // Registered at activation so a value tab restored after a reload finds its provider; the code loads at that first read.
   context.subscriptions.push(
     redisValueChanged,
