@@ -87,16 +87,24 @@ export abstract class KeyLevelNode extends UpkeepNode {
     this.loading ??= (async () => {
       const settings = redisSettings();
       const client = await dbClient(this.ctx.connections, this.profile, this.db);
-      if (first || !this.scan || !this.level) {
-        this.scan = new KeyScan(client, { prefix: this.prefix, filter: keyFilter(), count: settings.scanCount, pageSize: settings.pageSize, maxCalls: settings.maxScanCalls });
-        this.level = new NamespaceLevel(this.prefix, Buffer.from(settings.delimiter, 'utf8'));
+      let scan = this.scan;
+      let level = this.level;
+      const fresh = first || !scan || !level;
+      if (fresh || !scan || !level) {
+        scan = new KeyScan(client, { prefix: this.prefix, filter: keyFilter(), count: settings.scanCount, pageSize: settings.pageSize, maxCalls: settings.maxScanCalls });
+        level = new NamespaceLevel(this.prefix, Buffer.from(settings.delimiter, 'utf8'));
+      }
+      const before = level.keys.length;
+      level.add(await scan.nextPage());
+      const facts = await keyFacts(client, level.keys.slice(before), settings.memorySamples);
+      // A first page that failed leaves nothing behind, so the next expansion tries again.
+      if (fresh) {
+        this.scan = scan;
+        this.level = level;
         this.facts.clear();
         this.keyNodes.clear();
       }
-      const level = this.level;
-      const before = level.keys.length;
-      level.add(await this.scan.nextPage());
-      for (const f of await keyFacts(client, level.keys.slice(before), settings.memorySamples)) this.facts.set(f.key.toString('latin1'), f);
+      for (const f of facts) this.facts.set(f.key.toString('latin1'), f);
     })().finally(() => (this.loading = undefined));
     return this.loading;
   }

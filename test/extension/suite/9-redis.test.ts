@@ -67,6 +67,29 @@ describe('Redis view end to end', function () {
     report(`connection: ${String(item.description)}`);
   });
 
+  it('turns the connection into a warning when memory is above the threshold', async () => {
+    const used = Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1]);
+    await client.call('CONFIG', 'SET', 'maxmemory', String(Math.round(used * 1.5)));
+    const settings = vscode.workspace.getConfiguration('upkeep.redis');
+    try {
+      // A changed upkeep.redis setting re-reads the view: new connection nodes, one INFO each.
+      await settings.update('memoryWarnPercent', 50, vscode.ConfigurationTarget.Global);
+      // Polled on one node: each listing of the roots makes new ones, each reading its facts afresh.
+      const conn = await connection();
+      const item = await eventually('warning icon', () => {
+        const i = conn.toTreeItem();
+        return (i.iconPath as vscode.ThemeIcon).id === 'warning' ? i : undefined;
+      });
+      assert.match(String(item.description), /of [\d.]+ MB \(6\d%\)/);
+      assert.match((item.tooltip as vscode.MarkdownString).value, /Memory at 6\d\\?% of maxmemory/);
+    } finally {
+      await client.call('CONFIG', 'SET', 'maxmemory', '0');
+      await settings.update('memoryWarnPercent', undefined, vscode.ConfigurationTarget.Global);
+    }
+    const after = await connection();
+    await eventually('back to the status icon', () => (after.toTreeItem().iconPath as vscode.ThemeIcon).id === 'server' && /Redis/.test(String(after.toTreeItem().description)));
+  });
+
   it('expands connection → databases → namespaces → keys', async () => {
     const conn = await connection();
     const db = await find(conn, `db${DB}`);
