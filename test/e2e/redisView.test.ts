@@ -6,7 +6,7 @@ import { openRedis } from '../../src/core/redis/connection';
 import type { ServicesInfo } from '../services/index';
 import { loadRedisFixture } from '../services/redisFixture';
 import { REPO_ROOT } from '../support/codeServer';
-import { answerQuickInput, collapseViews, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, treeItem, type Workbench } from './workbench';
+import { answerQuickInput, collapseViews, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, treeItem, widenSideBar, type Workbench } from './workbench';
 
 /** The tree's e2e suite has db 11 (integration 9, extension host 10; redis-ops 1–5, redis-reports 6–8). */
 const DB = 11;
@@ -62,14 +62,7 @@ describe('e2e: the Redis view in the workbench', function () {
     const editor = page.locator('.editor-instance .view-lines');
     await editor.filter({ hasText: '"newFlow": true' }).waitFor({ timeout: 30_000 });
     // Widen the side bar so descriptions (type · TTL · size, server facts) are readable.
-    const box = await page.locator('.part.sidebar').boundingBox();
-    if (box) {
-      await page.mouse.move(box.x + box.width + 1, 400);
-      await page.mouse.down();
-      await page.mouse.move(620, 400, { steps: 5 });
-      await page.mouse.up();
-    }
-    await page.mouse.move(1000, 700);
+    await widenSideBar(page, 620);
     await page.waitForTimeout(800);
     const file = await screenshot(page, 'redis-tree');
     assert.ok(fs.statSync(file).size > 10_000);
