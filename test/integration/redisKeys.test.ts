@@ -128,11 +128,13 @@ describe('Redis tree: keyspace and values (real server, 100,000 keys in db 9)', 
 
   it('reads type, TTL, size and length of a page of keys in pipelines', async () => {
     const keys = ['user:1', 'session:1', 'big:hash', 'big:string', 'queue:3', 'rank:4', 'events:5', 'tags:6', 'missing:key'].map((k) => Buffer.from(k));
-    const facts = await keyFacts(client, keys, 5);
+    const facts = await keyFacts(client, keys, 5, { encoding: true });
     const by = Object.fromEntries(facts.map((f) => [f.key.toString(), f]));
     assert.equal(by['user:1']?.type, 'hash');
     assert.equal(by['user:1']?.length, 3);
     assert.equal(by['user:1']?.ttlMs, null);
+    assert.equal(by['user:1']?.encoding, 'listpack');
+    assert.equal((await keyFacts(client, keys.slice(0, 1), 5))[0]?.encoding, null, 'the tree does not ask for it');
     assert.equal(by['session:1']?.type, 'string');
     assert.ok((by['session:1']?.ttlMs ?? 0) > 1_000_000, 'session keys expire in ~30 min');
     assert.equal(by['big:hash']?.length, FIXTURE_BIG_KEYS['big:hash'].length);

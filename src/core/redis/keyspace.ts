@@ -148,27 +148,28 @@ export interface KeyFacts {
 const LENGTH_COMMAND: Record<string, string> = { string: 'STRLEN', hash: 'HLEN', list: 'LLEN', set: 'SCARD', zset: 'ZCARD', stream: 'XLEN' };
 
 /**
- * TYPE, PTTL, MEMORY USAGE … SAMPLES n, OBJECT ENCODING and the length of a
- * page of keys, in two pipelines (each command O(1) or O(samples)). A key
- * deleted meanwhile comes back as type `none`.
+ * TYPE, PTTL, MEMORY USAGE … SAMPLES n (and OBJECT ENCODING when asked) and
+ * the length of a page of keys, in two pipelines (each command O(1) or
+ * O(samples)). A key deleted meanwhile comes back as type `none`.
  */
-export async function keyFacts(client: IORedis, keys: readonly Buffer[], samples: number): Promise<KeyFacts[]> {
+export async function keyFacts(client: IORedis, keys: readonly Buffer[], samples: number, opts: { encoding?: boolean } = {}): Promise<KeyFacts[]> {
   if (!keys.length) return [];
   const first = client.pipeline();
+  const per = opts.encoding ? 4 : 3;
   for (const key of keys) {
     first.call('TYPE', key);
     first.call('PTTL', key);
     first.call('MEMORY', 'USAGE', key, 'SAMPLES', samples);
-    first.call('OBJECT', 'ENCODING', key);
+    if (opts.encoding) first.call('OBJECT', 'ENCODING', key);
   }
   const r1 = (await first.exec()) ?? [];
   const value = (i: number): unknown => (r1[i]?.[0] ? undefined : r1[i]?.[1]);
   const facts: KeyFacts[] = keys.map((key, i) => {
-    const t = value(i * 4);
+    const t = value(i * per);
     const type = typeof t === 'string' ? t : 'none';
-    const pttl = value(i * 4 + 1);
-    const bytes = value(i * 4 + 2);
-    const encoding = value(i * 4 + 3);
+    const pttl = value(i * per + 1);
+    const bytes = value(i * per + 2);
+    const encoding = opts.encoding ? value(i * per + 3) : undefined;
     return {
       key,
       type,

@@ -199,7 +199,6 @@ export class RedisKeyNode extends UpkeepNode {
     if (f) {
       md.appendMarkdown(`\n${f.length === null ? '' : `Length: ${f.length.toLocaleString('en-US')} ${lengthUnit(f.type)}  \n`}TTL: ${ttlText(f.ttlMs)}  \n`);
       md.appendMarkdown(`Memory: ${f.bytes === null ? 'unknown (MEMORY USAGE refused)' : `${formatBytes(f.bytes)} (MEMORY USAGE, sampled)`}  \n`);
-      if (f.encoding) md.appendMarkdown(`Encoding: ${escapeMd(f.encoding)}  \n`);
       md.appendMarkdown(`Name: ${this.key.length.toLocaleString('en-US')} bytes`);
     }
     item.tooltip = md;

@@ -93,7 +93,7 @@ export class ValueDocuments implements vscode.Disposable {
     try {
       const settings = redisSettings();
       const client = await dbClient(this.deps.connections, profile, db);
-      const [facts] = await keyFacts(client, [key], settings.memorySamples);
+      const [facts] = await keyFacts(client, [key], settings.memorySamples, { encoding: true });
       state.facts = facts;
       if (!facts || facts.type === 'none') return { ...state, problem: 'The key no longer exists.' };
       state.reader = new ValueReader(client, key, facts.type, { pageSize: settings.valuePageSize, stringBytes: settings.valueStringBytes });
