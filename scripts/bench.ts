@@ -23,6 +23,7 @@ import { redisMemoryCase } from './benchRedisMemory';
 import { dockerCase } from './benchDocker';
 import { backupCase } from './benchBackup';
 import { neo4jCase } from './benchNeo4j';
+import { redisTreeCase } from './benchRedis';
 import { runExtensionTests } from '../test/extension/runCodeServer';
 
 /** One timed thing. References are what the measurements are divided by. */
@@ -206,7 +207,7 @@ export const wideSchema: BenchCase = {
   },
 };
 
-export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), redisMemoryCase(), dockerCase(), backupCase({ pgClient, profileFor }), neo4jCase()];
+export const CASES: BenchCase[] = [activationCase(), wideSchema, reportsCase({ pgClient, spawnPsql, profileFor }), resultsCase({ pgClient, profileFor }), redisMemoryCase(), dockerCase(), backupCase({ pgClient, profileFor }), neo4jCase(), redisTreeCase()];
 
 /**
  * The results path inside a real extension host: code-server runs the
@@ -227,7 +228,7 @@ async function extensionHostBench(env: BenchEnv, root: string): Promise<string[]
   return lines;
 }
 
-async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
+export async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const t of timed) {
     await t.run(); // warm-up, not counted

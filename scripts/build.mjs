@@ -46,6 +46,8 @@ export const CHUNKS = {
   'neo4j-executor': 'src/core/neo4j/executor.ts',
   // Editor features, made the first time one of their commands runs or their view lists connections.
   'pg-views': 'src/views/postgres/index.ts',
+  // The Redis tree, its value documents and its view commands (filter, load more, open key): one chunk, one filter.
+  'redis-views': 'src/views/redis/index.ts',
   'pg-commands': 'src/commands/postgres/index.ts',
   // The report panels of every engine, and each engine's report code.
   'report-panels': 'src/webviews/reportPanels.ts',

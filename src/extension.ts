@@ -36,6 +36,8 @@ import type * as DockerObserveModule from './commands/docker/observe';
 import type * as ReportPanelsModule from './webviews/reportPanels';
 import type * as RedisReportCommandsModule from './commands/redis/reportCommands';
 import type * as BackupCommandsModule from './commands/backup/index';
+import type * as RedisViewsModule from './views/redis/index';
+import { REDIS_VALUE_SCHEME } from './views/redis/scheme';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
@@ -49,6 +51,7 @@ const dockerObserveModule = lazy(() => require('./commands/docker/observe') as t
 const reportPanelsModule = lazy(() => require('./webviews/reportPanels') as typeof ReportPanelsModule);
 const redisReportCommandsModule = lazy(() => require('./commands/redis/reportCommands') as typeof RedisReportCommandsModule);
 const backupCommandsModule = lazy(() => require('./commands/backup/index') as typeof BackupCommandsModule);
+const redisViewsModule = lazy(() => require('./views/redis/index') as typeof RedisViewsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
@@ -93,12 +96,15 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   context.subscriptions.push(profiles, connections);
 
   const trees = {} as Record<Engine, EngineTreeProvider>;
+  const views = {} as Record<Engine, vscode.TreeView<UpkeepNode>>;
   for (const engine of ENGINES) {
     const provider = new EngineTreeProvider(engine, profiles, connections);
     trees[engine] = provider;
     const view = vscode.window.createTreeView(`upkeep.${engine}`, { treeDataProvider: provider, showCollapseAll: showCollapseAll(engine) });
     provider.setVisible(view.visible);
     context.subscriptions.push(provider, view, view.onDidChangeVisibility((e) => provider.setVisible(e.visible)));
+    views[engine] = view;
+    context.subscriptions.push(provider, view);
   }
 
   const decorations = new ConnectionDecorations((id) => profiles.get(id)?.profile);
@@ -222,6 +228,27 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.backup.verify', (node?: unknown, args?: Parameters<Backups['verify']>[1]) => backups().verify(node, args));
   register('upkeep.backup.list', (node?: unknown, args?: Parameters<Backups['list']>[1]) => backups().list(node, args));
   register('upkeep.backup.restore', (node?: unknown, args?: Parameters<Backups['restore']>[1]) => backups().restore(node, args));
+  // The Redis view's commands and value documents (redis-views chunk, required at first use).
+  const redisValueChanged = new vscode.EventEmitter<vscode.Uri>();
+  const redis = lazy(() => {
+    const made = new (redisViewsModule().RedisTreeCommands)({ connections, profiles, view: views.redis, refresh: () => trees.redis.refresh(), valueChanged: redisValueChanged });
+    context.subscriptions.push(made);
+    return made;
+  });
+  register('upkeep.redis.openKey', (node?: unknown) => redis().openKey(node));
+  register('upkeep.redis.filter', (args?: Parameters<ReturnType<typeof redis>['filter']>[0]) => redis().filter(args));
+  register('upkeep.redis.clearFilter', () => redis().clearFilter());
+  register('upkeep.redis.loadMore', (target?: unknown) => redis().loadMore(target));
+  // A new delimiter, page size or threshold shows at once: the Redis view is read again.
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('upkeep.redis') && trees.redis.refresh()));
+  // Registered at activation so a value tab restored after a reload finds its provider; the code loads at that first read.
+  context.subscriptions.push(
+    redisValueChanged,
+    vscode.workspace.registerTextDocumentContentProvider(REDIS_VALUE_SCHEME, {
+      onDidChange: redisValueChanged.event,
+      provideTextDocumentContent: (uri) => redis().values.provide(uri),
+    }),
+  );
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

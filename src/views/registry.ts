@@ -45,6 +45,7 @@ const VIEWS: Partial<Record<Engine, ViewEntry>> = {
   postgres: { showCollapseAll: true, load: async () => (await import('./postgres/index')).postgresViews },
   docker: { showCollapseAll: true, load: async () => (await import('./docker/index')).dockerViews },
   neo4j: { showCollapseAll: true, load: async () => (await import('./neo4j/index')).neo4jViews },
+  redis: { showCollapseAll: true, load: async () => (await import('./redis/index')).redisViews },
 };
 
 export function showCollapseAll(engine: Engine): boolean {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ServicesInfo } from '../services/index';
 import { pgClient, recreateDatabase } from '../support/pg';
-import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, type Workbench } from './workbench';
+import { answerQuickInput, contextMenu, openUpkeepAndSignIn, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, widenSideBar, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e';
 
@@ -54,13 +54,7 @@ describe('e2e: PostgreSQL maintenance in the workbench', function () {
     await treeItem(page, 'fresh').locator('.codicon-warning').waitFor({ timeout: 15_000 });
     await events.click();
     await treeItem(page, 'events_kind_again_ix').waitFor({ timeout: 15_000 });
-    const box = await page.locator('.part.sidebar').boundingBox();
-    if (box) {
-      await page.mouse.move(box.x + box.width + 1, 400);
-      await page.mouse.down();
-      await page.mouse.move(760, 400, { steps: 5 });
-      await page.mouse.up();
-    }
+    await widenSideBar(page, 760);
     await events.hover();
     await page.waitForTimeout(1500);
     await screenshot(page, '04-tree-health');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ServicesInfo } from '../services/index';
 import { pgClient } from '../support/pg';
-import { answerQuickInput, collapseViews, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, type Workbench } from './workbench';
+import { answerQuickInput, collapseViews, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, waitForPrompt, widenSideBar, type Workbench } from './workbench';
 
 describe('e2e: the PostgreSQL view in the workbench', function () {
   this.timeout(180_000);
@@ -72,14 +72,7 @@ describe('e2e: the PostgreSQL view in the workbench', function () {
     await treeItem(page, 'orders').waitFor({ timeout: 30_000 });
     await treeItem(page, 'Order Lines').waitFor({ timeout: 30_000 });
     // Widen the side bar so descriptions are readable in the screenshot.
-    const box = await page.locator('.part.sidebar').boundingBox();
-    if (box) {
-      await page.mouse.move(box.x + box.width + 1, 400);
-      await page.mouse.down();
-      await page.mouse.move(560, 400, { steps: 5 });
-      await page.mouse.up();
-    }
-    await page.mouse.move(900, 500);
+    await widenSideBar(page, 560);
     await page.waitForTimeout(300);
     const file = await screenshot(page, '03-postgres-view');
     assert.ok(fs.statSync(file).size > 10_000);

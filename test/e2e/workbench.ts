@@ -94,6 +94,18 @@ export async function collapseViews(page: Page, titles: string[]): Promise<void>
   }
 }
 
+/** Drags the side bar's edge to `toX`, so tree descriptions are readable in a screenshot; then moves the mouse out of the way. */
+export async function widenSideBar(page: Page, toX: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (box) {
+    await page.mouse.move(box.x + box.width + 1, 400);
+    await page.mouse.down();
+    await page.mouse.move(toX, 400, { steps: 5 });
+    await page.mouse.up();
+  }
+  await page.mouse.move(toX + 340, 500);
+}
+
 /** Opens a tree row's context menu and chooses an action. */
 export async function contextMenu(page: Page, row: ReturnType<Page['locator']>, action: string): Promise<void> {
   await row.click({ button: 'right' });

@@ -10,6 +10,7 @@ import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileScope } from '../../connections/profileStore';
 import { ConnectionNode } from '../connectionNode';
 import { codeBlock, escapeMd } from '../markdown';
+import { failureNode } from '../explain';
 import { childId, MessageNode, rootOf, UpkeepNode } from '../node';
 
 /** Everything a PostgreSQL node needs to load its children and report failures. */
@@ -234,12 +235,6 @@ async function loadOrExplain(node: UpkeepNode, ctx: PgTreeContext, load: () => P
     const children = await load();
     return children.length ? children : [new MessageNode(node, node.nodeKind === 'pg-table' ? 'No indexes' : 'Nothing here', 'info')];
   } catch (err) {
-    const problem = await ctx.connections.recordFailure(connection.profile, err, 'catalog');
-    const fix: vscode.Command | undefined = problem.kind === 'auth'
-      ? { command: 'upkeep.setPassword', title: 'Enter password', arguments: [connection] }
-      : problem.kind === 'password-elsewhere'
-        ? { command: 'upkeep.confirmPasswordTarget', title: 'Send Password to This Server…', arguments: [connection] }
-        : undefined;
-    return [new MessageNode(node, problem.kind === 'auth' ? `${problem.message} Click to enter the password.` : problem.message, 'error', problem.message, fix)];
+    return [await failureNode(node, ctx.connections, connection.profile, err, 'catalog')];
   }
 }
