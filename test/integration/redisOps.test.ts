@@ -1,3 +1,4 @@
+import { prefixPattern } from '../../src/core/redis/glob';
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,7 +9,7 @@ import { redisExecutor } from '../../src/core/redis/executor';
 import { redisOp, type RedisOp } from '../../src/core/redis/operation';
 import {
   buildBgrewriteaof, buildBgsave, buildClientKill, buildDeleteKey, buildDeleteMatching, buildExpire, buildFlushAll, buildFlushDb, buildPersist, buildRename,
-  namespacePattern, redisFeatures,
+  redisFeatures,
 } from '../../src/core/redis/operations';
 import { parseClientList } from '../../src/core/redis/clientList';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
@@ -108,7 +109,7 @@ describe('Redis operations (real server)', function () {
     it('a namespace with *?[]\\ in its prefix deletes exactly its own keys, not the decoys an unescaped glob would match', async () => {
       await admin.select(db);
       const before = await allKeys(admin);
-      const op = buildDeleteMatching(db, namespacePattern(globNs), F, { batchSize: 7 });
+      const op = buildDeleteMatching(db, prefixPattern(globNs), F, { batchSize: 7 });
       assert.equal(op.commands[0]?.[3]?.toString(), 'a\\*b\\?\\[c\\]\\\\:*');
       const ex = redisExecutor(s);
       const found = await ex.inspect?.([op], {});
@@ -129,7 +130,7 @@ describe('Redis operations (real server)', function () {
       const prefix = Buffer.from('hostile:');
       const doomed = [...before].filter((k) => Buffer.from(k, 'latin1').subarray(0, prefix.length).equals(prefix));
       assert.ok(doomed.length >= 6, `hostile keys present: ${doomed.length}`);
-      const op = buildDeleteMatching(db, namespacePattern(prefix), F, { batchSize: 3 });
+      const op = buildDeleteMatching(db, prefixPattern(prefix), F, { batchSize: 3 });
       const ex = redisExecutor(s, { sampleSize: 20 });
       const found = await ex.inspect?.([op], {});
       const sample = found?.details[1] ?? '';

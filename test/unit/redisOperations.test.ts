@@ -1,7 +1,8 @@
+import { escapeGlob, prefixPattern } from '../../src/core/redis/glob';
 import { strict as assert } from 'node:assert';
 import {
   buildBgrewriteaof, buildBgsave, buildClientKill, buildDeleteKey, buildDeleteMatching, buildExpire, buildFlushAll, buildFlushDb, buildPersist, buildRename,
-  globEscape, keyLabel, namespacePattern, parseTypedKey, redisFeatures, ttlText,
+  keyLabel, parseTypedKey, redisFeatures, ttlText,
 } from '../../src/core/redis/operations';
 import { redisCliQuote } from '../../src/core/redis/operation';
 import { parseClientList } from '../../src/core/redis/clientList';
@@ -81,7 +82,7 @@ describe('Redis operation builders', () => {
   });
 
   it('pattern delete: the first SCAN as the command, the batches in words, TYPE only on 6.0+', () => {
-    const op = buildDeleteMatching(5, namespacePattern('a*b:'), F, { batchSize: 200, scanCount: 1000, type: 'hash' });
+    const op = buildDeleteMatching(5, prefixPattern('a*b:'), F, { batchSize: 200, scanCount: 1000, type: 'hash' });
     assert.equal(op.kind, 'delete-matching');
     assert.deepEqual([op.batchSize, op.scanCount, op.deleteVerb, op.risk], [200, 1000, 'UNLINK', 'destructive']);
     // redis-cli takes a backslash in a bare argument literally: the escaped glob needs no quotes.
@@ -97,12 +98,12 @@ describe('Redis operation builders', () => {
 
 describe('Redis globs and typed keys', () => {
   it('escapes * ? [ ] and \\ so a prefix matches only itself', () => {
-    assert.equal(globEscape('a*b?[c]\\d:').toString(), 'a\\*b\\?\\[c\\]\\\\d:');
-    assert.equal(namespacePattern('user:').toString(), 'user:*');
-    assert.equal(namespacePattern('a*b:').toString(), 'a\\*b:*');
+    assert.equal(escapeGlob('a*b?[c]\\d:').toString(), 'a\\*b\\?\\[c\\]\\\\d:');
+    assert.equal(prefixPattern('user:').toString(), 'user:*');
+    assert.equal(prefixPattern('a*b:').toString(), 'a\\*b:*');
     const bin = Buffer.from([0x00, 0x2a, 0xff]);
-    assert.deepEqual(globEscape(bin), Buffer.from([0x00, 0x5c, 0x2a, 0xff]));
-    assert.equal(globEscape('plain ünï').toString(), 'plain ünï');
+    assert.deepEqual(escapeGlob(bin), Buffer.from([0x00, 0x5c, 0x2a, 0xff]));
+    assert.equal(escapeGlob('plain ünï').toString(), 'plain ünï');
   });
 
   it('a typed key is plain text, or redis-cli quoting for bytes — the inverse of redisCliQuote', () => {

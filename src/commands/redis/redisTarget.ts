@@ -7,7 +7,8 @@ import type { ConnectionProfile } from '../../core/connections/profile';
 import type { RedisSession } from '../../core/redis/connection';
 import { parseRedisInfo } from '../../core/redis/connection';
 import { keyspaceOf } from '../../core/redis/keyspaceCounts';
-import { keyLabel, namespacePattern, parseTypedKey, redisFeatures, type RedisFeatures } from '../../core/redis/operations';
+import { keyLabel, parseTypedKey, redisFeatures, type RedisFeatures } from '../../core/redis/operations';
+import { prefixPattern } from '../../core/redis/glob';
 import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
 import { askInput, askPick } from '../../app/questions';
@@ -106,7 +107,7 @@ const TYPES = ['string', 'hash', 'list', 'set', 'zset', 'stream'];
  */
 export async function resolvePattern(node: unknown, ask: RedisAsk, given: { pattern?: string; type?: string } = {}): Promise<PatternTarget> {
   const ns = nodeOfKind<NamespaceNode>(node, 'redis-namespace');
-  if (ns) return { profile: ns.profile, db: ns.db, pattern: namespacePattern(ns.prefix), describe: `keys of namespace ${keyLabel(ns.prefix)}` };
+  if (ns) return { profile: ns.profile, db: ns.db, pattern: prefixPattern(ns.prefix), describe: `keys of namespace ${keyLabel(ns.prefix)}` };
   const { profile, db } = await resolveDb(node, ask);
   const pattern = given.pattern ?? (await askInput(ask.prompter(), {
     prompt: `Delete the keys of db${db} matching which pattern? (a Redis glob: * ? [abc]; \\ makes the next character literal)`,

@@ -19,7 +19,7 @@ export function escapeGlob(text: Buffer | string): Buffer {
 }
 
 /** Keys that start with `prefix` (literal), as a MATCH pattern. */
-export function prefixPattern(prefix: Buffer): Buffer {
+export function prefixPattern(prefix: Buffer | string): Buffer {
   return Buffer.concat([escapeGlob(prefix), Buffer.from('*')]);
 }
 

@@ -36,24 +36,6 @@ export interface DeleteMatchingOp extends RedisOp {
   deleteVerb: 'UNLINK' | 'DEL';
 }
 
-const GLOB_SPECIAL = new Set([0x2a, 0x3f, 0x5b, 0x5d, 0x5c]); // * ? [ ] \
-
-/** Literal text as a MATCH glob: `*?[]\` each escaped with a backslash, so `a*b:` matches only itself. */
-export function globEscape(text: RedisArg): Buffer {
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  const out: number[] = [];
-  for (const b of bytes) {
-    if (GLOB_SPECIAL.has(b)) out.push(0x5c);
-    out.push(b);
-  }
-  return Buffer.from(out);
-}
-
-/** The glob of every key under a namespace prefix (the prefix taken literally). */
-export function namespacePattern(prefix: RedisArg): Buffer {
-  return Buffer.concat([globEscape(prefix), Buffer.from('*')]);
-}
-
 /**
  * A key as typed by a user: plain text, or redis-cli's double-quoted form
  * (`"bin\xff\n"`) for bytes that cannot be typed; the inverse of redisCliQuote.
