@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { escapeGlob, globMatch, literalPrefix } from '../../src/core/redis/glob';
-import { databasesToShow, NamespaceLevel, parseKeyspace, scanPlan } from '../../src/core/redis/keyspace';
+import { databasesToShow, NamespaceLevel, scanPlan } from '../../src/core/redis/keyspace';
+import { parseKeyspace } from '../../src/core/redis/keyspaceCounts';
 import { nextStreamId } from '../../src/core/redis/values';
 import { hexDump, oneLine, progressLine, stringKind } from '../../src/core/redis/valueText';
 

@@ -6,7 +6,7 @@ import {
 } from '../../src/core/redis/operations';
 import { redisCliQuote } from '../../src/core/redis/operation';
 import { parseClientList } from '../../src/core/redis/clientList';
-import { keyspaceOf } from '../../src/core/redis/keyspaceCounts';
+import { parseKeyspace } from '../../src/core/redis/keyspaceCounts';
 import { clientsMarkdown } from '../../src/commands/redis/clients';
 import { describeConnectionError } from '../../src/core/connections/errors';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
@@ -154,9 +154,9 @@ describe('Redis server text', () => {
   });
 
   it('reads INFO keyspace', () => {
-    assert.deepEqual(keyspaceOf({ db3: 'keys=1204,expires=342,avg_ttl=0', db0: 'keys=1,expires=0,avg_ttl=0', used_memory: '1' }), [
-      { db: 0, keys: 1, expires: 0 },
-      { db: 3, keys: 1204, expires: 342 },
+    assert.deepEqual(parseKeyspace({ db3: 'keys=1204,expires=342,avg_ttl=0', db0: 'keys=1,expires=0,avg_ttl=0', used_memory: '1' }), [
+      { db: 0, keys: 1, expires: 0, avgTtlMs: 0 },
+      { db: 3, keys: 1204, expires: 342, avgTtlMs: 0 },
     ]);
   });
 });

@@ -6,7 +6,7 @@
 import type { ConnectionProfile } from '../../core/connections/profile';
 import type { RedisSession } from '../../core/redis/connection';
 import { parseRedisInfo } from '../../core/redis/connection';
-import { keyspaceOf } from '../../core/redis/keyspaceCounts';
+import { parseKeyspace } from '../../core/redis/keyspaceCounts';
 import { keyLabel, parseTypedKey, redisFeatures, type RedisFeatures } from '../../core/redis/operations';
 import { prefixPattern } from '../../core/redis/glob';
 import type { ConnectionService } from '../../connections/connectionService';
@@ -53,7 +53,7 @@ export async function resolveProfile(node: unknown, ask: RedisAsk): Promise<Conn
 
 /** The databases to offer: those holding keys (INFO keyspace) and the rest up to `databases` where CONFIG may be read. */
 async function askDb(session: RedisSession, prompter: Prompter): Promise<number> {
-  const space = keyspaceOf(parseRedisInfo(String(await session.client.info('keyspace'))));
+  const space = parseKeyspace(parseRedisInfo(String(await session.client.info('keyspace'))));
   let count = 16;
   try {
     const [, n] = (await session.client.config('GET', 'databases')) as string[];

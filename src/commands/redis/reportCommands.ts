@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
-import type { RedisSession } from '../../core/redis/connection';
+import { parseRedisInfo, type RedisSession } from '../../core/redis/connection';
+import { parseKeyspace } from '../../core/redis/keyspaceCounts';
 import { redisReports } from '../../core/redis/reports/hook';
 import { Cancelled, UserFacingError } from '../../core/errors';
 import type { ConnectionService } from '../../connections/connectionService';
@@ -45,14 +46,6 @@ async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHold
   return chosen.value;
 }
 
-/** `INFO keyspace` → the databases that hold keys, with their counts ("db0:keys=12,expires=0,avg_ttl=0"). */
-export function keyspaceDatabases(info: string): { db: number; keys: number }[] {
-  return info.split(/\r?\n/).flatMap((line) => {
-    const m = /^db(\d+):keys=(\d+)/.exec(line);
-    return m ? [{ db: Number(m[1]), keys: Number(m[2]) }] : [];
-  });
-}
-
 export class RedisReportCommands {
   constructor(private readonly panels: () => ReportPanels, private readonly connections: ConnectionService, private readonly profiles: ProfileStore) {}
 
@@ -67,7 +60,7 @@ export class RedisReportCommands {
     const profile = await pick(redis.map((s) => ({ label: s.profile.name, description: s.profile.readOnly ? 'read-only' : s.profile.production ? 'production' : '', value: s.profile })), 'Which Redis connection?');
     const own = profile.database ? Number(profile.database) : 0;
     const session = (await this.connections.session(profile)) as RedisSession;
-    const dbs = keyspaceDatabases(await session.client.info('keyspace'));
+    const dbs: { db: number; keys: number }[] = parseKeyspace(parseRedisInfo(await session.client.info('keyspace')));
     if (!dbs.some((d) => d.db === own)) dbs.unshift({ db: own, keys: 0 });
     const db = await pick(dbs.sort((a, b) => a.db - b.db).map((d) => ({ label: `db${d.db}`, description: `${d.keys.toLocaleString('en-US')} keys`, value: d.db })), 'Which database?');
     return { profile, db };

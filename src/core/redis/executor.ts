@@ -16,7 +16,7 @@ import { commandText, type RedisOp, type RedisTarget } from './operation';
 import { keyLabel, NOTHING_DONE, type DeleteMatchingOp } from './operations';
 import { runBackground } from './persistence';
 import { countMatches, deleteMatches, type DeleteResult, type MatchCount } from './scanDelete';
-import { keyspaceOf } from './keyspaceCounts';
+import { parseKeyspace } from './keyspaceCounts';
 
 /** How long the preview's counting pass may take before it reports a lower bound. */
 const PREVIEW_LIMIT_MS = 15_000;
@@ -53,7 +53,7 @@ export function redisExecutor(session: RedisSession, settings: { log?: Logger; s
       }
       if (target.kind === 'db' || target.kind === 'server') {
         const info = parseRedisInfo(String(await session.client.info()));
-        const space = keyspaceOf(info);
+        const space = parseKeyspace(info);
         const used = formatBytes(Number(info['used_memory'] ?? 0));
         if (target.kind === 'server') {
           const all = space.reduce((n, d) => n + d.keys, 0);
@@ -184,7 +184,7 @@ async function runOne(client: IORedis, op: RedisOp, counted: MatchCount | undefi
     case 'flushdb':
     case 'flushall': {
       const keys = async (): Promise<number> =>
-        op.kind === 'flushdb' ? Number(await client.dbsize()) : keyspaceOf(parseRedisInfo(String(await client.info('keyspace')))).reduce((n, d) => n + d.keys, 0);
+        op.kind === 'flushdb' ? Number(await client.dbsize()) : parseKeyspace(parseRedisInfo(String(await client.info('keyspace')))).reduce((n, d) => n + d.keys, 0);
       const before = await keys();
       const replies = await sendAll(client, op, cb.signal);
       const after = await keys();

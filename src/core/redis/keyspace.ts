@@ -5,6 +5,7 @@
  * never from KEYS. A namespace level is built from the pages loaded so far;
  * expanding a namespace scans again with `MATCH <escaped prefix>*`.
  */
+import type { RedisDatabase } from './keyspaceCounts';
 import type IORedis from 'ioredis';
 import { globMatch, literalPrefix, prefixPattern } from './glob';
 
@@ -195,26 +196,6 @@ export async function keyFacts(client: IORedis, keys: readonly Buffer[], samples
     });
   }
   return facts;
-}
-
-/** A logical database as INFO keyspace describes it. */
-export interface RedisDatabase {
-  db: number;
-  keys: number;
-  expires: number;
-  avgTtlMs: number;
-}
-
-/** `db3:keys=10,expires=2,avg_ttl=0` lines of an INFO map. */
-export function parseKeyspace(info: Record<string, string>): RedisDatabase[] {
-  const out: RedisDatabase[] = [];
-  for (const [name, value] of Object.entries(info)) {
-    const m = /^db(\d+)$/.exec(name);
-    if (!m) continue;
-    const fields = Object.fromEntries(value.split(',').map((kv) => kv.split('=') as [string, string]));
-    out.push({ db: Number(m[1]), keys: Number(fields['keys'] ?? 0), expires: Number(fields['expires'] ?? 0), avgTtlMs: Number(fields['avg_ttl'] ?? 0) });
-  }
-  return out.sort((a, b) => a.db - b.db);
 }
 
 /**

@@ -5,7 +5,7 @@
  * the warnings that earn the node its warning icon.
  */
 import { formatBytes } from '../format';
-import { parseKeyspace, type RedisDatabase } from './keyspace';
+import { parseKeyspace, type RedisDatabase } from './keyspaceCounts';
 
 export interface RedisServerFacts {
   version: string;

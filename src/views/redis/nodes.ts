@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { parseRedisInfo } from '../../core/redis/connection';
-import { configuredDatabases, databasesToShow, type RedisDatabase } from '../../core/redis/keyspace';
+import { configuredDatabases, databasesToShow } from '../../core/redis/keyspace';
+import type { RedisDatabase } from '../../core/redis/keyspaceCounts';
 import { memoryText, roleText, serverFacts, unsupportedMode, type RedisServerFacts } from '../../core/redis/serverFacts';
 import { formatCount } from '../../core/format';
 import type { ProfileScope } from '../../connections/profileStore';
