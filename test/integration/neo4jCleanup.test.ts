@@ -120,6 +120,23 @@ describe('Neo4j clean-up: orphans and duplicates in batches (real server)', func
     assert.equal(await count(driver, `MATCH (:\`${P}Other\` {k: 2})-[r:\`${P}LIKES\`]->(p:\`${L}\` {email: 'b@x', n: 1}) RETURN count(r)`), 1);
   });
 
+  it('merges only the groups chosen, and leaves the others as they were (hostile values quoted)', async () => {
+    const L = `${P}Chosen`;
+    const odd = "o'dd \\ <b>x</b>";
+    await run(driver, `UNWIND [[$odd, 3], ['plain', 2], ['keep-me', 2]] AS g UNWIND range(1, g[1]) AS i CREATE (:\`${L}\` {code: g[0], n: i})`, { odd });
+    const scan = await scanDuplicates(driver, 'neo4j', L, ['code']);
+    assert.equal(scan.groupCount, 3);
+    const only = scan.groups.filter((g) => g.values[0] === odd || g.values[0] === 'plain');
+    const op = buildMergeDuplicates('neo4j', scan, { moveRelationships: false, only });
+    assert.match(op.title, /Merge 2 of 3 duplicate groups/);
+    assert.match(op.impact, /deletes the other 3 nodes/);
+    assert.ok(op.text.includes("['o\\'dd \\\\ <b>x</b>']"), op.text);
+    assert.equal((await runOp(session, op)).outcome.status, 'done');
+    const left = await scanDuplicates(driver, 'neo4j', L, ['code']);
+    assert.deepEqual(left.groups.map((g) => [g.values, g.count]), [[['keep-me'], 2]], 'the group not chosen is untouched');
+    assert.equal(await count(driver, `MATCH (p:\`${L}\`) RETURN count(p)`), 1 + 1 + 2);
+  });
+
   it('merging without moving deletes the relationships with the duplicates, as the preview says', async () => {
     const L = `${P}Item`;
     await run(driver, `CREATE (:\`${L}\` {sku: 'k', n: 1}), (:\`${L}\` {sku: 'k', n: 2})-[:\`${P}IN\`]->(:\`${P}Box\`)`);

@@ -12,7 +12,7 @@ import type { ConnectionProfile } from '../../core/connections/profile';
 import type { BatchOutcome } from '../../core/operations/operation';
 import { Cancelled, UserFacingError } from '../../core/errors';
 import type { Neo4jSession } from '../../core/neo4j/connection';
-import { buildDeleteOrphans, buildMergeDuplicates, scanDuplicates, scanOrphans } from '../../core/neo4j/cleanup';
+import { buildDeleteOrphans, buildMergeDuplicates, scanDuplicates, scanOrphans, type DuplicateGroup, type DuplicateScan } from '../../core/neo4j/cleanup';
 import {
   buildCheckpoint, buildCreateIndex, buildCreateUniqueConstraint, buildDropConstraint, buildDropIndex, buildRebuildIndex, buildTerminateTransaction,
   defaultIndexName, INDEX_TYPES, type IndexType, type Neo4jOp,
@@ -24,7 +24,14 @@ import type { Neo4jConstraintNode, Neo4jCountNode, Neo4jIndexNode, Neo4jTransact
 
 export interface CreateIndexArgs { type?: IndexType; properties?: string[]; name?: string }
 export interface OrphanArgs { batchSize?: number }
-export interface DuplicateArgs { properties?: string[]; moveRelationships?: boolean; batchSize?: number; createConstraint?: boolean }
+export interface DuplicateArgs {
+  properties?: string[];
+  moveRelationships?: boolean;
+  batchSize?: number;
+  createConstraint?: boolean;
+  /** Merge only the groups with these values (each the property values of one group, in `properties` order); all groups when absent. */
+  groups?: unknown[][];
+}
 
 interface Where {
   profile: ConnectionProfile;
@@ -135,7 +142,25 @@ export class Neo4jCommands {
       ], `${scan.groupCount.toLocaleString('en-US')} groups, ${scan.extraNodes.toLocaleString('en-US')} extra nodes`);
       move = choice.move;
     }
-    return this.run(w.profile, [buildMergeDuplicates(w.database, scan, { moveRelationships: move, ...(args.batchSize ? { batchSize: args.batchSize } : {}) })]);
+    const only = args.groups ? scan.groups.filter((g) => args.groups?.some((v) => JSON.stringify(v) === JSON.stringify(g.values))) : await this.chooseGroups(scan);
+    if (args.groups && !only?.length) throw new UserFacingError('None of the groups named are duplicates any more: nothing was deleted.');
+    return this.run(w.profile, [buildMergeDuplicates(w.database, scan, { moveRelationships: move, ...(only ? { only } : {}), ...(args.batchSize ? { batchSize: args.batchSize } : {}) })]);
+  }
+
+  /** All groups, or the ones picked (from the first 100 the scan lists); undefined means all. */
+  private async chooseGroups(scan: DuplicateScan): Promise<DuplicateGroup[] | undefined> {
+    if (scan.groupCount < 2) return undefined;
+    const which = await pick([
+      { label: `All ${scan.groupCount.toLocaleString('en-US')} groups`, description: `${scan.extraNodes.toLocaleString('en-US')} extra nodes`, all: true },
+      { label: 'Choose groups…', description: scan.groupCount > scan.groups.length ? `from the first ${scan.groups.length}` : '', all: false },
+    ], 'Merge which duplicate groups?');
+    if (which.all) return undefined;
+    const chosen = await vscode.window.showQuickPick(
+      scan.groups.map((g) => ({ label: g.values.map((v) => JSON.stringify(v)).join(', '), description: `${g.count} nodes`, detail: g.sample.join(', '), group: g })),
+      { canPickMany: true, placeHolder: 'The groups to merge (the oldest node of each is kept)', ignoreFocusOut: true },
+    );
+    if (!chosen?.length) throw new Cancelled();
+    return chosen.map((c) => c.group);
   }
 
   private indexNode(node: unknown): Neo4jIndexNode {

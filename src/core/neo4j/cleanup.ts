@@ -12,7 +12,7 @@
  * transaction, the only kind IN TRANSACTIONS accepts, and needs no APOC.
  */
 import type * as Neo4j from 'neo4j-driver';
-import { cypherName, toNumber } from './cypherNames';
+import { cypherName, cypherString, toNumber } from './cypherNames';
 import type { Neo4jOp } from './operation';
 import { readRows } from './schema';
 
@@ -106,31 +106,52 @@ export async function scanDuplicates(driver: Neo4j.Driver, database: string, lab
  * deleted with it. The kept node's properties stay as they are: properties
  * only the deleted nodes had are lost.
  */
-export function mergeDuplicatesStatement(label: string, properties: string[], moveRelationships: boolean, batchSize: number): string {
+export function mergeDuplicatesStatement(label: string, properties: string[], moveRelationships: boolean, batchSize: number, only?: readonly DuplicateGroup[]): string {
   const move = moveRelationships
     ? ' CALL (keep, dup) { MATCH (dup)-[r]->(o) WHERE o <> dup AND o <> keep CREATE (keep)-[c:$(type(r))]->(o) SET c = properties(r) }' +
       ' CALL (keep, dup) { MATCH (o)-[r]->(dup) WHERE o <> dup AND o <> keep CREATE (o)-[c:$(type(r))]->(keep) SET c = properties(r) }'
     : '';
-  return `${duplicateGroupsCypher(label, properties)} WITH head(nodes) AS keep, tail(nodes) AS dups UNWIND dups AS dup` +
+  return `${duplicateGroupsCypher(label, properties)}${groupFilter(properties, only)} WITH head(nodes) AS keep, tail(nodes) AS dups UNWIND dups AS dup` +
     ` CALL (keep, dup) {${move} DETACH DELETE dup RETURN 1 AS deleted } IN TRANSACTIONS OF ${Math.max(1, Math.floor(batchSize))} ROWS RETURN deleted`;
 }
 
-export function buildMergeDuplicates(database: string, scan: DuplicateScan, opts: { moveRelationships: boolean; batchSize?: number }): Neo4jOp {
+/** A property value from a duplicate scan as a Cypher literal (strings, numbers, booleans, and lists of them). */
+export function cypherLiteral(v: unknown): string {
+  if (typeof v === 'string') return cypherString(v);
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (Array.isArray(v)) return `[${v.map(cypherLiteral).join(', ')}]`;
+  throw new Error(`A value of this kind (${typeof v}) cannot be written into Cypher: merge all groups instead.`);
+}
+
+/** Restricts the groups to those chosen (by their values), or nothing when all groups are meant. */
+function groupFilter(properties: string[], only: readonly DuplicateGroup[] | undefined): string {
+  if (!only) return '';
+  const keys = properties.map((_, i) => `k${i}`).join(', ');
+  return ` AND [${keys}] IN [${only.map((g) => cypherLiteral(g.values)).join(', ')}]`;
+}
+
+export function buildMergeDuplicates(database: string, scan: DuplicateScan, opts: { moveRelationships: boolean; batchSize?: number; only?: readonly DuplicateGroup[] }): Neo4jOp {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const text = mergeDuplicatesStatement(scan.label, scan.properties, opts.moveRelationships, batchSize);
-  const rels = scan.extraRelationships.toLocaleString('en-US');
-  const groups = scan.groups.slice(0, 3).map((g) => `${JSON.stringify(g.values)} ×${g.count} (${g.sample.slice(0, 3).join(', ')})`).join('; ');
+  const only = opts.only?.length ? opts.only : undefined;
+  const text = mergeDuplicatesStatement(scan.label, scan.properties, opts.moveRelationships, batchSize, only);
+  const groupCount = only ? only.length : scan.groupCount;
+  const extraNodes = only ? only.reduce((n, g) => n + g.count - 1, 0) : scan.extraNodes;
+  const relWords = only ? 'their relationships' : `their ${scan.extraRelationships.toLocaleString('en-US')} relationships`;
+  const shown = (only ?? scan.groups).slice(0, 3).map((g) => `${JSON.stringify(g.values)} ×${g.count} (${g.sample.slice(0, 3).join(', ')})`).join('; ');
+  const groupsWord = only ? `${groupCount.toLocaleString('en-US')} of ${scan.groupCount.toLocaleString('en-US')} duplicate groups` : `${groupCount.toLocaleString('en-US')} duplicate groups`;
   return {
     engine: 'neo4j', language: 'cypher', kind: 'merge-duplicates',
     target: { kind: 'label', database, name: scan.label },
-    title: `Merge ${scan.groupCount.toLocaleString('en-US')} duplicate groups of :${scan.label}(${scan.properties.join(', ')})`,
+    title: `Merge ${groupsWord} of :${scan.label}(${scan.properties.join(', ')})`,
     statements: [text], text,
-    impact: `${scan.groupCount.toLocaleString('en-US')} groups (e.g. ${groups}): keeps the oldest node of each group (lowest internal id) and deletes the other ${scan.extraNodes.toLocaleString('en-US')} nodes; ` +
+    impact: `${groupCount.toLocaleString('en-US')} group${groupCount === 1 ? '' : 's'} (${only ? '' : 'e.g. '}${shown}${only && only.length > 3 ? '; …' : ''}): keeps the oldest node of each group (lowest internal id) and deletes the other ${extraNodes.toLocaleString('en-US')} nodes; ` +
       (opts.moveRelationships
-        ? `their ${rels} relationships are moved to the kept node (same type, direction and properties; relationships inside a group are dropped)`
-        : `their ${rels} relationships are deleted with them, not moved`) +
+        ? `${relWords} are moved to the kept node (same type, direction and properties; relationships inside a group are dropped)`
+        : `${relWords} are deleted with them, not moved`) +
       `; properties only the deleted nodes had are lost. Batches of ${batchSize.toLocaleString('en-US')}, each committed on its own: a cancel stops between batches`,
     risk: 'destructive', confirmName: scan.label,
-    batched: { expected: scan.extraNodes, batchSize, noun: 'duplicate nodes', remaining: `${duplicateGroupsCypher(scan.label, scan.properties)} RETURN coalesce(sum(size(nodes) - 1), 0) AS c` },
+    batched: { expected: extraNodes, batchSize, noun: 'duplicate nodes', remaining: `${duplicateGroupsCypher(scan.label, scan.properties)}${groupFilter(scan.properties, only)} RETURN coalesce(sum(size(nodes) - 1), 0) AS c` },
   };
 }
