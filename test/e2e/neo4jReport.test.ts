@@ -76,7 +76,10 @@ describe('e2e: the Neo4j schema report panel, dark and light', function () {
     await cypher(driver, 'DROP CONSTRAINT member_no IF EXISTS');
     for (const l of ['Book', 'Author', 'Member', 'Note']) await cypher(driver, `MATCH (n:${P}${l}) DETACH DELETE n`);
     await cypher(driver, `MATCH (n:\`${XSS_LABEL}\`) DELETE n`);
+    await cypher(driver, 'CALL db.awaitIndexes(60)').catch(() => undefined);
     await driver.close();
+    // Let the server settle (dropped indexes, freed pages) before the next suite builds its 300,000-node graph.
+    await new Promise((r) => setTimeout(r, 20_000));
   });
 
   for (const theme of ['dark', 'light'] as const) {
