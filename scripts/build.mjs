@@ -54,6 +54,8 @@ export const CHUNKS = {
   'pg-reports': 'src/core/postgres/reports/run.ts',
   'redis-reports': 'src/core/redis/reports/index.ts',
   'redis-report-commands': 'src/commands/redis/reportCommands.ts',
+  'neo4j-reports': 'src/core/neo4j/reports/index.ts',
+  'neo4j-report-commands': 'src/commands/neo4j/reportCommands.ts',
   'docker-views': 'src/views/docker/index.ts',
   'docker-commands': 'src/commands/docker/index.ts',
   'redis-commands': 'src/commands/redis/operations.ts',

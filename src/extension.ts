@@ -35,6 +35,7 @@ import type * as ResultsPanelModule from './webviews/resultsPanel';
 import type * as DockerObserveModule from './commands/docker/observe';
 import type * as ReportPanelsModule from './webviews/reportPanels';
 import type * as RedisReportCommandsModule from './commands/redis/reportCommands';
+import type * as Neo4jReportCommandsModule from './commands/neo4j/reportCommands';
 import type * as BackupCommandsModule from './commands/backup/index';
 import type * as RedisViewsModule from './views/redis/index';
 import { REDIS_VALUE_SCHEME } from './views/redis/scheme';
@@ -50,6 +51,7 @@ const resultsPanelModule = lazy(() => require('./webviews/resultsPanel') as type
 const dockerObserveModule = lazy(() => require('./commands/docker/observe') as typeof DockerObserveModule);
 const reportPanelsModule = lazy(() => require('./webviews/reportPanels') as typeof ReportPanelsModule);
 const redisReportCommandsModule = lazy(() => require('./commands/redis/reportCommands') as typeof RedisReportCommandsModule);
+const neo4jReportCommandsModule = lazy(() => require('./commands/neo4j/reportCommands') as typeof Neo4jReportCommandsModule);
 const backupCommandsModule = lazy(() => require('./commands/backup/index') as typeof BackupCommandsModule);
 const redisViewsModule = lazy(() => require('./views/redis/index') as typeof RedisViewsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -187,6 +189,11 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.neo4j.checkpoint', (node?: unknown) => neo4j().checkpoint(node));
   register('upkeep.neo4j.deleteOrphans', (node?: unknown, args?: Parameters<Neo4jCmds['deleteOrphans']>[1]) => neo4j().deleteOrphans(node, args));
   register('upkeep.neo4j.findDuplicates', (node?: unknown, args?: Parameters<Neo4jCmds['findDuplicates']>[1]) => neo4j().findDuplicates(node, args));
+  const neo4jReports = lazy(() => new (neo4jReportCommandsModule().Neo4jReportCommands)(reports, connections, profiles));
+  register('upkeep.neo4j.report.schema', (node?: unknown) => neo4jReports().open(node));
+  register('upkeep.neo4j.exportReport', (node?: unknown, format?: Parameters<PgReports['export']>[2], target?: vscode.Uri) =>
+    neo4jReports().export(node, format, target),
+  );
   // Registered at activation so panels come back after a reload; their code loads only then.
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {

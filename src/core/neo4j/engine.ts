@@ -2,6 +2,7 @@
 import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
 import { DEFAULT_PORT } from './port';
 import { neo4jStatements } from './statements';
+import { neo4jReports } from './reports/hook';
 import type { Neo4jSession } from './connection';
 
 function describeError({ code, message }: ErrorFacts): WordedProblem | undefined {
@@ -64,4 +65,5 @@ export const neo4jEngine: EngineModule = {
     const { neo4jExecutor } = await import('./executor');
     return neo4jExecutor(session as Neo4jSession, settings);
   },
+  reports: neo4jReports,
 };
