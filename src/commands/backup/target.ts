@@ -13,7 +13,10 @@ import type { BackupContext, BackupOptions, BackupSupport, ToolSettings } from '
 import type { ProfileStore } from '../../connections/profileStore';
 import type { PgDatabaseNode } from '../../views/postgres/nodes';
 import { nodeOfKind } from '../../views/node';
-import { Cancelled, UserFacingError } from '../../core/errors';
+import { UserFacingError } from '../../core/errors';
+import { pick } from '../pick';
+
+export { pick };
 
 export interface BackupTarget {
   profile: ConnectionProfile;
@@ -28,12 +31,6 @@ export interface BackupTargetArgs {
   database?: string;
 }
 
-export async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHolder: string): Promise<T> {
-  if (!items.length) throw new UserFacingError(`Nothing to choose: ${placeHolder.toLowerCase()}`);
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, ignoreFocusOut: true });
-  if (!chosen) throw new Cancelled();
-  return chosen.value;
-}
 
 function fromNode(node: unknown): { profile: ConnectionProfile; database?: string } | undefined {
   const db = nodeOfKind<PgDatabaseNode>(node, 'pg-database');

@@ -14,6 +14,9 @@ import type { ProfileStore } from '../../connections/profileStore';
 import { nodeOfKind, type UpkeepNode } from '../../views/node';
 import { Cancelled, UserFacingError } from '../../core/errors';
 import { dockerFailure } from '../../core/docker/streaming';
+import { pick } from '../pick';
+
+export { pick };
 
 /** The shape of docker-tree's nodes this module reads (their contract). */
 interface ContainerNodeShape {
@@ -186,9 +189,3 @@ async function listContainers(ctx: DockerContext, filters: Record<string, string
   }
 }
 
-export async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHolder: string): Promise<T> {
-  if (!items.length) throw new UserFacingError(`Nothing to choose: ${placeHolder.toLowerCase()}`);
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, ignoreFocusOut: true });
-  if (!chosen) throw new Cancelled();
-  return chosen.value;
-}

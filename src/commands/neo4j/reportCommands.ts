@@ -5,17 +5,18 @@
  * shared operation flow) and exports are the shared report host's.
  * Required the first time an `upkeep.neo4j.report*` command runs.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import type { Neo4jSession } from '../../core/neo4j/connection';
 import { listDatabases } from '../../core/neo4j/schema';
-import { Cancelled, UserFacingError } from '../../core/errors';
+import { UserFacingError } from '../../core/errors';
 import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
 import { nodeOfKind, type UpkeepNode } from '../../views/node';
 import type { ReportPanel } from '../../webviews/reportPanel';
 import type { ReportPanels } from '../../webviews/reportPanels';
 import { EXPORT_FORMATS, type ExportFormat } from '../../webviews/protocol';
+import { pick } from '../pick';
 
 export const NEO4J_SCHEMA_REPORT = 'neo4j-schema';
 const DEFAULT_DATABASE = 'neo4j';
@@ -34,12 +35,6 @@ export function reportTargetOf(node: unknown): Neo4jReportTarget | undefined {
   return undefined;
 }
 
-async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHolder: string): Promise<T> {
-  if (!items.length) throw new UserFacingError(`Nothing to choose: ${placeHolder.toLowerCase()}`);
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, ignoreFocusOut: true });
-  if (!chosen) throw new Cancelled();
-  return chosen.value;
-}
 
 export class Neo4jReportCommands {
   constructor(private readonly panels: () => ReportPanels, private readonly connections: ConnectionService, private readonly profiles: ProfileStore) {}

@@ -1,5 +1,4 @@
 /** What a PostgreSQL command acts on: from the tree node it was invoked on, or picked step by step from the palette. */
-import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { listDatabases, listSchemas, listTables } from '../../core/postgres/catalog';
 import { listIndexes } from '../../core/postgres/objects';
@@ -8,7 +7,8 @@ import type { ProfileStore } from '../../connections/profileStore';
 import type { PgConnectionNode, PgDatabaseNode, PgSchemaNode, PgTableNode } from '../../views/postgres/nodes';
 import type { PgIndexNode } from '../../views/postgres/objectNodes';
 import { nodeOfKind, type UpkeepNode } from '../../views/node';
-import { Cancelled, UserFacingError } from '../../core/errors';
+import { UserFacingError } from '../../core/errors';
+import { pick } from '../pick';
 
 export type PgTargetKind = 'connection' | 'database' | 'schema' | 'table' | 'index';
 
@@ -43,12 +43,6 @@ export function targetFromNode(node: unknown): PgTarget | undefined {
   return undefined;
 }
 
-async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHolder: string): Promise<T> {
-  if (!items.length) throw new UserFacingError(`Nothing to choose: ${placeHolder.toLowerCase()}`);
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, ignoreFocusOut: true });
-  if (!chosen) throw new Cancelled();
-  return chosen.value;
-}
 
 /** The target from the invoking node if it is one of `kinds`, else asked for in the palette. */
 export async function resolveTarget(node: unknown, kinds: PgTargetKind[], profiles: ProfileStore, connections: ConnectionService): Promise<PgTarget> {

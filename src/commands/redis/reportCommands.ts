@@ -4,18 +4,19 @@
  * picked in the palette; the panels and exports are the shared report host's.
  * Required the first time an `upkeep.redis.report*` command runs.
  */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { parseRedisInfo, type RedisSession } from '../../core/redis/connection';
 import { parseKeyspace } from '../../core/redis/keyspaceCounts';
 import { redisReports } from '../../core/redis/reports/hook';
-import { Cancelled, UserFacingError } from '../../core/errors';
+import { UserFacingError } from '../../core/errors';
 import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
 import { nodeOfKind, type UpkeepNode } from '../../views/node';
 import type { ReportPanel } from '../../webviews/reportPanel';
 import type { ReportPanels } from '../../webviews/reportPanels';
 import { EXPORT_FORMATS, type ExportFormat } from '../../webviews/protocol';
+import { pick } from '../pick';
 
 export type RedisReportKind = 'memory' | 'health';
 
@@ -39,12 +40,6 @@ export function reportTargetOf(node: unknown): RedisReportTarget | undefined {
   return undefined;
 }
 
-async function pick<T>(items: (vscode.QuickPickItem & { value: T })[], placeHolder: string): Promise<T> {
-  if (!items.length) throw new UserFacingError(`Nothing to choose: ${placeHolder.toLowerCase()}`);
-  const chosen = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, ignoreFocusOut: true });
-  if (!chosen) throw new Cancelled();
-  return chosen.value;
-}
 
 export class RedisReportCommands {
   constructor(private readonly panels: () => ReportPanels, private readonly connections: ConnectionService, private readonly profiles: ProfileStore) {}
