@@ -72,6 +72,7 @@ export function buildContainerOp(action: ContainerAction, c: ContainerRef, opts:
     impact: a.impact(c.name, removeVolumes),
     risk: a.risk,
     confirmName: c.name,
+    cancelNote: 'One call to the engine: once sent, Cancel cannot take it back.',
     params: { removeVolumes, force },
   };
 }
@@ -102,6 +103,7 @@ export function buildPruneOp(plan: PrunePlan, engineName: string, formatBytes: (
     impact,
     risk: 'destructive',
     confirmName: engineName,
+    cancelNote: 'Cancel stops before the next prune step; a step the engine has begun runs to its end.',
     params: { plan },
   };
 }
