@@ -15,6 +15,7 @@ import type { QueryStream, RunOptions } from './query/types';
 import type { ConnectionProfile, TlsMode } from './connections/profile';
 import type { CellValue, Report } from './reports/model';
 import type { BackupSupport } from './backup/model';
+import type { EngineHealth } from './health/model';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
 export const ENGINE_IDS = ['postgres', 'neo4j', 'redis', 'docker'] as const;
@@ -153,6 +154,12 @@ export interface EngineHooks {
   containerState?(session: EngineSession, id: string): Promise<{ state: string; running: boolean } | undefined>;
   /** Backups of this engine (method, verify by restore, restore), loaded at first use; the catalog (core/backup) is shared. */
   backup?(): Promise<BackupSupport>;
+  /**
+   * Cheap health checks of one connection (status bar, Health panel, `upkeep
+   * health`), loaded at first use. Without it a connection is checked for
+   * being reachable only.
+   */
+  health?(): Promise<EngineHealth>;
 }
 
 /** One report an engine offers. */

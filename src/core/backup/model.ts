@@ -161,7 +161,15 @@ export interface RestoreOptions {
   jobs?: number;
 }
 
+/** A server the user named to verify on, instead of the source (PostgreSQL: another server; Neo4j: an empty server). */
+export interface VerifyTarget {
+  profile: ConnectionProfile;
+  password: string | undefined;
+}
+
 export interface VerifyContext extends BackupContext {
+  /** Verify on this server instead of the source one (the command asks when the support's `verifyTarget` says so). */
+  target?: VerifyTarget;
   /** Test hook: runs after the restore and before the comparison (tests delete rows here to prove a difference is found). */
   afterRestore?: (where: string) => Promise<void>;
 }
@@ -177,6 +185,14 @@ export interface BackupSupport {
    * database), so a read-only connection cannot verify there.
    */
   verifyWritesToServer: boolean;
+  /**
+   * Whether Verify may or must restore on a server the user names (a
+   * connection of the same engine): 'never' (it brings its own scratch
+   * server, as Redis does), 'optional' (the source server by default),
+   * 'required' (the source cannot take a throwaway copy: Neo4j Community has
+   * one user database). Absent: 'never'.
+   */
+  verifyTarget?: 'never' | 'optional' | 'required';
   /** What the backup captures and what Verify proves, in words (README, the options picker). */
   describe(format: string): string;
   /** Whether a backup names a database (PostgreSQL) and which ones may be picked. */
