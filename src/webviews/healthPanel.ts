@@ -7,10 +7,10 @@
  */
 import * as vscode from 'vscode';
 import { HEALTH_LINK_COMMANDS } from '../core/health/links';
-import type { HealthLink, HealthRun } from '../core/health/model';
+import type { HealthRun } from '../core/health/model';
 import type { Logger } from '../core/log';
 import { panelHtml } from './panelHtml';
-import { parseHealthMessage, type HealthHostToPage, type HealthLinkRef } from './healthProtocol';
+import { linkOf, parseHealthMessage, type HealthHostToPage } from './healthProtocol';
 
 export const HEALTH_VIEW_TYPE = 'upkeep.health';
 
@@ -27,13 +27,6 @@ export interface HealthSource {
   readonly isRunning: boolean;
   run(): Promise<HealthRun>;
   onDidRun: vscode.Event<HealthRun>;
-}
-
-/** The link a page message points at, if the run has it. */
-export function linkOf(run: HealthRun | undefined, ref: HealthLinkRef): HealthLink | undefined {
-  const check = run?.subjects[ref.subject]?.checks[ref.check];
-  if (!check) return undefined;
-  return ref.link === 'explain' ? check.explain : check.fixes?.[ref.fix];
 }
 
 export class HealthPanels implements vscode.Disposable {

@@ -5,7 +5,7 @@
  * and the host looks the link up in its own run and runs it only when the
  * command is one health links may name.
  */
-import type { HealthRun } from '../core/health/model';
+import type { HealthLink, HealthRun } from '../core/health/model';
 
 export type { HealthRun };
 
@@ -26,4 +26,11 @@ export function parseHealthMessage(raw: unknown): HealthPageToHost | undefined {
   if (m['link'] === 'explain') return { type: 'open', subject: m['subject'], check: m['check'], link: 'explain' };
   if (m['link'] === 'fix' && index(m['fix'])) return { type: 'open', subject: m['subject'], check: m['check'], link: 'fix', fix: m['fix'] };
   return undefined;
+}
+
+/** The link a page message points at, if the host's run has it. */
+export function linkOf(run: HealthRun | undefined, ref: HealthLinkRef): HealthLink | undefined {
+  const check = run?.subjects[ref.subject]?.checks[ref.check];
+  if (!check) return undefined;
+  return ref.link === 'explain' ? check.explain : check.fixes?.[ref.fix];
 }
