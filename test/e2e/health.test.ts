@@ -122,6 +122,8 @@ describe('e2e: health in the status bar and the Health panel', function () {
 
   it('is readable in the light theme too', async () => {
     const { page } = wb;
+    // The keys go to the workbench, not to the webview that has focus.
+    await page.locator('.part.sidebar').click({ position: { x: 150, y: 400 } });
     await page.keyboard.press('Control+K');
     await page.keyboard.press('Control+T');
     await page.locator('.quick-input-widget input.input').fill('Light Modern');
