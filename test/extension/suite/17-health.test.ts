@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
@@ -74,6 +75,38 @@ describe('Health: status bar and Run Health Check', function () {
     const api = await upkeep();
     const [a, b] = await Promise.all([api.health.run(), vscode.commands.executeCommand<HealthRun>('upkeep.health.run')]);
     assert.equal(a, b);
+  });
+
+  it('a connection that accepts and never answers is unknown within upkeep.health.timeoutMs; the others are still checked', async () => {
+    const sockets = new Set<net.Socket>();
+    const stuck = net.createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+    const c = vscode.workspace.getConfiguration();
+    await c.update('upkeep.health.timeoutMs', 1_500, vscode.ConfigurationTarget.Global);
+    await c.update('upkeep.health.endpoints', [], vscode.ConfigurationTarget.Global);
+    const hanging = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', {
+      url: `redis://127.0.0.1:${(stuck.address() as AddressInfo).port}/0`,
+      name: 'Health hanging Redis',
+      test: false,
+    });
+    added.push(hanging);
+    try {
+      const run = await vscode.commands.executeCommand<HealthRun>('upkeep.health.run');
+      const byName = new Map(mine(run).map((s) => [s.subject.name, s]));
+      const h = byName.get('Health hanging Redis');
+      assert.equal(h?.worst, 'unknown', JSON.stringify(h?.checks));
+      assert.match(h?.checks[0]?.reason ?? '', /no answer within 1\.5 s/);
+      assert.equal(byName.get('Health Redis')?.worst, 'ok');
+      assert.equal(byName.get(`Health PG ${XSS}`)?.worst, 'ok');
+      assert.match((await upkeep()).health.statusBar().text, /^\$\(question\) Upkeep: \d+ unknown$|^\$\((warning|error)\)/);
+    } finally {
+      await c.update('upkeep.health.timeoutMs', undefined, vscode.ConfigurationTarget.Global);
+      for (const sock of sockets) sock.destroy();
+      stuck.close();
+    }
   });
 
   it('Show Health opens the panel; it is visible to the test API', async () => {
