@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
 import { judgeBackupAge } from '../../src/core/health/backupAge';
-import { HEALTH_LINK_COMMANDS, OPEN_REPORT_COMMAND } from '../../src/core/health/links';
+import { HEALTH_LINK_COMMANDS, OPEN_REPORT_COMMAND, orUnknown } from '../../src/core/health/links';
 import type { HealthCheck } from '../../src/core/health/model';
 import { judgeCacheHit, judgeConnections, judgeLongTransactions as pgLong, judgePostgres, judgeReplication, judgeWraparound, type PgHealthFacts } from '../../src/core/postgres/healthJudge';
 import { DEFAULT_REPORT_THRESHOLDS } from '../../src/core/postgres/reports/model';
@@ -148,5 +148,14 @@ describe('health: Neo4j and Docker judgements', () => {
     const r = judgeReclaimable({ total: 200, reclaimable: 100 }, 100, p);
     assert.equal(r.severity, 'warning');
     linksAllowed(r);
+  });
+});
+
+describe('health: a check that cannot be read', () => {
+  it('is unknown with the first line of why; one that can is kept', async () => {
+    const c = await orUnknown('long-transactions', 'Long transactions', () => Promise.reject(new Error('Permission denied.\n\tat stack')));
+    assert.deepEqual(c, { id: 'long-transactions', title: 'Long transactions', severity: 'unknown', reason: 'could not be read: Permission denied.' });
+    const ok = await orUnknown('x', 'X', () => Promise.resolve({ id: 'x', title: 'X', severity: 'ok', reason: 'fine' }));
+    assert.equal(ok.severity, 'ok');
   });
 });

@@ -5,7 +5,7 @@
  * judged by healthJudge.ts.
  */
 import type { EngineHealth, HealthCheck, HealthRequest } from '../health/model';
-import { connectionLink } from '../health/links';
+import { connectionLink, orUnknown } from '../health/links';
 import type { DockerSession } from './connection';
 import { DEFAULT_RECLAIMABLE_WARN_BYTES, judgeContainers, judgeReclaimable } from './healthJudge';
 import { readContainers, readDiskUsage } from './resources';
@@ -14,12 +14,14 @@ export const dockerHealth: EngineHealth = {
   async check(req: HealthRequest): Promise<HealthCheck[]> {
     const { docker } = req.session as DockerSession;
     const version = await docker.version();
-    const [containers, df] = await Promise.all([readContainers(docker), readDiskUsage(docker)]);
     const warnBytes = req.settings.get<number>('upkeep.health.dockerReclaimableBytes', DEFAULT_RECLAIMABLE_WARN_BYTES);
     return [
       { id: 'reachable', title: 'Reachable', severity: 'ok', reason: `Docker Engine ${version.Version} answered (API ${version.ApiVersion})`, explain: connectionLink(req.profile) },
-      judgeContainers(containers, req.profile),
-      judgeReclaimable(df.usage, warnBytes, req.profile),
+      ...(await Promise.all([
+        orUnknown('containers', 'Containers', async () => judgeContainers(await readContainers(docker), req.profile)),
+        // system df can fail on its own (an engine busy measuring, a proxy that refuses it): that check says so.
+        orUnknown('reclaimable', 'Reclaimable disk', async () => judgeReclaimable((await readDiskUsage(docker)).usage, warnBytes, req.profile)),
+      ])),
     ];
   },
 };

@@ -5,7 +5,7 @@
  * (`HEALTH_LINK_COMMANDS`), the CLI prints the title.
  */
 import type { ConnectionProfile } from '../connections/profile';
-import type { HealthLink } from './model';
+import type { HealthCheck, HealthLink } from './model';
 
 /** Opens one of the connection's report panels: args `[ReportLinkArgs]`. */
 export const OPEN_REPORT_COMMAND = 'upkeep.health.openReport';
@@ -44,4 +44,14 @@ export function backupNowLink(profile: ConnectionProfile, database: string | und
 
 export function backupListLink(profile: ConnectionProfile): HealthLink {
   return { title: 'Show its backups', command: BACKUP_LIST_COMMAND, args: [null, { connectionId: profile.id }] };
+}
+
+/** A check that could not be made (a refused or failed read): 'unknown' with the first line of why, the others still stand. */
+export async function orUnknown(id: string, title: string, read: () => Promise<HealthCheck>): Promise<HealthCheck> {
+  try {
+    return await read();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { id, title, severity: 'unknown', reason: `could not be read: ${message.split('\n')[0]?.slice(0, 200) ?? message}` };
+  }
 }

@@ -49,11 +49,3 @@ export function judgeLongTransactions(txs: readonly Pick<Neo4jTransaction, 'elap
     explain,
   };
 }
-
-export function judgeNeo4j(version: string, indexes: readonly Neo4jIndex[], txs: readonly Neo4jTransaction[], limitSeconds: number, ctx: Neo4jLinkContext): HealthCheck[] {
-  return [
-    { id: 'reachable', title: 'Reachable', severity: 'ok', reason: `Neo4j ${version} answered (${ctx.database})`, explain: connectionLink(ctx.profile) },
-    judgeFailedIndexes(indexes, ctx),
-    judgeLongTransactions(txs, limitSeconds, ctx),
-  ];
-}
