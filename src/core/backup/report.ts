@@ -122,7 +122,8 @@ function lastPassed(entries: BackupEntry[]): VerifyResult | undefined {
 function methodText(e: BackupEntry): string {
   const m = e.manifest;
   if (!m) return `outside Upkeep (${e.name.replace(/^.*?(\.[^.]*)$/, '$1')})`;
-  return `${m.format}${m.options.content ? ` (${m.options.content} only)` : ''} · ${m.tool} ${m.toolVersion}`;
+  // The tool's name without its folder: "pg_dump 15.4", not the path it was found at.
+  return `${m.format}${m.options.content ? ` (${m.options.content} only)` : ''} · ${m.tool.replace(/^.*[\\/]/, '')} ${m.toolVersion}`;
 }
 
 function ageSeconds(at: Date, now: Date): number {
