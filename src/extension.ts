@@ -239,9 +239,7 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.backup.verify', (node?: unknown, args?: Parameters<Backups['verify']>[1]) => backups().verify(node, args));
   register('upkeep.backup.list', (node?: unknown, args?: Parameters<Backups['list']>[1]) => backups().list(node, args));
   register('upkeep.backup.restore', (node?: unknown, args?: Parameters<Backups['restore']>[1]) => backups().restore(node, args));
-  register('upkeep.backup.report', () => {
-    reports().showGlobal('backups');
-  });
+  register('upkeep.backup.report', () => reports().showGlobal('backups'));
   // The Redis view's commands and value documents (redis-views chunk, required at first use).
   const redisValueChanged = new vscode.EventEmitter<vscode.Uri>();
   const redis = lazy(() => {
