@@ -211,6 +211,10 @@ function seriesConfig(section: Section, chart: NonNullable<Section['chart']>, se
     const name = String(r[series] ?? '');
     lines.set(name, [...(lines.get(name) ?? []), { x: t, y: v }]);
   }
+  const times = [...lines.values()].flat().map((p) => p.x);
+  const [first, last] = [Math.min(...times), Math.max(...times)];
+  // Days apart: dates alone on the axis; within a day or two: the time too.
+  const tickText = (v: number): string => formatCell(dateColumn, v).slice(0, last - first > 2 * 86_400_000 ? 10 : 16);
   return {
     type: 'line',
     data: {
@@ -230,7 +234,7 @@ function seriesConfig(section: Section, chart: NonNullable<Section['chart']>, se
         tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)} · ${formatCell(dateColumn, ctx.parsed.x)}: ${formatCell(yColumn, ctx.parsed.y)}` } },
       },
       scales: {
-        x: { type: 'linear', ticks: { color: fg, maxTicksLimit: 6, callback: (v) => formatCell(dateColumn, Number(v)).slice(0, 16) }, grid: { color: grid } },
+        x: { type: 'linear', min: first, max: last, ticks: { color: fg, maxTicksLimit: 6, callback: (v) => tickText(Number(v)) }, grid: { color: grid } },
         y: { beginAtZero: true, ticks: { color: fg, callback: (v) => formatCell(yColumn, Number(v)) }, grid: { color: grid } },
       },
     },
