@@ -11,7 +11,7 @@ import { postgresBackup } from '../../src/core/postgres/backup/index';
 import { redisBackup } from '../../src/core/redis/backup';
 import type { ServicesInfo } from '../services/index';
 import { dropDatabase, recreateDatabase } from '../support/pg';
-import { openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, type Workbench } from './workbench';
+import { openWorkbench, recordDialogs, requireServices, runFromPalette, screenshot, screenshotOnFailure, settledWebviewFrame, type Workbench } from './workbench';
 
 const DOCS = path.resolve(__dirname, '../../../docs/images');
 const DAY = 86_400_000;
@@ -102,23 +102,7 @@ describe('e2e: the backups report panel, dark and light', function () {
       const { page } = wb;
       const dialogs = recordDialogs(page);
       await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-      const command = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Upkeep: Backups Report' }).first();
-      for (let attempt = 0; ; attempt++) {
-        await page.locator('.part.editor').click({ position: { x: 200, y: 200 } });
-        await page.keyboard.press('F1');
-        const input = page.locator('.quick-input-widget input.input');
-        await input.waitFor({ state: 'visible', timeout: 20_000 });
-        await input.fill('>Upkeep: Backups Report');
-        try {
-          await command.waitFor({ timeout: 5_000 });
-          break;
-        } catch (err) {
-          if (attempt >= 5) throw err;
-          await page.keyboard.press('Escape');
-          await page.waitForTimeout(1_000);
-        }
-      }
-      await command.click();
+      await runFromPalette(page, 'Upkeep: Backups Report');
       const frame = await settledWebviewFrame(page, 'Backup size over time', '.chart canvas');
       const text = await frame.locator('#app').innerText();
       assert.match(text, /3 connections with backups/);
