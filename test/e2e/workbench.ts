@@ -127,6 +127,31 @@ export async function expandRow(page: Page, row: string, child: string): Promise
   }
 }
 
+/**
+ * Runs a command from the palette by its full title ("Upkeep: Backups
+ * Report"), waiting until the extension's manifest has put it there (the
+ * palette is opened again while the list does not show it yet).
+ */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  const command = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  for (let attempt = 0; ; attempt++) {
+    await page.locator('.part.editor').click({ position: { x: 200, y: 200 } });
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.fill(`>${title}`);
+    try {
+      await command.waitFor({ timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+  }
+  await command.click();
+}
+
 /** Opens a tree row's context menu and chooses an action. */
 export async function contextMenu(page: Page, row: ReturnType<Page['locator']>, action: string): Promise<void> {
   await row.click({ button: 'right' });
