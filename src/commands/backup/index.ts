@@ -57,6 +57,7 @@ export class BackupCommands {
   }
 
   private async context(profile: ConnectionProfile, signal?: AbortSignal, onProgress?: (p: BackupProgress) => void): Promise<BackupContext> {
+    const support = await supportFor(profile);
     const { connections, log } = this.deps.flow;
     let password: string | undefined;
     try {
@@ -64,7 +65,7 @@ export class BackupCommands {
     } catch (err) {
       throw new UserFacingError((await connections.recordFailure(profile, err)).message);
     }
-    return { profile, password, log, tools: toolSettings(), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+    return { profile, password, log, tools: toolSettings(support), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
   }
 
   private resolve(node: unknown, args: BackupTargetArgs | undefined, askDatabase = true): Promise<BackupTarget> {

@@ -61,12 +61,22 @@ export interface BackupContext {
   tools: ToolSettings;
 }
 
-/** Settings naming client tools: PostgreSQL's bin folder, Redis' binaries folder. */
+/**
+ * The engine's own settings under `upkeep.backup` (the keys its
+ * `BackupSupport.toolSettingKeys` names: PostgreSQL's bin folder, Redis'
+ * binaries folder…), by key, non-empty values only. Shared code reads the
+ * keys the engine names and never interprets them.
+ */
 export interface ToolSettings {
-  pgBinDir?: string;
-  redisBinDir?: string;
+  readonly [key: string]: string | readonly string[] | undefined;
   /** Folders searched before PATH (tests point these at fake tools). */
-  extraSearchDirs?: string[];
+  readonly extraSearchDirs?: readonly string[];
+}
+
+/** A string setting of `tools`, or undefined when unset or not a string. */
+export function toolSetting(tools: ToolSettings, key: string): string | undefined {
+  const v = tools[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 /**
@@ -193,6 +203,8 @@ export interface BackupSupport {
    * one user database). Absent: 'never'.
    */
   verifyTarget?: 'never' | 'optional' | 'required';
+  /** Its settings under `upkeep.backup` that the command passes in `BackupContext.tools` ('pgBinDir'…). */
+  toolSettingKeys?: readonly string[];
   /** What the backup captures and what Verify proves, in words (README, the options picker). */
   describe(format: string): string;
   /** Whether a backup names a database (PostgreSQL) and which ones may be picked. */

@@ -90,6 +90,7 @@ export const redisBackup: BackupSupport = {
   formats: [{ id: 'redis-rdb', label: 'RDB snapshot (redis-cli --rdb, through replication)', extension: '.rdb', shape: 'file' }],
   defaultFormat: 'redis-rdb',
   verifyWritesToServer: false,
+  toolSettingKeys: ['redisBinDir'],
   describe: () =>
     'An RDB snapshot of the whole server (every database, every key with its TTL), taken through the replication protocol as a replica would, so nothing is written on the server\'s disk. Not captured: configuration, ACL users, Lua scripts loaded with SCRIPT LOAD. Verify loads it into a scratch redis-server and compares the key count of each database and a random sample of values with the server at backup time.',
   write: (file, options, _database, ctx) => writeRdb(file, options, ctx),
