@@ -70,6 +70,8 @@ export const CHUNKS = {
   'backup-commands': 'src/commands/backup/index.ts',
   'pg-backup': 'src/core/postgres/backup/index.ts',
   'redis-backup': 'src/core/redis/backup.ts',
+  // Docker volumes as backups of the Docker engine (archive API, checksums, Verify in a throwaway volume).
+  'docker-backup': 'src/core/docker/backup.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 

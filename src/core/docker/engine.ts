@@ -81,6 +81,10 @@ export const dockerEngine: EngineModule = {
     return dockerExecutor(session as DockerSession);
   },
 
+  async backup() {
+    return (await import('./backup')).dockerBackup;
+  },
+
   async containerState(session, id) {
     const docker = (session as DockerSession).docker;
     try {
