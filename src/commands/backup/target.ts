@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { engineModule } from '../../core/engines';
-import type { BackupContext, BackupOptions, BackupSupport, ToolSettings } from '../../core/backup/model';
+import type { BackupContext, BackupOptions, BackupSupport, ContainerAccess, ToolSettings } from '../../core/backup/model';
+import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
 import { backupTargetOf } from '../../views/node';
 import { UserFacingError } from '../../core/errors';
@@ -85,6 +86,20 @@ export function toolSettings(support: BackupSupport): ToolSettings {
     if (typeof value === 'string' && value !== '') out[key] = value;
   }
   return out;
+}
+
+/**
+ * The container the profile's server runs in (`profile.container`), through
+ * the container engine's connection it names, when that connection is one of
+ * the user's and the container runs; undefined otherwise.
+ */
+export async function containerAccessFor(profile: ConnectionProfile, profiles: ProfileStore, connections: ConnectionService): Promise<ContainerAccess | undefined> {
+  const ref = profile.container;
+  if (!ref) return undefined;
+  const host = profiles.get(ref.docker)?.profile;
+  const module = host ? engineModule(host.engine) : undefined;
+  if (!host || !module?.containerAccess) return undefined;
+  return module.containerAccess(await connections.session(host), ref.id);
 }
 
 export function retentionSettings(): { keepLast: number; keepDays: number } {

@@ -59,6 +59,49 @@ export interface BackupContext {
   log: Logger;
   /** Where client tools are (settings); each engine reads its own. */
   tools: ToolSettings;
+  /**
+   * The container the server runs in (`profile.container`), reached through
+   * the container engine's connection, when Upkeep knows that connection and
+   * the container is running; undefined otherwise. Asked only by a method
+   * that wants it (pg_dump inside the container, Redis' RDB copied out).
+   */
+  container?: () => Promise<ContainerAccess | undefined>;
+}
+
+/** What a backup method may do in the server's own container (its container engine's exec and archive APIs). */
+export interface ContainerAccess {
+  /** The container's name and where it runs, for messages and the manifest: `"pg-1" on Local Docker`. */
+  describe: string;
+  /** The port the server listens on inside the container, for the one the profile reaches (a published port, or the same with the host's network). */
+  innerPort(profilePort: number, defaultPort: number): Promise<number>;
+  /**
+   * Runs `cmd` in the container without a shell. Secrets go in `env` (the
+   * exec's environment), never in `cmd`. Its stdout is written to `stdout`
+   * when given; an abort stops the process.
+   */
+  exec(cmd: readonly string[], opts: ContainerExecOptions): Promise<ContainerExecResult>;
+  /** Copies one file of the container to `dest` (created, never replaced); returns its size. */
+  copyOut(containerPath: string, dest: string, signal?: AbortSignal): Promise<number>;
+}
+
+export interface ContainerExecOptions {
+  env?: Record<string, string | undefined>;
+  /** Where stdout goes (a file being written); without it stdout is kept (its last 64 KB) in the result. */
+  stdout?: NodeJS.WritableStream;
+  onStderrLine?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Extra work on abort while the process is stopped (PostgreSQL: terminate its backends). */
+  onAbort?: () => Promise<void>;
+  /** The exec's id once created (tests inspect it). */
+  onStart?: (execId: string) => void;
+}
+
+export interface ContainerExecResult {
+  exitCode: number | null;
+  /** The last 64 KB of stderr. */
+  stderr: string;
+  /** The last 64 KB of stdout, when it was not sent to `stdout`. */
+  stdout: string;
 }
 
 /**

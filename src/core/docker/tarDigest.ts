@@ -83,11 +83,23 @@ export class TarDigest extends Writable {
   private longName: string | undefined;
   private longLink: string | undefined;
   private ended = false;
+  /** The content of the first regular file goes here (copying one file out of a container); it is not ended. */
+  private content: NodeJS.WritableStream | undefined;
+  private contentTaken = false;
+  private writingContent = false;
+  private full = false;
+
+  constructor(options: { content?: NodeJS.WritableStream } = {}) {
+    super();
+    this.content = options.content;
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     try {
+      this.full = false;
       this.consume(chunk);
-      done();
+      if (this.full && this.content) this.content.once('drain', () => done());
+      else done();
     } catch (err) {
       done(err as Error);
     }
@@ -107,6 +119,7 @@ export class TarDigest extends Writable {
         const part = data.subarray(0, n);
         if (this.meta) this.meta.parts.push(Buffer.from(part));
         else this.hash?.update(part);
+        if (this.writingContent && this.content && !this.content.write(Buffer.from(part))) this.full = true;
         this.remaining -= n;
         data = data.subarray(n);
         if (this.remaining === 0) this.endEntry();
@@ -162,6 +175,8 @@ export class TarDigest extends Writable {
     }
     this.current = { path, kind: type === '0' || type === '7' ? 'file' : 'other', size };
     this.hash = createHash('sha256');
+    this.writingContent = this.current.kind === 'file' && !this.contentTaken && this.content !== undefined;
+    if (this.writingContent) this.contentTaken = true;
     if (size === 0) this.endEntry();
   }
 
@@ -188,5 +203,6 @@ export class TarDigest extends Writable {
     }
     this.current = undefined;
     this.hash = undefined;
+    this.writingContent = false;
   }
 }
