@@ -10,6 +10,7 @@ import type { BackupEntry, VerifyResult } from '../../../src/core/backup/model';
 import type { OutcomeNotice } from '../../../src/app/prompter';
 import type { UpkeepNode } from '../../../src/views/node';
 import { makeVolume, removeLabelled, runLabel, runToEnd } from '../../support/dockerFixtures';
+import { importHostImage } from '../../support/hostImage';
 import { eventually, label, report, services, upkeep } from './helpers';
 
 /** The menu entries package.json shows for a tree item of this context value. */
@@ -89,5 +90,32 @@ describe('Docker volumes through the shared backup commands', function () {
     const { Volumes } = await docker.listVolumes({ filters: { label: ['upkeep.verify-of'] } });
     assert.deepEqual((Volumes ?? []).map((v) => v.Name), [], 'no throwaway volume left');
     report(`Docker volume backup from the tree: ${path.basename(result.path)}, ${result.verification?.summary}`);
+  });
+
+  it('a PostgreSQL connection made from a container backs up with the container\'s pg_dump (the Docker connection found through the profile)', async () => {
+    const image = await importHostImage(docker, `upkeep-test/pgclient:${runId}`, [{ from: '/usr/lib/postgresql/15/bin/pg_dump', to: 'usr/bin/pg_dump', withLibraries: true }]);
+    const name = `${runId}-pg`;
+    const c = await docker.createContainer({ name, Image: image, Cmd: ['sleep', '600'], Labels: { 'upkeep.test': runId, 'upkeep.database': 'postgres' }, HostConfig: { NetworkMode: 'host' } });
+    await c.start();
+    const s = services().postgres;
+    const pg = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { url: `postgres://${s.user}:${encodeURIComponent(s.password)}@${s.host}:${s.port}/${s.database}`, name: 'PG "from a container"' });
+    const api = await upkeep();
+    await api.profiles.save({ ...pg.profile, container: { docker: connection.profile.id, id: c.id, name } }, 'user');
+    const config = vscode.workspace.getConfiguration('upkeep.backup');
+    await config.update('pgDumpInContainer', 'prefer', vscode.ConfigurationTarget.Global);
+    try {
+      const result = await vscode.commands.executeCommand<BackupNowResult>('upkeep.backup.backupNow', undefined, { connectionId: pg.profile.id, database: s.database, options: { format: 'pg-custom' }, folder });
+      assert.ok(result, 'the command returned its result');
+      assert.equal(result.manifest.tool, `pg_dump in container "${name}" on Docker "volumes" <b>`);
+      assert.equal(result.verification?.status, 'passed', result.verification?.summary);
+      const history = await api.history.read(pg.profile.id);
+      assert.ok(!JSON.stringify(history).includes(s.password), 'no password in the history');
+      report(`pg_dump in a container from the command: ${result.manifest.tool}, ${result.verification?.summary}`);
+    } finally {
+      await config.update('pgDumpInContainer', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('upkeep.removeConnection', pg.profile.id, { confirm: false });
+      await c.remove({ force: true });
+      await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    }
   });
 });
