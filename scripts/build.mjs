@@ -72,6 +72,11 @@ export const CHUNKS = {
   'backup-report': 'src/commands/backup/report.ts',
   'pg-backup': 'src/core/postgres/backup/index.ts',
   'redis-backup': 'src/core/redis/backup.ts',
+  // Docker volumes as backups of the Docker engine (archive API, checksums, Verify in a throwaway volume).
+  'docker-backup': 'src/core/docker/backup.ts',
+  // Exec and file copy in a database's own container, for pg_dump in the container and Redis' RDB copied out.
+  'docker-container-access': 'src/core/docker/containerAccess.ts',
+  'redis-container-rdb': 'src/core/redis/containerRdb.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 
