@@ -9,11 +9,23 @@ export interface SeenChild {
   env: Record<string, string>;
 }
 
+/** Whether `pid` descends from this process (other people's tools on a shared machine are not ours to judge). */
+function descendsFromUs(pid: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+    if (p === process.pid) return true;
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  return false;
+}
+
 /** The children of this process (and their children) whose argv[0] ends with one of `names`. */
 function scan(names: string[], seen: Map<number, SeenChild>): void {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      if (!descendsFromUs(Number(entry))) continue;
       const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const exe = argv[0] ?? '';
       if (!names.some((n) => exe.endsWith(n) || argv.some((a) => a.endsWith(`/${n}`)))) continue;

@@ -87,10 +87,10 @@ describe('health: PostgreSQL judgements (the health report\'s thresholds)', () =
 describe('health: last backup age', () => {
   const now = new Date('2026-11-30T12:00:00Z');
   const daysAgo = (d: number): Date => new Date(now.getTime() - d * 86_400_000);
-  it('none, or older than staleDays, warns; younger is ok', () => {
+  it('none, or older than staleDays (as the backups report), warns; up to it is ok', () => {
     assert.equal(judgeBackupAge(undefined, now, 7).severity, 'warning');
-    assert.equal(judgeBackupAge(daysAgo(6.99), now, 7).severity, 'ok');
-    assert.equal(judgeBackupAge(daysAgo(7), now, 7).severity, 'warning');
+    assert.equal(judgeBackupAge(daysAgo(7), now, 7).severity, 'ok');
+    assert.equal(judgeBackupAge(daysAgo(7.01), now, 7).severity, 'warning');
     assert.match(judgeBackupAge(daysAgo(8), now, 7).reason, /last backup 8 d ago, older than 7 d/);
   });
 });

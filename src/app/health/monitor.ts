@@ -138,7 +138,7 @@ export class HealthMonitor implements vscode.Disposable {
       passwordFor: (p) => connections.passwordFor(p),
       // The editor's kept session (its password, its pool): the run does not close it.
       openSession: async (p) => ({ session: await connections.session(p), release: () => Promise.resolve() }),
-      backupFolder: (p) => (settings.get<number>('upkeep.backup.staleDays', 7) > 0 ? backupFolderOf(p, storageDir) : undefined),
+      backupFolder: (p) => (settings.get<boolean>('upkeep.health.checkBackups', true) ? backupFolderOf(p, storageDir) : undefined),
       log,
       timeoutMs: timeoutMs > 0 ? timeoutMs : DEFAULT_SUBJECT_TIMEOUT_MS,
     });

@@ -4,6 +4,7 @@
  * for it. Reading a folder is cheap; nothing is sent to the server.
  */
 import { listBackups } from '../backup/catalog';
+import { backupThresholds } from '../backup/report';
 import type { BackupSupport } from '../backup/model';
 import type { ConnectionProfile } from '../connections/profile';
 import type { SettingsReader } from '../engine';
@@ -11,24 +12,22 @@ import { formatAge } from '../format';
 import { backupListLink, backupNowLink } from './links';
 import type { HealthCheck, HealthSeverity } from './model';
 
-/** A last backup older than this many days warns (upkeep.backup.staleDays). */
-export const DEFAULT_BACKUP_STALE_DAYS = 7;
 const DAY_MS = 86_400_000;
 
+/** The backups report's own threshold (upkeep.backup.staleDays, 7 days), so both call the same backup stale. */
 export function backupStaleDays(settings: SettingsReader): number {
-  const v = settings.get<unknown>('upkeep.backup.staleDays', DEFAULT_BACKUP_STALE_DAYS);
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : DEFAULT_BACKUP_STALE_DAYS;
+  return backupThresholds(settings).staleDays;
 }
 
 /**
- * No backup at all, or the newest older than `staleDays`: a warning (the data
+ * No backup at all, or the newest older than `staleDays` (as the backups report: strictly older): a warning (the data
  * is still there; what is at risk is what a restore would bring back).
  */
 export function judgeBackupAge(takenAt: Date | undefined, now: Date, staleDays: number): { severity: HealthSeverity; reason: string } {
   if (!takenAt) return { severity: 'warning', reason: `no backup found (warning after ${staleDays} d without one)` };
   const days = (now.getTime() - takenAt.getTime()) / DAY_MS;
   const age = formatAge(takenAt, now);
-  return days >= staleDays
+  return days > staleDays
     ? { severity: 'warning', reason: `last backup ${age}, older than ${staleDays} d` }
     : { severity: 'ok', reason: `last backup ${age} (warning from ${staleDays} d)` };
 }

@@ -97,4 +97,7 @@ export const postgresEngine: EngineModule = {
   async health() {
     return (await import('./healthCheck')).postgresHealth;
   },
+  async dataDirectory(session) {
+    return (await import('./dataDirectory')).localDataDirectory(session as PostgresConnection);
+  },
 };

@@ -31,7 +31,9 @@ async function sampleDigests(client: Awaited<ReturnType<typeof openRedis>>, byDb
 export async function writeRdb(file: string, _options: BackupOptions, ctx: BackupContext): Promise<BackupWritten> {
   if (ctx.signal?.aborted) throw new Cancelled();
   const cli = await redisTool('redis-cli', ctx.tools);
-  if (!cli) throw new UserFacingError('redis-cli was not found (upkeep.backup.redisBinDir, /usr/bin, PATH): install it (apt-get install redis-tools) to back up Redis.');
+  // The server's own container, when it should be used (containerRdb.ts says when): BGSAVE and a copy of its RDB.
+  const fromContainer = ctx.profile.container && ctx.container ? await (await import('./containerRdb')).containerRoute(ctx, cli !== undefined) : undefined;
+  if (!cli && !fromContainer) throw new UserFacingError('redis-cli was not found (upkeep.backup.redisBinDir, /usr/bin, PATH): install it (apt-get install redis-tools) to back up Redis.');
   ctx.onProgress?.({ phase: 'reading key counts and a sample of values' });
   // import(): connection.ts is a chunk of its own.
   const { openRedis: open, parseRedisInfo } = await import('./connection');
@@ -44,10 +46,18 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
     const first = await sampleDigests(client, byDb);
 
     const args = [...redisCliArgs(ctx), '--rdb', file];
-    ctx.onProgress?.({ phase: 'transferring the snapshot' });
-    const run = await runChild(cli, args, { env: redisCliEnv(ctx.password), ...(ctx.signal ? { signal: ctx.signal } : {}) });
-    const out = `${run.stdout}\n${run.stderr}`;
-    if (run.code !== 0 || !/Transfer finished with success/.test(out)) throw new UserFacingError(`redis-cli --rdb failed (exit ${run.code ?? run.signal}): ${stderrTail(out)}`);
+    let commandText = `REDISCLI_AUTH=… ${commandLine(cli ?? 'redis-cli', args)}`;
+    const notes: string[] = [];
+    if (fromContainer) {
+      const copied = await fromContainer.copy(client, file);
+      commandText = copied.commandText;
+      notes.push(...copied.notes);
+    } else if (cli) {
+      ctx.onProgress?.({ phase: 'transferring the snapshot' });
+      const run = await runChild(cli, args, { env: redisCliEnv(ctx.password), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const out = `${run.stdout}\n${run.stderr}`;
+      if (run.code !== 0 || !/Transfer finished with success/.test(out)) throw new UserFacingError(`redis-cli --rdb failed (exit ${run.code ?? run.signal}): ${stderrTail(out)}`);
+    }
 
     ctx.onProgress?.({ phase: 'reading key counts and the sample again' });
     const after = await keyspace(client);
@@ -71,14 +81,15 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
     }
     const keys = Object.values(after).reduce((a, c) => a + c.keys, 0);
     const detail: RedisSnapshotDetail = { before, after, sample: stable, changedDuringBackup: changed, checked };
-    const version = /redis-cli (\S+)/.exec((await runChild(cli, ['--version'], { env: redisCliEnv(undefined) })).stdout)?.[1] ?? '?';
+    const version = fromContainer || !cli ? server['redis_version'] ?? '?' : /redis-cli (\S+)/.exec((await runChild(cli, ['--version'], { env: redisCliEnv(undefined) })).stdout)?.[1] ?? '?';
+    if (!checker) notes.push('redis-check-rdb is not installed: the file was not checked (apt-get install redis-tools).');
     return {
       serverVersion: server['redis_version'] ?? '?',
-      tool: cli,
+      tool: fromContainer ? `BGSAVE in ${fromContainer.describe}` : cli ?? 'redis-cli',
       toolVersion: version,
-      commandText: `REDISCLI_AUTH=… ${commandLine(cli, args)}`,
+      commandText,
       snapshot: { counts: { keys, databases: Object.keys(after).length }, detail },
-      notes: checker ? [] : ['redis-check-rdb is not installed: the file was not checked (apt-get install redis-tools).'],
+      notes,
     };
   } finally {
     client.disconnect();
@@ -90,6 +101,7 @@ export const redisBackup: BackupSupport = {
   formats: [{ id: 'redis-rdb', label: 'RDB snapshot (redis-cli --rdb, through replication)', extension: '.rdb', shape: 'file' }],
   defaultFormat: 'redis-rdb',
   verifyWritesToServer: false,
+  toolSettingKeys: ['redisBinDir', 'redisInContainer'],
   describe: () =>
     'An RDB snapshot of the whole server (every database, every key with its TTL), taken through the replication protocol as a replica would, so nothing is written on the server\'s disk. Not captured: configuration, ACL users, Lua scripts loaded with SCRIPT LOAD. Verify loads it into a scratch redis-server and compares the key count of each database and a random sample of values with the server at backup time.',
   write: (file, options, _database, ctx) => writeRdb(file, options, ctx),

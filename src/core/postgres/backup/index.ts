@@ -14,6 +14,7 @@ export const postgresBackup: BackupSupport = {
   ],
   defaultFormat: 'pg-custom',
   verifyWritesToServer: true,
+  toolSettingKeys: ['pgBinDir', 'pgDumpInContainer'],
   describe: () =>
     'pg_dump of one database: its schema (tables, views, sequences, indexes, constraints, functions, triggers, extensions as CREATE EXTENSION, grants) and its rows, in one consistent snapshot. Not captured: roles and tablespaces (server-wide), other databases. Verify restores it into a throwaway database and compares every table\'s exact row count (counted in the dump\'s own snapshot) and every index, constraint, function, view and sequence by name per schema.',
 
