@@ -77,6 +77,13 @@ export const CHUNKS = {
   // Exec and file copy in a database's own container, for pg_dump in the container and Redis' RDB copied out.
   'docker-container-access': 'src/core/docker/containerAccess.ts',
   'redis-container-rdb': 'src/core/redis/containerRdb.ts',
+  // Health: each engine's checks (at the first health run), the runner, the editor's monitor and panel.
+  'pg-health': 'src/core/postgres/healthCheck.ts',
+  'redis-health': 'src/core/redis/healthCheck.ts',
+  'neo4j-health': 'src/core/neo4j/healthCheck.ts',
+  'docker-health': 'src/core/docker/healthCheck.ts',
+  'health-monitor': 'src/app/health/monitor.ts',
+  'health-panel': 'src/webviews/healthPanel.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 
@@ -147,7 +154,7 @@ await esbuild.build(driverBundles);
 
 // Report panel page: browser code, one file, loaded by nonce under a strict CSP.
 await esbuild.build({
-  entryPoints: { report: 'media/report/main.ts', results: 'media/results/main.ts', stats: 'media/stats/main.ts' },
+  entryPoints: { report: 'media/report/main.ts', results: 'media/results/main.ts', stats: 'media/stats/main.ts', health: 'media/health/main.ts' },
   bundle: true,
   outdir: 'dist/webview',
   format: 'iife',
@@ -162,6 +169,7 @@ mkdirSync('dist/webview', { recursive: true });
 copyFileSync('media/report/report.css', 'dist/webview/report.css');
 copyFileSync('media/results/results.css', 'dist/webview/results.css');
 copyFileSync('media/stats/stats.css', 'dist/webview/stats.css');
+copyFileSync('media/health/health.css', 'dist/webview/health.css');
 // PostgreSQL's parser (libpg-query) is bundled into the sql-parser chunk and looks for its WebAssembly next to it.
 mkdirSync('dist/chunks', { recursive: true });
 copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/chunks/libpg-query.wasm');

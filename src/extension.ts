@@ -40,6 +40,10 @@ import type * as BackupCommandsModule from './commands/backup/index';
 import type * as BackupReportModule from './commands/backup/report';
 import type * as RedisViewsModule from './views/redis/index';
 import { REDIS_VALUE_SCHEME } from './views/redis/scheme';
+import type * as HealthMonitorModule from './app/health/monitor';
+import type * as HealthPanelModule from './webviews/healthPanel';
+import type { HealthRun } from './core/health/model';
+import type { ReportLinkArgs } from './core/health/links';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each require below loads a chunk the first time a command needs it */
 const connectionCommandsModule = lazy(() => require('./commands/connectionCommands') as typeof ConnectionCommandsModule);
@@ -56,6 +60,8 @@ const neo4jReportCommandsModule = lazy(() => require('./commands/neo4j/reportCom
 const backupCommandsModule = lazy(() => require('./commands/backup/index') as typeof BackupCommandsModule);
 const backupReportModule = lazy(() => require('./commands/backup/report') as typeof BackupReportModule);
 const redisViewsModule = lazy(() => require('./views/redis/index') as typeof RedisViewsModule);
+const healthMonitorModule = lazy(() => require('./app/health/monitor') as typeof HealthMonitorModule);
+const healthPanelModule = lazy(() => require('./webviews/healthPanel') as typeof HealthPanelModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
@@ -82,6 +88,13 @@ export interface UpkeepApi {
   codeLens: StatementCodeLens;
   /** How long activate() itself took, in ms (the bench reads it). */
   activationMs: number;
+  /** The health monitor: its last run, the status bar's words, the panel's record of links opened. */
+  health: {
+    run(): Promise<HealthRun>;
+    lastRun(): HealthRun | undefined;
+    statusBar(): { text: string; tooltip: string; worst: string; visible: boolean };
+    panel(): { visible: boolean; opened: string[]; refused: number } | undefined;
+  };
 }
 
 /** Composition root: build the services, register the contributions, nothing else. */
@@ -278,6 +291,38 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.query.runAll', (uri?: vscode.Uri) => queries().runAll(uri));
   register('upkeep.query.pickConnection', () => queries().pickConnection());
 
+  // Health of every connection and endpoint: the monitor (status bar, interval) and the panel load at first use.
+  const health = lazy(() => {
+    const made = new (healthMonitorModule().HealthMonitor)({ profiles, connections, log, storageDir: context.globalStorageUri.fsPath });
+    context.subscriptions.push(made);
+    return made;
+  });
+  let healthPanelsMade = false;
+  const healthPanels = lazy(() => {
+    const made = new (healthPanelModule().HealthPanels)(context.extensionUri, health(), log);
+    healthPanelsMade = true;
+    context.subscriptions.push(made);
+    return made;
+  });
+  register('upkeep.health.run', () => health().run());
+  register('upkeep.health.show', () => healthPanels().show());
+  register('upkeep.health.openReport', (args?: ReportLinkArgs) => {
+    if (!args || typeof args.connectionId !== 'string' || typeof args.kind !== 'string' || typeof args.database !== 'string') return undefined;
+    return reports().show(args.kind, args.connectionId, args.database);
+  });
+  register('upkeep.health.showConnection', async (args?: { connectionId?: string }) => {
+    const profile = args?.connectionId ? profiles.get(args.connectionId)?.profile : undefined;
+    if (!profile) return;
+    await vscode.commands.executeCommand(`upkeep.${profile.engine}.focus`);
+    const node = trees[profile.engine].connectionNodes().find((n) => n.profile.id === profile.id);
+    if (node) await views[profile.engine].reveal(node, { select: true, focus: true, expand: true });
+  });
+  // The monitor starts after activation (its code is a chunk), only when its interval is on.
+  const healthStart = setTimeout(() => {
+    if (vscode.workspace.getConfiguration('upkeep.health').get<number>('intervalSeconds', 300) > 0) health().start();
+  }, 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(healthStart) });
+
   const activationMs = performance.now() - started;
   log.info(`Upkeep activated in VS Code ${vscode.version} (${vscode.env.appHost}) in ${activationMs.toFixed(1)} ms.`);
   return {
@@ -305,6 +350,12 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     fileConnections,
     codeLens,
     activationMs,
+    health: {
+      run: () => health().run(),
+      lastRun: () => health().lastRun,
+      statusBar: () => health().shown(),
+      panel: () => (healthPanelsMade ? healthPanels().snapshot() : undefined),
+    },
   };
 }
 

@@ -38,7 +38,8 @@ export async function openWorkbench(name: string, opts: { theme?: string; settin
     folder: workspace,
     stateDir,
     vsix: packagedVsix(),
-    settings: { 'workbench.colorTheme': opts.theme ?? 'Default Dark Modern', 'window.commandCenter': false, ...opts.settings },
+    // No background health runs unless a suite asks for them (the health suite runs its checks from the palette).
+    settings: { 'workbench.colorTheme': opts.theme ?? 'Default Dark Modern', 'window.commandCenter': false, 'upkeep.health.intervalSeconds': 0, ...opts.settings },
   });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1360, height: 820 } });

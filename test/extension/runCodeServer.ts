@@ -24,7 +24,8 @@ export async function runExtensionTests(log: (line: string) => void = (l) => con
   fs.rmSync(files.result, { force: true });
   fs.writeFileSync(files.progress, '');
 
-  const server = await startCodeServer({ folder: workspace, stateDir });
+  // No background health runs between suites: the health suite runs its checks through the command.
+  const server = await startCodeServer({ folder: workspace, stateDir, settings: { 'upkeep.health.intervalSeconds': 0 } });
   const browser = await launchChromium();
   let printed = 0;
   /** Prints the complete lines the suite has added to its progress file since last time. */

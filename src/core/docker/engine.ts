@@ -76,6 +76,10 @@ export const dockerEngine: EngineModule = {
     return new DockerSession(profile, await openDocker(profile));
   },
 
+  async health() {
+    return (await import('./healthCheck')).dockerHealth;
+  },
+
   async executor(session) {
     const { dockerExecutor } = await import('./executor');
     return dockerExecutor(session as DockerSession);

@@ -55,8 +55,9 @@ async function limited<T>(ms: number, outer: AbortSignal | undefined, work: (sig
       work(inner.signal),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          inner.abort();
+          // Rejected before aborting: the abort listener below would otherwise win with "stopped".
           reject(new Error(`no answer within ${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s`));
+          inner.abort();
         }, ms);
         inner.signal.addEventListener('abort', () => reject(new Error('the health run was stopped')), { once: true });
       }),
@@ -73,6 +74,12 @@ async function checkConnection(profile: ConnectionProfile, deps: HealthRunDeps, 
   let released: (() => Promise<void>) | undefined;
   let password: string | undefined;
   let checks: HealthCheck[];
+  // A session that opens after the time is up (a server that answered late) is released at once, not leaked.
+  let over = false;
+  const hold = (release: () => Promise<void>): void => {
+    if (over) void release().catch(() => undefined);
+    else released = release;
+  };
   try {
     checks = await limited(timeoutMs, deps.signal, async (signal) => {
       password = await deps.passwordFor(profile);
@@ -80,7 +87,7 @@ async function checkConnection(profile: ConnectionProfile, deps: HealthRunDeps, 
       if (deps.openSession) {
         const opened = await deps.openSession(profile, password);
         session = opened.session;
-        released = () => opened.release();
+        hold(() => opened.release());
       } else {
         if (!engine.openSession) {
           // An engine without sessions: reachable means its probe answers.
@@ -89,8 +96,9 @@ async function checkConnection(profile: ConnectionProfile, deps: HealthRunDeps, 
         }
         const opened = await engine.openSession(profile, password, deps.log ? { log: deps.log } : {});
         session = opened;
-        released = () => opened.dispose();
+        hold(() => opened.dispose());
       }
+      if (signal.aborted) throw new Error('the health run was stopped');
       const reachable: HealthCheck = { id: 'reachable', title: 'Reachable', severity: 'ok', reason: `${engine.label} answered` };
       if (!engine.health) return [reachable];
       const health = await engine.health();
@@ -102,6 +110,7 @@ async function checkConnection(profile: ConnectionProfile, deps: HealthRunDeps, 
     const problem = describeConnectionError(profile, err, [password]);
     checks = [{ id: 'reachable', title: 'Reachable', severity: 'unknown', reason: problem.message }];
   } finally {
+    over = true;
     if (released) await released().catch(() => undefined);
   }
   return { subject: subjectOf(profile), worst: worstOf(checks.map((c) => c.severity)), checks, checkedAt: new Date(t0).toISOString(), durationMs: Date.now() - t0 };

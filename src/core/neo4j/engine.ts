@@ -66,4 +66,7 @@ export const neo4jEngine: EngineModule = {
     return neo4jExecutor(session as Neo4jSession, settings);
   },
   reports: neo4jReports,
+  async health() {
+    return (await import('./healthCheck')).neo4jHealth;
+  },
 };

@@ -94,6 +94,9 @@ export const postgresEngine: EngineModule = {
   async backup() {
     return (await import('./backup/index')).postgresBackup;
   },
+  async health() {
+    return (await import('./healthCheck')).postgresHealth;
+  },
   async dataDirectory(session) {
     return (await import('./dataDirectory')).localDataDirectory(session as PostgresConnection);
   },

@@ -96,4 +96,7 @@ export const redisEngine: EngineModule = {
   async backup() {
     return (await import('./backup')).redisBackup;
   },
+  async health() {
+    return (await import('./healthCheck')).redisHealth;
+  },
 };

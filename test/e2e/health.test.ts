@@ -1,0 +1,140 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Client } from 'pg';
+import { loadPg } from '../../src/core/drivers';
+import type { ServicesInfo } from '../services/index';
+import { REPO_ROOT } from '../services/index';
+import { answerQuickInput, openUpkeepAndSignIn, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, SCREENSHOTS, settledWebviewFrame, webviewFrame, type Workbench } from './workbench';
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+/**
+ * The status bar and the Health panel in the packaged extension: a production
+ * PostgreSQL with an idle transaction planted (a warning), a server that
+ * accepts and never answers (unknown), an HTTP endpoint answering 500
+ * (critical) and one that is fine; screenshots in dark and light for the README.
+ */
+describe('e2e: health in the status bar and the Health panel', function () {
+  this.timeout(300_000);
+  let wb: Workbench;
+  let services: ServicesInfo;
+  let http500: http.Server;
+  let stuck: net.Server;
+  const sockets = new Set<net.Socket>();
+  let idle: Client;
+  let dialogs: string[] = [];
+
+  before(async () => {
+    services = requireServices();
+    http500 = http.createServer((req, res) => void res.writeHead(req.url === '/health' ? 200 : 500).end(req.url === '/health' ? '{"status":"ok"}' : 'internal error'));
+    await new Promise<void>((resolve) => http500.listen(0, '127.0.0.1', resolve));
+    const web = `http://127.0.0.1:${(http500.address() as AddressInfo).port}`;
+    stuck = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+    const pg = services.postgres;
+    const pgLib = await loadPg();
+    idle = new pgLib.Client({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, application_name: 'e2e idle' });
+    await idle.connect();
+    await idle.query('BEGIN');
+    await idle.query('SELECT 1');
+    wb = await openWorkbench('e2e-health', {
+      settings: {
+        'upkeep.connections': [
+          { id: 'e2e-health-pg', engine: 'postgres', name: 'Orders DB', host: pg.host, port: pg.port, user: pg.user, database: pg.database, tls: 'disable', production: true },
+          { id: 'e2e-health-stuck', engine: 'postgres', name: `Stuck replica ${XSS}`, host: '127.0.0.1', port: (stuck.address() as AddressInfo).port, user: 'postgres', database: 'postgres', tls: 'disable', connectTimeoutMs: 120_000 },
+        ],
+        'upkeep.health.endpoints': [
+          { name: 'Website', url: `${web}/health`, bodyMatches: '"status":"ok"' },
+          { name: `Billing API ${XSS}`, url: `${web}/billing` },
+        ],
+        'upkeep.health.intervalSeconds': 0,
+        'upkeep.health.timeoutMs': 4_000,
+        'upkeep.reports.longQuerySeconds': 1,
+      },
+    });
+    dialogs = recordDialogs(wb.page);
+  });
+
+  screenshotOnFailure(() => wb);
+
+  after(async () => {
+    await wb?.close();
+    await idle?.end().catch(() => undefined);
+    for (const s of sockets) s.destroy();
+    stuck?.close();
+    http500?.closeAllConnections();
+    http500?.close();
+  });
+
+  it('Run Health Check: the status bar shows the worst state and its count', async () => {
+    const { page } = wb;
+    await openUpkeepAndSignIn(page, 'Orders DB', services.postgres.password);
+    await page.keyboard.press('F1');
+    await answerQuickInput(page, '>Upkeep: Run Health Check');
+    const item = page.locator('.statusbar-item').filter({ hasText: /Upkeep: \d+ critical/ });
+    await item.first().waitFor({ timeout: 60_000 });
+    const text = await item.first().innerText();
+    assert.match(text, /Upkeep: 1 critical, \d+ warnings?/);
+  });
+
+  it('clicking it opens the Health panel: grouped, worst first, server text as text', async () => {
+    const { page } = wb;
+    await page.locator('.statusbar-item').filter({ hasText: /Upkeep:/ }).first().click();
+    const frame = await settledWebviewFrame(page, 'Upkeep Health', '.subject');
+    const names = await frame.locator('.subject .subject-name').allInnerTexts();
+    assert.equal(names[0], `Billing API ${XSS}`, 'the critical endpoint first');
+    assert.deepEqual(names.slice(1).sort(), ['Orders DB', `Stuck replica ${XSS}`, 'Website'].sort());
+    const severities = await frame.locator('.subject').evaluateAll((els) => els.map((e) => e.getAttribute('data-severity')));
+    assert.deepEqual(severities, ['critical', 'warning', 'unknown', 'ok']);
+    const orders = frame.locator('.subject').filter({ has: frame.locator('.subject-name', { hasText: 'Orders DB' }) });
+    const long = orders.locator('.check[data-id="long-transactions"]');
+    assert.equal(await long.getAttribute('data-severity'), 'warning');
+    assert.match(await long.locator('.reason').innerText(), /1 idle in transaction/);
+    assert.ok(await long.locator('button.fix').count(), 'the report\'s fix is offered');
+    const stuckText = await frame.locator('.subject[data-severity="unknown"] .reason').first().innerText();
+    assert.match(stuckText, /4 s/);
+    for (const f of page.frames()) {
+      const injected = await f.evaluate(() => document.querySelectorAll('img[src="x"], img[onerror]').length).catch(() => 0);
+      assert.equal(injected, 0, `no injected image in ${f.url().slice(0, 80)}`);
+    }
+    assert.deepEqual(dialogs, []);
+    await page.mouse.move(1300, 780);
+    await page.waitForTimeout(600);
+    await screenshot(page, 'health-dark');
+  });
+
+  it('a check links to the report that explains it', async () => {
+    const { page } = wb;
+    const frame = await webviewFrame(page, 'Upkeep Health');
+    const orders = frame.locator('.subject').filter({ has: frame.locator('.subject-name', { hasText: 'Orders DB' }) });
+    await orders.locator('.check[data-id="long-transactions"] button.explain').click();
+    await settledWebviewFrame(page, 'Idle in transaction', '.report-section');
+    // Back to the Health panel for the light screenshot.
+    await page.locator('.tab').filter({ hasText: 'Upkeep Health' }).first().click();
+  });
+
+  it('is readable in the light theme too', async () => {
+    const { page } = wb;
+    // The keys go to the workbench, not to the webview that has focus.
+    await page.locator('.part.sidebar').click({ position: { x: 150, y: 400 } });
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    await page.locator('.quick-input-widget input.input').fill('Light Modern');
+    const light = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Light Modern' }).first();
+    await light.waitFor({ timeout: 20_000 });
+    await light.click();
+    await page.locator('.monaco-workbench.vs').waitFor({ timeout: 30_000 });
+    await webviewFrame(page, 'Upkeep Health');
+    await page.mouse.move(1300, 780);
+    await page.waitForTimeout(1_500);
+    await screenshot(page, 'health-light');
+    for (const theme of ['dark', 'light']) fs.copyFileSync(path.join(SCREENSHOTS, `health-${theme}.png`), path.join(REPO_ROOT, 'docs', 'images', `health-${theme}.png`));
+  });
+});
