@@ -66,4 +66,7 @@ export const neo4jEngine: EngineModule = {
     return neo4jExecutor(session as Neo4jSession, settings);
   },
   reports: neo4jReports,
+  async backup() {
+    return (await import('./backup')).neo4jBackup;
+  },
 };
