@@ -121,7 +121,7 @@ describe('Neo4j backups: APOC Cypher export, Verify into an empty second server'
     assert.match(v.summary, /SHA-256/);
   });
 
-  it('refuses a target that is not empty, imports nothing and deletes nothing', async () => {
+  it('refuses a target that is not empty (imports nothing, deletes nothing), the source itself, a read-only target; without a target: not verifiable', async () => {
     const b = await backedUp();
     await targetDriver.executeQuery("CREATE (:`User's data` {keep: true})");
     try {
@@ -130,6 +130,8 @@ describe('Neo4j backups: APOC Cypher export, Verify into an empty second server'
     } finally {
       await targetDriver.executeQuery("MATCH (n:`User's data`) DELETE n");
     }
+    await assert.rejects(neo4jBackup.verify(b.path, b.manifest, { ...ctx(), target: { profile: neo4jProfile({ name: 'Same server' }), password: services().neo4j.password } }), /is the backed-up database itself/);
+    await assert.rejects(neo4jBackup.verify(b.path, b.manifest, vctx({ target: { profile: { ...targetProfile(), readOnly: true }, password: target.password } })), /read-only connection/);
     const none = await neo4jBackup.verify(b.path, b.manifest, ctx());
     assert.equal(none.status, 'not-verifiable');
     assert.match(none.summary, /empty Neo4j server you name/);
