@@ -66,7 +66,7 @@ export const CHUNKS = {
   'query-commands': 'src/editor/queryCommands.ts',
   // Docker logs, error counts, stats panel, exec terminal, volume backup/restore.
   'docker-observe': 'src/commands/docker/observe.ts',
-  // Backups: the commands, and each engine's method (pg_dump/pg_restore, redis-cli --rdb), at the first backup command.
+  // Backups: the commands, and each engine's method (pg_dump/pg_restore, redis-cli --rdb, APOC's Cypher export), at the first backup command.
   'backup-commands': 'src/commands/backup/index.ts',
   // The backups report (every connection's folder, the same-disk check), at its first computation.
   'backup-report': 'src/commands/backup/report.ts',
@@ -84,6 +84,7 @@ export const CHUNKS = {
   'docker-health': 'src/core/docker/healthCheck.ts',
   'health-monitor': 'src/app/health/monitor.ts',
   'health-panel': 'src/webviews/healthPanel.ts',
+  'neo4j-backup': 'src/core/neo4j/backup.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 

@@ -15,12 +15,13 @@ import { showNotice } from '../../app/prompter';
 import type { ProfileStore } from '../../connections/profileStore';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { applyRetention, listBackups, readManifest, recordVerification, runBackup, verifyBackup, type BackupDone } from '../../core/backup/catalog';
-import type { BackupContext, BackupEntry, BackupManifest, BackupOptions, BackupProgress, BackupSupport, VerifyResult } from '../../core/backup/model';
+import type { BackupContext, BackupEntry, BackupManifest, BackupOptions, BackupProgress, BackupSupport, VerifyContext, VerifyResult, VerifyTarget } from '../../core/backup/model';
 import { formatBytes, formatDuration } from '../../core/format';
 import { isCancelled, isUserFacing, UserFacingError } from '../../core/errors';
 import { backupFolder, containerAccessFor, pick, pickOptions, resolveBackupTarget, retentionSettings, supportFor, toolSettings, type BackupTarget, type BackupTargetArgs } from './target';
 import { backupsToMarkdown } from './listing';
 import { RestoreCommand, type RestoreArgs } from './restoreCommand';
+import { chooseVerifyServer } from './verifyOn';
 
 export interface BackupNowArgs extends BackupTargetArgs {
   options?: BackupOptions;
@@ -28,6 +29,8 @@ export interface BackupNowArgs extends BackupTargetArgs {
   verify?: boolean;
   /** Instead of the folder settings. */
   folder?: string;
+  /** The connection to verify on, when the engine verifies on a server the user names (otherwise asked). */
+  targetConnectionId?: string;
 }
 
 export interface BackupNowResult extends BackupDone {
@@ -40,6 +43,8 @@ export interface VerifyArgs extends BackupTargetArgs {
   /** The backup (file or folder) to verify; otherwise picked from the connection's list. */
   path?: string;
   folder?: string;
+  /** The connection to verify on, when the engine verifies on a server the user names (otherwise asked). */
+  targetConnectionId?: string;
 }
 
 export interface BackupCommandDeps {
@@ -58,14 +63,25 @@ export class BackupCommands {
 
   private async context(profile: ConnectionProfile, signal?: AbortSignal, onProgress?: (p: BackupProgress) => void): Promise<BackupContext> {
     const support = await supportFor(profile);
+    const password = await this.password(profile);
     const { connections, log } = this.deps.flow;
-    let password: string | undefined;
+    return { profile, password, log, tools: toolSettings(support), container: () => containerAccessFor(profile, this.deps.profiles, connections), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+  }
+
+  /** A connection's password, the one way every backup path gets it. */
+  private async password(profile: ConnectionProfile): Promise<string | undefined> {
+    const { connections } = this.deps.flow;
     try {
-      password = await connections.passwordFor(profile);
+      return await connections.passwordFor(profile);
     } catch (err) {
       throw new UserFacingError((await connections.recordFailure(profile, err)).message);
     }
-    return { profile, password, log, tools: toolSettings(support), container: () => containerAccessFor(profile, this.deps.profiles, connections), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+  }
+
+  /** The server Verify restores on, when the engine verifies on one the user names (asked, or from the arguments). */
+  private async verifyTarget(t: BackupTarget, targetConnectionId: string | undefined): Promise<VerifyTarget | undefined> {
+    const profile = await chooseVerifyServer(t.support, t.profile, this.deps.profiles, targetConnectionId);
+    return profile ? { profile, password: await this.password(profile) } : undefined;
   }
 
   private resolve(node: unknown, args: BackupTargetArgs | undefined, askDatabase = true): Promise<BackupTarget> {
@@ -106,7 +122,7 @@ export class BackupCommands {
     await this.history(t, 'backup', title, done.manifest.commandText, 'done', Date.now() - started, `${done.path} (${formatBytes(done.manifest.sizeBytes)})`);
     const result: BackupNowResult = { ...done, retired: [] };
     if (verify) {
-      result.verification = await this.runVerify(t, done.path, done.manifest);
+      result.verification = await this.runVerify(t, done.path, done.manifest, args?.targetConnectionId);
       result.manifest = { ...done.manifest, verification: result.verification };
       if (result.verification.status === 'passed') result.retired = await this.retire(t, folder);
     }
@@ -123,7 +139,7 @@ export class BackupCommands {
     const backupPath = args?.path ?? (await this.pickBackup(t, folder)).path;
     const manifest = await readManifest(`${backupPath}.upkeep.json`);
     if (!manifest) throw new UserFacingError(`${backupPath} has no Upkeep manifest (a backup from outside Upkeep): there is nothing recorded at backup time to compare a restore with.`);
-    const result = await this.runVerify(t, backupPath, manifest);
+    const result = await this.runVerify(t, backupPath, manifest, args?.targetConnectionId);
     if (result.status === 'passed') await this.retire(t, folder);
     await this.notify(result.status === 'passed' ? 'info' : result.status === 'failed' ? 'error' : 'warning', `Verify ${manifest.file}: ${result.status === 'not-verifiable' ? 'not verifiable here' : result.status} — ${result.summary}`);
     return result;
@@ -153,17 +169,21 @@ export class BackupCommands {
     );
   }
 
-  private async runVerify(t: BackupTarget, backupPath: string, manifest: BackupManifest): Promise<VerifyResult> {
+  private async runVerify(t: BackupTarget, backupPath: string, manifest: BackupManifest, targetConnectionId?: string): Promise<VerifyResult> {
     const started = Date.now();
     const title = `Verify ${manifest.file}`;
     let result: VerifyResult;
-    if (t.support.verifyWritesToServer && t.profile.readOnly) {
+    const target = await this.verifyTarget(t, targetConnectionId);
+    if (t.support.verifyWritesToServer && t.profile.readOnly && !target) {
       // Nothing is sent: the throwaway database would be a write on a connection the user marked read-only.
       result = { status: 'not-verifiable', at: new Date().toISOString(), durationMs: 0, summary: `"${t.profile.name}" is read-only and Verify restores into a throwaway database on its server: nothing was created.`, differences: [] };
       await recordVerification(backupPath, manifest, result);
     } else {
       try {
-        result = await this.withProgress(title, t.profile, async (signal, onProgress) => verifyBackup(t.support, backupPath, manifest, await this.context(t.profile, signal, onProgress)));
+        result = await this.withProgress(title, t.profile, async (signal, onProgress) => {
+          const ctx: VerifyContext = { ...(await this.context(t.profile, signal, onProgress)), ...(target ? { target } : {}) };
+          return verifyBackup(t.support, backupPath, manifest, ctx);
+        });
       } catch (err) {
         await this.history(t, 'verify', title, '', isCancelled(err) ? 'cancelled' : 'failed', Date.now() - started, isCancelled(err) ? 'cancelled: the throwaway target was removed' : (err as Error).message);
         throw err;

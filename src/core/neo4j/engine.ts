@@ -69,4 +69,7 @@ export const neo4jEngine: EngineModule = {
   async health() {
     return (await import('./healthCheck')).neo4jHealth;
   },
+  async backup() {
+    return (await import('./backup')).neo4jBackup;
+  },
 };
