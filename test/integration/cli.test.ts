@@ -324,6 +324,19 @@ describe('upkeep CLI (built, as a child process, real servers)', function () {
       });
     }
 
+    it('the thresholds come from the settings file (upkeep.reports.*), flat or nested', async () => {
+      const unusedOf = async (file: string): Promise<string[]> => {
+        const ran = await upkeep(['report', 'indexes', '--connection', 'cli-pg.1', '--config', file, '--format', 'json'], env);
+        assert.equal(ran.code, 0, ran.stderr);
+        return (JSON.parse(ran.stdout) as Report).findings.filter((f) => f.object.includes(`${XSS}_note`)).map((f) => f.id);
+      };
+      assert.ok((await unusedOf(config)).length > 0, 'the unused index is a finding by default (no minimum size)');
+      const flat = writeConfig(dir, { 'upkeep.connections': [entry(pg)], 'upkeep.reports.unusedIndexMinBytes': 1e12 });
+      assert.deepEqual(await unusedOf(flat), []);
+      const nested = writeConfig(dir, { upkeep: { connections: [entry(pg)], reports: { unusedIndexMinBytes: 1e12 } } });
+      assert.deepEqual(await unusedOf(nested), []);
+    });
+
     it('the hostile connection name is escaped in each format', async () => {
       const common = ['report', 'indexes', '--connection', pg.name, '--config', config];
       const html = await upkeep([...common, '--format', 'html'], env);
