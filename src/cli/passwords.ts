@@ -31,6 +31,9 @@ export class NoPassword extends Error {
 }
 
 export class CliPasswords {
+  /** Why a password file gave a profile nothing, to say if the server then asks for a password. */
+  private readonly misses = new Map<string, string>();
+
   constructor(
     private readonly known: KnownSecrets,
     private readonly env: Readonly<Record<string, string | undefined>> = process.env,
@@ -56,6 +59,8 @@ export class CliPasswords {
         return found.password;
       }
       // As libpq: no line for it means trying without a password; the server says whether that is enough.
+      const why = found.warning ? `${found.warning}, so it is ignored` : `no line there matches ${found.searched}`;
+      this.misses.set(profile.id, `It takes its password from the ${engine.passwordFile.label} ${found.file}, but ${why}.`);
       return undefined;
     }
     // Secret storage: unreadable here; the server may still need none (a Redis without requirepass).
@@ -68,9 +73,12 @@ export class CliPasswords {
    * variable to set; anything else is the error itself.
    */
   explain(profile: ConnectionProfile, err: unknown, password: string | undefined): unknown {
-    if (password !== undefined || passwordSourceOf(profile) !== 'secretStorage' || !engineModule(profile.engine).usesPassword) return err;
+    const source = passwordSourceOf(profile);
+    if (password !== undefined || (source !== 'secretStorage' && !this.misses.has(profile.id)) || !engineModule(profile.engine).usesPassword) return err;
     const problem = describeConnectionError(profile, err, this.known.list());
     if (problem.kind !== 'auth') return err;
+    const miss = this.misses.get(profile.id);
+    if (miss) return new NoPassword(`${problem.message} ${miss} Add one, or set ${passwordVariable(profile)}.`);
     const file = engineModule(profile.engine).passwordFile;
     const others = file ? `a passwordEnv variable or the ${file.label}` : 'a passwordEnv variable';
     return new NoPassword(

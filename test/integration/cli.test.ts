@@ -227,6 +227,20 @@ describe('upkeep CLI (built, as a child process, real servers)', function () {
     assert.match(missing.stdout, new RegExp(`${pgVar}, which is not set here; set it, or UPKEEP_PASSWORD_CLI_PG_1`));
   });
 
+  it('health: a PostgreSQL password from the password file (PGPASSFILE, 0600), as libpq reads it', async () => {
+    const pass = path.join(dir, 'pgpass');
+    const s = services().postgres;
+    fs.writeFileSync(pass, `${s.host}:${s.port}:*:${s.user}:${s.password}\n`, { mode: 0o600 });
+    const viaFile = { ...pg, id: 'cli-pgpass', passwordSource: 'pgpass' as const, passwordEnv: undefined };
+    const config = writeConfig(dir, { 'upkeep.connections': [entry(viaFile)] });
+    const ran = await upkeep(['health', '--config', config], { PGPASSFILE: pass });
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    assertNoSecret(ran);
+    const none = await upkeep(['health', '--config', config], { PGPASSFILE: path.join(dir, 'no-such-pgpass') });
+    assert.equal(none.code, 3, 'no line for it: tried without a password, which the server refuses');
+    assert.match(none.stdout, /UNKNOWN {2}.*— Reachable: could not check: PostgreSQL .*password.* password file \(pgpass\) .*no-such-pgpass, but no line there matches .* Add one, or set UPKEEP_PASSWORD_CLI_PGPASS\./);
+  });
+
   it('health: the configuration from UPKEEP_CONFIG, or the user\'s VS Code settings.json; --connection selects', async () => {
     const viaEnv = await upkeep(['health', '--connection', 'Graph,api'], { ...env, UPKEEP_CONFIG: healthyConfig });
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
