@@ -8,7 +8,7 @@
 import { engineLabel } from '../core/connections/profile';
 import type { HealthRun, HealthSeverity, SubjectHealth } from '../core/health/model';
 
-const EMOJI: Record<HealthSeverity, string> = { ok: '✅', warning: '⚠️ ', critical: '❌', unknown: '❔' };
+const EMOJI: Record<HealthSeverity, string> = { ok: '✅', warning: '⚠️', critical: '❌', unknown: '❔' };
 const WORD: Record<HealthSeverity, string> = { ok: 'OK', warning: 'WARNING', critical: 'CRITICAL', unknown: 'UNKNOWN' };
 
 /**

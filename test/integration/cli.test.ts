@@ -177,6 +177,23 @@ describe('upkeep CLI (built, as a child process, real servers)', function () {
     assert.ok(emoji.stdout.split('\n')[0]?.startsWith('✅ Graph (Neo4j)'), emoji.stdout);
   });
 
+  it('health on a UTF-8 terminal (a pseudo-terminal from util-linux `script`): emoji by default, words with a non-UTF-8 locale', async () => {
+    const onTerminal = (locale: string): Promise<Ran> => new Promise((resolve, reject) => {
+      const command = `"${process.execPath}" "${CLI}" health --config "${healthyConfig}" --connection Graph`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...env, LANG: locale, LC_ALL: locale }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('error', (err) => reject(new Error(`script (util-linux, Debian package bsdutils) is needed for this test: ${err.message}`)));
+      child.on('close', (code) => resolve({ code, stdout, stderr: '', cmdline: '' }));
+    });
+    const utf8 = await onTerminal('C.UTF-8');
+    assert.equal(utf8.code, 0, utf8.stdout);
+    assert.deepEqual(utf8.stdout.replace(/\r/g, '').trimEnd().split('\n'), ['✅ Graph (Neo4j) — Reachable: Neo4j answered', '✅ All 1 healthy']);
+    const plain = await onTerminal('C');
+    assert.equal(plain.code, 0, plain.stdout);
+    assert.match(plain.stdout, /^OK {7}Graph \(Neo4j\)/);
+  });
+
   it('health --format json is the HealthRun; --format junit is well-formed XML with a suite a subject', async () => {
     const json = await upkeep(['health', '--config', healthyConfig, '--format', 'json'], env);
     assert.equal(json.code, 0, json.stderr);
