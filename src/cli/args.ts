@@ -31,7 +31,8 @@ export type Command =
   | (GlobalOptions & {
       command: 'report';
       report: string;
-      connection: string;
+      /** Required by an engine's report; a report over every connection (backups) narrows to it. */
+      connection?: string;
       database?: string;
       format: ReportFormat;
       out?: string;
@@ -141,9 +142,12 @@ export function parseArgs(argv: readonly string[]): Command {
   const [report, ...extra] = positional;
   if (!report) throw usage('which report? upkeep report <name> --connection NAME (upkeep report --help lists them)');
   if (extra.length) throw usage(`one report at a time (got "${report}" and "${extra[0] ?? ''}")`);
+  const cmd: Command = { ...global, command: 'report', report, format: oneOf('format', one('format') ?? 'md', REPORT_FORMATS), force: values.has('force') };
   const connection = one('connection');
-  if (!connection) throw usage(`report ${report} needs --connection NAME`);
-  const cmd: Command = { ...global, command: 'report', report, connection, format: oneOf('format', one('format') ?? 'md', REPORT_FORMATS), force: values.has('force') };
+  if (connection !== undefined) {
+    if (!connection) throw usage('--connection needs a name');
+    cmd.connection = connection;
+  }
   const database = one('database');
   if (database !== undefined) cmd.database = database;
   const out = one('out');

@@ -55,12 +55,13 @@ ${CONFIG}
 export function reportHelp(): string {
   return `upkeep report — a report of one connection, as its panel shows it
 
-Usage: upkeep report <name> --connection NAME [--database D] [--format md|html|json|csv] [--out FILE [--force]]
+Usage: upkeep report <name> [--connection NAME] [--database D] [--format md|html|json|csv] [--out FILE [--force]]
 
 Reports (the connection's engine decides which apply):
 ${reportCatalog().map((l) => `  ${l}`).join('\n')}
 
-  --connection NAME    the connection (id or name)
+  --connection NAME    the connection (id or name); a report over every
+                       connection (backups) covers only this one when given
   --database D         default: the connection's database
   --format md          Markdown (default); html: one standalone page with no
                        script; json: the report as data; csv: its tables

@@ -17,7 +17,7 @@ import { backupFolderOf, findProfile } from './config';
 import type { CliContext } from './context';
 import { CliError } from './errors';
 import { writeOutFile } from './output';
-import { resolveReport } from './reportNames';
+import { connectionsReport, resolveReport } from './reportNames';
 import { openCliSession } from './sessions';
 
 export type ReportCommand = Extract<Command, { command: 'report' }>;
@@ -34,15 +34,15 @@ export function reportDatabase(profile: ConnectionProfile, given: string | undef
 
 export async function reportCommand(cmd: ReportCommand, ctx: CliContext): Promise<number> {
   const config = await ctx.config(cmd.config);
-  const profile = findProfile(config.profiles, cmd.connection);
-  const resolved = resolveReport(cmd.report, profile);
   const storageDir = ctx.storageDir(config);
+  const across = connectionsReport(cmd.report);
+  if (!across && !cmd.connection) throw new CliError(`report ${cmd.report} needs --connection NAME`, 'usage');
+  const profile = cmd.connection !== undefined ? findProfile(config.profiles, cmd.connection) : undefined;
   let report: Report;
-  if (resolved.kind === 'connections') {
-    if (!resolved.report.build) throw new CliError(`the ${resolved.name} report is not available in this build`);
-    report = await resolved.report.build({
-      profile,
-      profiles: config.profiles,
+  if (across || !profile) {
+    if (!across?.build) throw new CliError(`the ${cmd.report} report is not available in this build`);
+    report = await across.build({
+      profiles: profile ? [profile] : config.profiles,
       ...(cmd.database !== undefined ? { database: cmd.database } : {}),
       settings: config.settings,
       storageDir,
@@ -50,6 +50,8 @@ export async function reportCommand(cmd: ReportCommand, ctx: CliContext): Promis
       signal: ctx.signal,
     });
   } else {
+    const resolved = resolveReport(cmd.report, profile);
+    if (resolved.kind !== 'engine') throw new CliError(`the ${cmd.report} report is not available in this build`);
     const database = reportDatabase(profile, cmd.database);
     let password: string | undefined;
     try {

@@ -13,9 +13,7 @@ import { CliError } from './errors';
 
 /** What a report over the configured connections is built from. */
 export interface ConnectionsReportRequest {
-  /** The connection named with --connection. */
-  profile: ConnectionProfile;
-  /** Every configured connection. */
+  /** The connections it covers: the one named with --connection, else every configured one. */
   profiles: readonly ConnectionProfile[];
   database?: string;
   settings: SettingsReader;
@@ -33,9 +31,8 @@ export interface ConnectionsReport {
 
 /**
  * Reports over the configured connections, by CLI name. The backups report
- * (core/backup/report.ts `buildBackupsReport`) is wired here with one `build`
- * line once it exists, e.g.
- * `build: async (req) => (await import('../core/backup/report')).buildBackupsReport(…req)`.
+ * is wired here with one `build` line once core/backup has it:
+ * `build: async (req) => (await import('../core/backup/reportInput')).backupsReport({ profiles: req.profiles, folderOf: req.backupFolder, settings: req.settings, signal: req.signal })`.
  */
 export const CONNECTION_REPORTS: Readonly<Record<string, ConnectionsReport>> = {
   backups: { title: 'Backups' },
@@ -51,9 +48,14 @@ export type ResolvedReport =
   | { kind: 'engine'; engine: EngineModule; reports: EngineReports; info: ReportKindInfo }
   | { kind: 'connections'; name: string; report: ConnectionsReport };
 
+/** A report over the configured connections, by its CLI name. */
+export function connectionsReport(name: string): ConnectionsReport | undefined {
+  return Object.hasOwn(CONNECTION_REPORTS, name) ? CONNECTION_REPORTS[name] : undefined;
+}
+
 /** The report `name` means for this connection, or a usage error saying which names its engine offers. */
 export function resolveReport(name: string, profile: ConnectionProfile): ResolvedReport {
-  const across = Object.hasOwn(CONNECTION_REPORTS, name) ? CONNECTION_REPORTS[name] : undefined;
+  const across = connectionsReport(name);
   if (across) return { kind: 'connections', name, report: across };
   const engine = engineModule(profile.engine);
   const info = engine.reports?.kinds.find((k) => namesOf(engine, k).includes(name));

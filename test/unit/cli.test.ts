@@ -85,7 +85,7 @@ describe('CLI: arguments', () => {
     usageError(() => parseArgs(['health', 'extra']), /no arguments/);
     usageError(() => parseArgs(['health', '--emoji', '--no-emoji']), /together/);
     usageError(() => parseArgs(['report', '--connection', 'x']), /which report/);
-    usageError(() => parseArgs(['report', 'bloat']), /needs --connection/);
+    usageError(() => parseArgs(['report', 'bloat', '--connection=']), /--connection needs a name/);
     usageError(() => parseArgs(['report', 'bloat', 'indexes', '--connection', 'x']), /one report at a time/);
     usageError(() => parseArgs(['report', 'bloat', '--connection', 'x', '--format', 'pdf']), /md, html, json, csv/);
     usageError(() => parseArgs(['report', 'bloat', '--connection', 'x', '--force']), /--force only goes with --out/);
@@ -355,5 +355,11 @@ describe('CLI: runCli without servers', () => {
     assert.equal(r.code, 0);
     assert.equal(r.out, 'OK       Nothing to check: no connections or endpoints configured\n');
     assert.equal((await run(['report', 'bloat', '--connection', 'x'], { UPKEEP_CONFIG: file })).code, 64);
+    const noConnection = await run(['report', 'bloat'], { UPKEEP_CONFIG: file });
+    assert.equal(noConnection.code, 64);
+    assert.equal(noConnection.err, 'upkeep: report bloat needs --connection NAME');
+    const backups = await run(['report', 'backups'], { UPKEEP_CONFIG: file });
+    assert.equal(backups.code, 3);
+    assert.equal(backups.err, 'upkeep: the backups report is not available in this build');
   });
 });
