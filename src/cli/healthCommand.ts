@@ -45,7 +45,8 @@ export async function healthCommand(cmd: HealthCommand, ctx: CliContext): Promis
     settings: config.settings,
     passwordFor: (p) => ctx.passwords.passwordFor(p),
     openSession: (p, password) => openCliSession(p, password, ctx.passwords, ctx.log),
-    backupFolder: (p) => backupFolderOf(p, config.settings, ctx.backupBase(config), os.homedir()),
+    // As the editor: the last-backup check is off when upkeep.backup.staleDays is 0.
+    backupFolder: (p) => (config.settings.get<number>('upkeep.backup.staleDays', 7) > 0 ? backupFolderOf(p, config.settings, ctx.backupBase(config), os.homedir()) : undefined),
     ...(cmd.timeoutS !== undefined ? { timeoutMs: Math.round(cmd.timeoutS * 1000) } : {}),
     signal: ctx.signal,
     ...(ctx.log ? { log: ctx.log } : {}),

@@ -67,7 +67,9 @@ function upkeep(args: string[], env: Record<string, string> = {}): Promise<Ran> 
   });
 }
 
-function writeConfig(dir: string, settings: Record<string, unknown>): string {
+/** A settings file; the test servers have no backups, so the last-backup check (upkeep.backup.staleDays) is off unless a test turns it on. */
+function writeConfig(dir: string, values: Record<string, unknown>): string {
+  const settings = { 'upkeep.backup.staleDays': 0, ...values };
   const file = path.join(dir, `${uniqueName('upkeep')}.json`);
   // As VS Code writes settings: comments and trailing commas.
   fs.writeFileSync(file, `// written by the CLI test\n${JSON.stringify(settings, null, 2).replace(/\n}$/, ',\n}')}\n`);
