@@ -68,6 +68,8 @@ export const CHUNKS = {
   'docker-observe': 'src/commands/docker/observe.ts',
   // Backups: the commands, and each engine's method (pg_dump/pg_restore, redis-cli --rdb), at the first backup command.
   'backup-commands': 'src/commands/backup/index.ts',
+  // The backups report (every connection's folder, the same-disk check), at its first computation.
+  'backup-report': 'src/commands/backup/report.ts',
   'pg-backup': 'src/core/postgres/backup/index.ts',
   'redis-backup': 'src/core/redis/backup.ts',
 };

@@ -155,6 +155,13 @@ export interface EngineHooks {
   /** Backups of this engine (method, verify by restore, restore), loaded at first use; the catalog (core/backup) is shared. */
   backup?(): Promise<BackupSupport>;
   /**
+   * Where the server keeps its data, as this machine sees it, when it is
+   * this very server running here (PostgreSQL: data_directory, whose
+   * postmaster.pid names the profile's port); undefined when it cannot be
+   * read or proven. The backups report compares its disk with the backup folder's.
+   */
+  dataDirectory?(session: EngineSession): Promise<string | undefined>;
+  /**
    * Cheap health checks of one connection (status bar, Health panel, `upkeep
    * health`), loaded at first use. Without it a connection is checked for
    * being reachable only.

@@ -49,7 +49,7 @@ export class MessageNode extends UpkeepNode {
   constructor(
     parent: UpkeepNode,
     private readonly label: string,
-    private readonly kind: 'error' | 'info',
+    readonly kind: 'error' | 'info',
     private readonly detail?: string,
     private readonly command?: vscode.Command,
   ) {
