@@ -21,6 +21,7 @@ export const GENERAL_HELP = `upkeep — health checks and reports of your databa
 Usage:
   upkeep health [--connection NAME…] [--format text|json|junit] [--timeout S]
   upkeep report <name> --connection NAME [--database D] [--format md|html|json|csv] [--out FILE [--force]]
+  upkeep report backups [--connection NAME] [--format …] [--out FILE]
   upkeep help [health|report]    upkeep --version
 
 Exit codes: 0 healthy / done, 1 warning, 2 critical, 3 could not check (or could

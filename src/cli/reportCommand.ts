@@ -18,7 +18,7 @@ import type { CliContext } from './context';
 import { CliError } from './errors';
 import { writeOutFile } from './output';
 import { connectionsReport, resolveReport } from './reportNames';
-import { openCliSession } from './sessions';
+import { dataDirectoryOf, openCliSession } from './sessions';
 
 export type ReportCommand = Extract<Command, { command: 'report' }>;
 
@@ -47,6 +47,7 @@ export async function reportCommand(cmd: ReportCommand, ctx: CliContext): Promis
       settings: config.settings,
       storageDir,
       backupFolder: (p) => backupFolderOf(p, config.settings, ctx.backupBase(config), os.homedir()),
+      dataDirectoryOf: (p) => dataDirectoryOf(p, ctx.passwords, ctx.log),
       signal: ctx.signal,
     });
   } else {

@@ -19,7 +19,9 @@ export interface ConnectionsReportRequest {
   settings: SettingsReader;
   storageDir: string;
   /** A connection's backup folder, chosen as the editor chooses it. */
-  backupFolder(profile: ConnectionProfile): string;
+  backupFolder: (profile: ConnectionProfile) => string;
+  /** Where a server on this machine keeps its data (the engine's `dataDirectory` hook), within a few seconds, else undefined. */
+  dataDirectoryOf: (profile: ConnectionProfile) => Promise<string | undefined>;
   signal: AbortSignal;
 }
 
@@ -29,13 +31,13 @@ export interface ConnectionsReport {
   build?(req: ConnectionsReportRequest): Promise<Report>;
 }
 
-/**
- * Reports over the configured connections, by CLI name. The backups report
- * is wired here with one `build` line once core/backup has it:
- * `build: async (req) => (await import('../core/backup/reportInput')).backupsReport({ profiles: req.profiles, folderOf: req.backupFolder, settings: req.settings, signal: req.signal })`.
- */
+/** Reports over the configured connections, by CLI name: one entry each. */
 export const CONNECTION_REPORTS: Readonly<Record<string, ConnectionsReport>> = {
-  backups: { title: 'Backups' },
+  backups: {
+    title: 'Backups',
+    build: async (req) =>
+      (await import('../core/backup/reportInput')).backupsReport({ profiles: req.profiles, folderOf: req.backupFolder, settings: req.settings, dataDirectoryOf: req.dataDirectoryOf, signal: req.signal }),
+  },
 };
 
 /** `bloat`, and `postgres-bloat`: the names one kind of one engine answers to. */

@@ -394,6 +394,35 @@ describe('upkeep CLI (built, as a child process, real servers)', function () {
       await formats('neo4j-schema', 'Graph', 'neo4j-schema', neo4j, services().neo4j.password, 'neo4j', ['--database', 'neo4j']);
     });
 
+    it('backups: every connection\'s backup folder (upkeep.backup.*), as the core builds it; --connection narrows it to one', async () => {
+      const folders = fs.mkdtempSync(path.join(dir, 'backups-'));
+      const own = path.join(folders, 'pg-own');
+      const file = writeConfig(dir, {
+        'upkeep.connections': [entry(pg), entry(redis), entry(neo4j), entry(docker)],
+        'upkeep.backup.folder': folders,
+        'upkeep.backup.connectionFolders': { [pg.id]: own },
+      });
+      const json = await upkeep(['report', 'backups', '--config', file, '--format', 'json'], env);
+      assert.equal(json.code, 0, json.stderr);
+      assertNoSecret(json);
+      const fromCli = JSON.parse(json.stdout) as Report;
+      const { backupsReport } = await import('../../src/core/backup/reportInput');
+      const fromCore = await backupsReport({
+        profiles: [pg, redis, neo4j, docker],
+        folderOf: (p) => (p.id === pg.id ? own : folders),
+        settings: { get: <T>(k: string, f: T): T => (k === 'upkeep.backup.staleDays' ? (0 as T) : f) },
+      });
+      assert.deepEqual(shapeOf(fromCli), shapeOf(fromCore));
+      const keys = (r: Report): unknown => r.sections.map((s) => [s.id, s.rows.map((row) => [row['_key'] ?? null, row['folder'] ?? null])]);
+      assert.deepEqual(keys(fromCli), keys(fromCore));
+      assert.ok(fromCli.findings.some((f) => f.object === pg.name && f.message.includes(own)), 'the connection\'s own folder is read');
+      const html = await upkeep(['report', 'backups', '--config', file, '--format', 'html'], env);
+      assert.equal(html.code, 0, html.stderr);
+      assert.ok(!html.stdout.includes(XSS) && html.stdout.includes('Prod &quot;main&quot; &lt;img src=x onerror=alert(1)&gt;'));
+      const one = JSON.parse((await upkeep(['report', 'backups', '--config', file, '--connection', 'Cache ✓', '--format', 'json'], env)).stdout) as Report;
+      assert.deepEqual(one.findings.map((f) => f.object), ['Cache ✓']);
+    });
+
     it('--out writes the file whole and never over an existing one without --force', async () => {
       const out = path.join(dir, 'bloat.html');
       const first = await upkeep(['report', 'bloat', '--connection', 'cli-pg.1', '--config', config, '--format', 'html', '--out', out], env);
@@ -413,13 +442,10 @@ describe('upkeep CLI (built, as a child process, real servers)', function () {
       assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('bloat.html')), ['bloat.html'], 'no temporary file left');
     });
 
-    it('names that do not fit the connection, the backups report, an unreachable server: one line, the right exit code', async () => {
+    it('names that do not fit the connection, an unreachable server: one line, the right exit code', async () => {
       const wrong = await upkeep(['report', 'bloat', '--connection', 'Graph', '--config', config], env);
       assert.equal(wrong.code, 64);
       assert.match(wrong.stderr, /^upkeep: "bloat" is a report of PostgreSQL connections; “Graph” is a Neo4j connection, and Neo4j connections offer neo4j-schema/);
-      const backups = await upkeep(['report', 'backups', '--connection', 'Graph', '--config', config], env);
-      assert.equal(backups.code, 3);
-      assert.equal(backups.stderr, 'upkeep: the backups report is not available in this build\n');
       const port = await closedPort();
       const downConfig = writeConfig(dir, { 'upkeep.connections': [entry({ ...pg, port })] });
       const down = await upkeep(['report', 'health', '--connection', 'cli-pg.1', '--config', downConfig], env);
