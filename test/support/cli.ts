@@ -22,6 +22,8 @@ import { dockerProfile, neo4jProfile, pgProfile, redisProfile, services, uniqueN
 const ROOT = path.resolve(__dirname, '../../..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const XSS = '<img src=x onerror=alert(1)>';
+/** The children's home: what a report keeps (capacity snapshots under ~/.local/share/upkeep) stays in it, removed after each suite. */
+const CHILD_HOME = path.join(os.tmpdir(), `upkeep-cli-home-${process.pid}`);
 /** The CLI suites' Redis database (the other suites use 1–10). */
 export const REDIS_DB = 11;
 
@@ -37,7 +39,7 @@ export interface Ran {
 export function upkeep(args: string[], env: Record<string, string> = {}): Promise<Ran> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('UPKEEP_') && k !== 'PGPASSWORD' && k !== 'PGPASSFILE'));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, HOME: os.tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, HOME: CHILD_HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let cmdline = '';
@@ -158,6 +160,7 @@ export function useCliFixture(): CliFixture {
     await redisAdmin?.flushdb();
     redisAdmin?.disconnect();
     fs.rmSync(f.dir, { recursive: true, force: true });
+    fs.rmSync(CHILD_HOME, { recursive: true, force: true });
   });
   return f;
 }
