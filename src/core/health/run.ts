@@ -23,7 +23,7 @@ export interface HealthRunDeps {
    * disposed here: `release` is a no-op); by default the engine module opens
    * one and the run disposes it.
    */
-  openSession?(profile: ConnectionProfile, password: string | undefined): Promise<{ session: EngineSession; release(): Promise<void> }>;
+  openSession?(profile: ConnectionProfile, password: string | undefined): Promise<{ session: EngineSession; release(): Promise<void>; summary?: string }>;
   /** The backup folder of a profile, for the last-backup check. */
   backupFolder?(profile: ConnectionProfile): string | undefined;
   /** Checks an endpoint (tests and the CLI use the default: fetch with a time limit). */
@@ -84,22 +84,24 @@ async function checkConnection(profile: ConnectionProfile, deps: HealthRunDeps, 
     checks = await limited(timeoutMs, deps.signal, async (signal) => {
       password = await deps.passwordFor(profile);
       let session: EngineSession;
+      let summary: string | undefined;
       if (deps.openSession) {
         const opened = await deps.openSession(profile, password);
         session = opened.session;
+        summary = opened.summary;
         hold(() => opened.release());
+      } else if (!engine.openSession) {
+        // An engine without sessions: reachable means its probe answers.
+        return [{ id: 'reachable', title: 'Reachable', severity: 'ok', reason: await engine.probe(profile, password) }];
       } else {
-        if (!engine.openSession) {
-          // An engine without sessions: reachable means its probe answers.
-          const summary = await engine.probe(profile, password);
-          return [{ id: 'reachable', title: 'Reachable', severity: 'ok', reason: summary }];
-        }
         const opened = await engine.openSession(profile, password, deps.log ? { log: deps.log } : {});
         session = opened;
         hold(() => opened.dispose());
       }
+      // Some engines' sessions connect only at their first query: the probe (connect, authenticate, read the version) is what proves the server reachable.
+      summary ??= await engine.probe(profile, password);
       if (signal.aborted) throw new Error('the health run was stopped');
-      const reachable: HealthCheck = { id: 'reachable', title: 'Reachable', severity: 'ok', reason: `${engine.label} answered` };
+      const reachable: HealthCheck = { id: 'reachable', title: 'Reachable', severity: 'ok', reason: summary };
       if (!engine.health) return [reachable];
       const health = await engine.health();
       const folder = deps.backupFolder?.(profile);
