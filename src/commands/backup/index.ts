@@ -19,6 +19,7 @@ import type { BackupContext, BackupEntry, BackupManifest, BackupOptions, BackupP
 import { formatBytes, formatDuration } from '../../core/format';
 import { isCancelled, isUserFacing, UserFacingError } from '../../core/errors';
 import { backupFolder, pick, pickOptions, resolveBackupTarget, retentionSettings, supportFor, toolSettings, type BackupTarget, type BackupTargetArgs } from './target';
+import { verifyRefusal } from '../../core/backup/verifyRules';
 import { backupsToMarkdown } from './listing';
 import { RestoreCommand, type RestoreArgs } from './restoreCommand';
 
@@ -64,7 +65,8 @@ export class BackupCommands {
     } catch (err) {
       throw new UserFacingError((await connections.recordFailure(profile, err)).message);
     }
-    return { profile, password, log, tools: toolSettings(), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+    const checksumMb = vscode.workspace.getConfiguration('upkeep.backup').get<number>('verifyChecksumMaxMB', 64);
+    return { profile, password, log, tools: toolSettings(), checksumMaxBytes: Math.max(0, checksumMb) * 1024 * 1024, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
   }
 
   private resolve(node: unknown, args: BackupTargetArgs | undefined, askDatabase = true): Promise<BackupTarget> {
@@ -156,9 +158,10 @@ export class BackupCommands {
     const started = Date.now();
     const title = `Verify ${manifest.file}`;
     let result: VerifyResult;
-    if (t.support.verifyWritesToServer && t.profile.readOnly) {
-      // Nothing is sent: the throwaway database would be a write on a connection the user marked read-only.
-      result = { status: 'not-verifiable', at: new Date().toISOString(), durationMs: 0, summary: `"${t.profile.name}" is read-only and Verify restores into a throwaway database on its server: nothing was created.`, differences: [] };
+    // Nothing is sent when Verify would write where the user said not to (verifyRules.ts); a named target goes as the third argument.
+    const refusal = verifyRefusal(t.support, t.profile, undefined);
+    if (refusal) {
+      result = { status: 'not-verifiable', at: new Date().toISOString(), durationMs: 0, summary: refusal, differences: [] };
       await recordVerification(backupPath, manifest, result);
     } else {
       try {

@@ -59,6 +59,12 @@ export interface BackupContext {
   log: Logger;
   /** Where client tools are (settings); each engine reads its own. */
   tools: ToolSettings;
+  /**
+   * PostgreSQL: tables up to this many bytes get a checksum of their rows at
+   * backup time, which Verify compares (the setting upkeep.backup.verifyChecksumMaxMB);
+   * 0: row counts only; absent: the engine's default.
+   */
+  checksumMaxBytes?: number;
 }
 
 /** Settings naming client tools: PostgreSQL's bin folder, Redis' binaries folder. */
