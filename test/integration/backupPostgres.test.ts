@@ -255,6 +255,7 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
       await assert.rejects(runBackup(postgresBackup, folder, { format: 'pg-custom' }, bigDb, c), (err: Error) => err.name === 'Cancelled');
       assert.ok(bytes > 1_000_000, 'the dump was under way');
       assert.deepEqual(fs.readdirSync(folder), []);
+      assert.deepEqual(await verifyDatabasesLeft(), []);
       const admin = await pgClient(services().postgres);
       try {
         const left = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'Upkeep backup %'");
@@ -280,16 +281,21 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
       assert.equal((await readManifest(`${d.path}.upkeep.json`))?.verification, undefined);
     });
 
-    it('a full disk fails cleanly, with nothing half-written under a final name', async function () {
+    it('a full disk fails cleanly with one line saying so, with nothing half-written left (custom and directory formats)', async function () {
       if (!isRoot()) throw new Error('This test mounts a tmpfs: run it as root (the CI machines are).');
       const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-full-'));
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
       try {
-        await assert.rejects(runBackup(postgresBackup, mnt, { format: 'pg-custom' }, bigDb, ctx()), (err: Error) => {
-          assert.match(err.message, /No space left on device|could not write/i);
-          return true;
-        });
-        assert.deepEqual(fs.readdirSync(mnt), []);
+        for (const format of ['pg-custom', 'pg-directory']) {
+          await assert.rejects(runBackup(postgresBackup, mnt, { format }, bigDb, ctx()), (err: Error) => {
+            assert.equal(err.name, 'UserFacingError', err.message);
+            assert.match(err.message, /^pg_dump failed \(exit 1\): .*No space left on device/);
+            assert.ok(!err.message.includes('\n'), `one line: ${err.message}`);
+            return true;
+          });
+          assert.deepEqual(fs.readdirSync(mnt), [], `${format}: nothing left`);
+        }
+        assert.deepEqual(await verifyDatabasesLeft(), []);
       } finally {
         execFileSync('umount', [mnt]);
         fs.rmdirSync(mnt);
