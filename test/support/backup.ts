@@ -9,6 +9,22 @@ export interface SeenChild {
   env: Record<string, string>;
 }
 
+/** The parent of a process (field 4 of /proc/<pid>/stat, after the command in parentheses). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` descends from this process (other sessions on the machine run the same tools). */
+function isOurs(pid: number): boolean {
+  for (let p: number | undefined = pid, hops = 0; p && p > 1 && hops < 20; p = parentOf(p), hops++) if (p === process.pid) return true;
+  return false;
+}
+
 /** The children of this process (and their children) whose argv[0] ends with one of `names`. */
 function scan(names: string[], seen: Map<number, SeenChild>): void {
   for (const entry of fs.readdirSync('/proc')) {
@@ -17,7 +33,7 @@ function scan(names: string[], seen: Map<number, SeenChild>): void {
       const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const exe = argv[0] ?? '';
       if (!names.some((n) => exe.endsWith(n) || argv.some((a) => a.endsWith(`/${n}`)))) continue;
-      if (seen.has(Number(entry))) continue;
+      if (seen.has(Number(entry)) || !isOurs(Number(entry))) continue;
       const env = Object.fromEntries(
         fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );

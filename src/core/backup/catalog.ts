@@ -49,9 +49,13 @@ export async function runBackup(support: BackupSupport, folder: string, options:
       },
     });
     clearInterval(poll);
-    ctx.onProgress?.({ phase: 'checksumming', bytes: await sizeOf(temp) });
-    const sha256 = await sha256Of(temp, format.shape);
     const sizeBytes = await sizeOf(temp);
+    let sha256: string | Record<string, string>;
+    if (written.hashed && format.shape === 'file' && written.hashed.bytes === sizeBytes) sha256 = written.hashed.sha256;
+    else {
+      ctx.onProgress?.({ phase: 'checksumming', bytes: sizeBytes });
+      sha256 = await sha256Of(temp, format.shape);
+    }
     // The final name is chosen now (a backup in the same second gets -2, -3…) and written into the manifest.
     let n = 1;
     let finalName = wanted;

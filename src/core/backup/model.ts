@@ -98,6 +98,12 @@ export interface BackupWritten {
   snapshot: BackupSnapshot;
   /** Anything the user should know (an option the server ignored, a note on what was captured). */
   notes: string[];
+  /**
+   * The file's SHA-256 and length, when the method hashed it while it was
+   * written (follow.ts); the catalog then does not read it again, unless the
+   * file's size on disk disagrees.
+   */
+  hashed?: { sha256: string; bytes: number };
 }
 
 export type VerifyStatus = 'passed' | 'failed' | 'not-verifiable';
