@@ -68,8 +68,15 @@ export const CHUNKS = {
   'docker-observe': 'src/commands/docker/observe.ts',
   // Backups: the commands, and each engine's method (pg_dump/pg_restore, redis-cli --rdb), at the first backup command.
   'backup-commands': 'src/commands/backup/index.ts',
+  // The backups report (every connection's folder, the same-disk check), at its first computation.
+  'backup-report': 'src/commands/backup/report.ts',
   'pg-backup': 'src/core/postgres/backup/index.ts',
   'redis-backup': 'src/core/redis/backup.ts',
+  // Docker volumes as backups of the Docker engine (archive API, checksums, Verify in a throwaway volume).
+  'docker-backup': 'src/core/docker/backup.ts',
+  // Exec and file copy in a database's own container, for pg_dump in the container and Redis' RDB copied out.
+  'docker-container-access': 'src/core/docker/containerAccess.ts',
+  'redis-container-rdb': 'src/core/redis/containerRdb.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 

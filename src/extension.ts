@@ -37,6 +37,7 @@ import type * as ReportPanelsModule from './webviews/reportPanels';
 import type * as RedisReportCommandsModule from './commands/redis/reportCommands';
 import type * as Neo4jReportCommandsModule from './commands/neo4j/reportCommands';
 import type * as BackupCommandsModule from './commands/backup/index';
+import type * as BackupReportModule from './commands/backup/report';
 import type * as RedisViewsModule from './views/redis/index';
 import { REDIS_VALUE_SCHEME } from './views/redis/scheme';
 
@@ -53,6 +54,7 @@ const reportPanelsModule = lazy(() => require('./webviews/reportPanels') as type
 const redisReportCommandsModule = lazy(() => require('./commands/redis/reportCommands') as typeof RedisReportCommandsModule);
 const neo4jReportCommandsModule = lazy(() => require('./commands/neo4j/reportCommands') as typeof Neo4jReportCommandsModule);
 const backupCommandsModule = lazy(() => require('./commands/backup/index') as typeof BackupCommandsModule);
+const backupReportModule = lazy(() => require('./commands/backup/report') as typeof BackupReportModule);
 const redisViewsModule = lazy(() => require('./views/redis/index') as typeof RedisViewsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -144,6 +146,8 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
       log,
       storageDir: context.globalStorageUri.fsPath,
       profile: (id: string) => profiles.get(id)?.profile,
+      // Reports over every connection: their code loads when one is first computed.
+      globalReports: { backups: lazy(() => backupReportModule().backupsGlobalReport({ connections, profiles, log, storageDir: context.globalStorageUri.fsPath })) },
     });
     context.subscriptions.push(made);
     return made;
@@ -235,6 +239,7 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
   register('upkeep.backup.verify', (node?: unknown, args?: Parameters<Backups['verify']>[1]) => backups().verify(node, args));
   register('upkeep.backup.list', (node?: unknown, args?: Parameters<Backups['list']>[1]) => backups().list(node, args));
   register('upkeep.backup.restore', (node?: unknown, args?: Parameters<Backups['restore']>[1]) => backups().restore(node, args));
+  register('upkeep.backup.report', () => reports().showGlobal('backups'));
   // The Redis view's commands and value documents (redis-views chunk, required at first use).
   const redisValueChanged = new vscode.EventEmitter<vscode.Uri>();
   const redis = lazy(() => {

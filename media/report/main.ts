@@ -4,7 +4,7 @@
  * sortable and filterable tables, Chart.js charts coloured from the theme's
  * --vscode-* variables, and messages back to the host for every action.
  */
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
 import type { CellValue, Column, Finding, Report, Section } from '../../src/core/reports/model';
 import type { HostToPage, PageActions, PageToHost, PanelState } from '../../src/webviews/protocol';
 import { formatDuration } from '../../src/core/format';
@@ -58,7 +58,9 @@ function themeColor(name: string, fallback: string): string {
 
 function header(report: Report | undefined): HTMLElement {
   const title = report?.title ?? `${state?.kind ?? ''} report`;
-  const meta = report
+  const meta = report?.scope
+    ? `${report.scope} · ${report.generatedAt.replace('T', ' ').slice(0, 19)} · ${formatDuration(report.durationMs)}`
+    : report
     ? `${report.connectionName} · ${report.database} · ${serverText(report)} · ${report.generatedAt.replace('T', ' ').slice(0, 19)} · ${formatDuration(report.durationMs)}`
     : state
       ? state.database
@@ -69,7 +71,8 @@ function header(report: Report | undefined): HTMLElement {
     buttons.append(button('Refresh', () => post({ type: 'refresh' }), { iconName: 'refresh' }));
     if (actions.fullRun) buttons.append(button(actions.fullRun.label, () => post({ type: 'refresh', full: true }), { secondary: true, iconName: 'search' }));
   }
-  buttons.append(
+  const scripted = !report || report.findings.some((f) => f.fixes.length || f.manualSteps);
+  if (scripted) buttons.append(
     button(`Generate fix script${selected.size ? ` (${selected.size})` : ''}`, () => post({ type: 'fixScript', findingIds: [...selected] }), { secondary: true, iconName: 'file-code', disabled: !report || selected.size === 0 }),
   );
   for (const [format, label] of [['html', 'HTML'], ['markdown', 'Markdown'], ['csv', 'CSV'], ['json', 'JSON']] as const) {
@@ -96,7 +99,7 @@ function findingsView(report: Report): HTMLElement {
     render();
   });
   all.append(allBox, ' Select all fixes');
-  box.append(all);
+  if (withFixes.length) box.append(all);
   const list = el('ul', { cls: 'finding-list' });
   for (const f of report.findings) list.append(findingItem(f));
   box.append(list);
@@ -116,6 +119,9 @@ function findingItem(f: Finding): HTMLElement {
   const fixes = el('div', { cls: 'fixes' });
   f.fixes.forEach((fix, i) => {
     fixes.append(button(`Run ${fix.title}`, () => post({ type: 'runFix', findingId: f.id, fixIndex: i }), { secondary: i > 0, iconName: 'play', title: `${fix.text} — ${fix.risk}, ${fix.lockLevel ?? fix.impact}` }), el('span', { cls: `risk risk-${fix.risk}`, text: fix.risk }));
+  });
+  (f.actions ?? []).forEach((a, i) => {
+    fixes.append(button(a.title, () => post({ type: 'runAction', findingId: f.id, actionIndex: i }), { secondary: i > 0, iconName: 'play', title: `Runs the command ${a.command}` }));
   });
   const status = fixStatus.get(f.id);
   return el(
@@ -193,6 +199,48 @@ function shortLabel(text: string): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
+/** One line per series (connection), points at their time: x is a date column drawn on a linear time axis. */
+function seriesConfig(section: Section, chart: NonNullable<Section['chart']>, series: string, palette: string[], fg: string, grid: string): ChartConfiguration<'line', { x: number; y: number }[]> {
+  const yColumn = section.columns.find((c) => c.key === chart.y[0]) ?? { key: '', label: '', kind: 'number' as const };
+  const dateColumn: Column = { key: '', label: '', kind: 'date' };
+  const lines = new Map<string, { x: number; y: number }[]>();
+  for (const r of section.rows) {
+    const t = Date.parse(String(r[chart.x] ?? ''));
+    const v = r[chart.y[0] ?? ''];
+    if (!Number.isFinite(t) || typeof v !== 'number') continue;
+    const name = String(r[series] ?? '');
+    lines.set(name, [...(lines.get(name) ?? []), { x: t, y: v }]);
+  }
+  const times = [...lines.values()].flat().map((p) => p.x);
+  const [first, last] = [Math.min(...times), Math.max(...times)];
+  // Days apart: dates alone on the axis; within a day or two: the time too.
+  const tickText = (v: number): string => formatCell(dateColumn, v).slice(0, last - first > 2 * 86_400_000 ? 10 : 16);
+  return {
+    type: 'line',
+    data: {
+      datasets: [...lines].map(([name, points], i) => ({
+        label: shortLabel(name),
+        data: points.sort((a, b) => a.x - b.x),
+        backgroundColor: palette[i % palette.length],
+        borderColor: palette[i % palette.length],
+      })),
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        legend: { display: true, labels: { color: fg } },
+        tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)} · ${formatCell(dateColumn, ctx.parsed.x)}: ${formatCell(yColumn, ctx.parsed.y)}` } },
+      },
+      scales: {
+        x: { type: 'linear', min: first, max: last, ticks: { color: fg, maxTicksLimit: 6, callback: (v) => tickText(Number(v)) }, grid: { color: grid } },
+        y: { beginAtZero: true, ticks: { color: fg, callback: (v) => formatCell(yColumn, Number(v)) }, grid: { color: grid } },
+      },
+    },
+  };
+}
+
 function chartView(section: Section): HTMLElement {
   const chart = section.chart;
   const canvas = el('canvas', { attrs: { role: 'img', 'aria-label': chart?.title ?? section.title } });
@@ -206,6 +254,10 @@ function chartView(section: Section): HTMLElement {
   // The value axis reads as the plotted column does ("2 MB", "40.0%"), not as raw numbers.
   const valueColumn = col(chart.y[0] ?? '');
   const valueTicks = valueColumn && valueColumn.kind !== 'number' ? { callback: (v: string | number): string => formatCell(valueColumn, typeof v === 'number' ? v : Number(v)) } : {};
+  if (chart.series !== undefined) {
+    charts.push(new Chart(canvas, seriesConfig(section, chart, chart.series, palette, fg, grid)));
+    return wrap;
+  }
   const instance = new Chart(canvas, {
     type: chart.kind,
     data: {

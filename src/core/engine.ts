@@ -14,7 +14,7 @@ import type { StatementRisk } from './query/risk';
 import type { QueryStream, RunOptions } from './query/types';
 import type { ConnectionProfile, TlsMode } from './connections/profile';
 import type { CellValue, Report } from './reports/model';
-import type { BackupSupport } from './backup/model';
+import type { BackupSupport, ContainerAccess } from './backup/model';
 import type { EngineHealth } from './health/model';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
@@ -152,8 +152,21 @@ export interface EngineHooks {
    * a network error. Undefined when the container no longer exists.
    */
   containerState?(session: EngineSession, id: string): Promise<{ state: string; running: boolean } | undefined>;
+  /**
+   * A container engine: exec and file copy in one of its running containers,
+   * for backups of a server that runs there (pg_dump inside the container,
+   * an RDB copied out). Undefined when the container is gone or not running.
+   */
+  containerAccess?(session: EngineSession, id: string): Promise<ContainerAccess | undefined>;
   /** Backups of this engine (method, verify by restore, restore), loaded at first use; the catalog (core/backup) is shared. */
   backup?(): Promise<BackupSupport>;
+  /**
+   * Where the server keeps its data, as this machine sees it, when it is
+   * this very server running here (PostgreSQL: data_directory, whose
+   * postmaster.pid names the profile's port); undefined when it cannot be
+   * read or proven. The backups report compares its disk with the backup folder's.
+   */
+  dataDirectory?(session: EngineSession): Promise<string | undefined>;
   /**
    * Cheap health checks of one connection (status bar, Health panel, `upkeep
    * health`), loaded at first use. Without it a connection is checked for

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ConnectionProfile } from '../core/connections/profile';
 
 /** A node of an Upkeep tree. The provider only maps these; each node knows its item and children. */
 export abstract class UpkeepNode {
@@ -32,6 +33,20 @@ export function nodeOfKind<T extends UpkeepNode>(node: unknown, kind: string): T
   return node instanceof Object && (node as { nodeKind?: unknown }).nodeKind === kind ? (node as T) : undefined;
 }
 
+/** What a node backs up, for the shared backup commands: its connection and the engine's "database" (a PostgreSQL database, a Docker volume). */
+export interface BackupTargetRef {
+  profile: ConnectionProfile;
+  database: string;
+}
+
+/** The backup target a node carries (`backupTarget`), if any. */
+export function backupTargetOf(node: unknown): BackupTargetRef | undefined {
+  const t = node instanceof Object ? (node as { backupTarget?: unknown }).backupTarget : undefined;
+  if (!(t instanceof Object)) return undefined;
+  const { profile, database } = t as Partial<BackupTargetRef>;
+  return profile && typeof profile.engine === 'string' && typeof database === 'string' ? { profile, database } : undefined;
+}
+
 /** The top of the tree a node hangs in (its connection node). */
 export function rootOf(node: UpkeepNode): UpkeepNode {
   let root = node;
@@ -49,7 +64,7 @@ export class MessageNode extends UpkeepNode {
   constructor(
     parent: UpkeepNode,
     private readonly label: string,
-    private readonly kind: 'error' | 'info',
+    readonly kind: 'error' | 'info',
     private readonly detail?: string,
     private readonly command?: vscode.Command,
   ) {

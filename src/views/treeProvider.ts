@@ -4,11 +4,16 @@ import type { ConnectionService } from '../connections/connectionService';
 import type { ProfileStore } from '../connections/profileStore';
 import type { ConnectionNode } from './connectionNode';
 import { engineViews } from './registry';
-import type { UpkeepNode } from './node';
+import { MessageNode, type UpkeepNode } from './node';
 
 /**
  * One engine's view. It maps nodes to items and nothing more; nodes load
- * their own children. Status changes re-render only the affected connection.
+ * their own children. Status changes re-render only the affected connection:
+ * its children, once loaded without an error, are handed back as they were
+ * (the workbench asks for them again whenever it redraws an expanded node,
+ * and new child objects would drop what a context menu or a selection holds
+ * while the status flips from checking to connected). A refresh — the
+ * Refresh button, a profile change, a node's own change — loads them anew.
  */
 export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<UpkeepNode | undefined>();
@@ -17,6 +22,10 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   private readonly visibility = new vscode.EventEmitter<boolean>();
   private shown = false;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Each node's children as last loaded (or loading): a second ask while one is in flight shares it. */
+  private readonly loaded = new WeakMap<UpkeepNode, Promise<UpkeepNode[]>>();
+  /** Connections whose next redraw is for a status change only. */
+  private readonly statusOnly = new WeakSet<UpkeepNode>();
 
   constructor(
     readonly engine: Engine,
@@ -27,7 +36,11 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
       profiles.onDidChange(() => this.refresh()),
       connections.onDidChangeStatus((id) => {
         const node = this.roots.find((r) => r.profile.id === id);
-        if (node) this.changed.fire(node);
+        if (!node) return;
+        // Unknown and error mean the session was dropped or failed: load the children again then.
+        const state = connections.status(id).state;
+        if (state === 'connected' || state === 'checking') this.statusOnly.add(node);
+        this.changed.fire(node);
       }),
     );
   }
@@ -41,11 +54,11 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   }
 
   async getChildren(element?: UpkeepNode): Promise<UpkeepNode[]> {
-    if (element) return element.getChildren();
+    if (element) return this.childrenOf(element);
     const views = await engineViews(this.engine);
     const ctx = {
       connections: this.connections,
-      changed: (node: UpkeepNode) => this.changed.fire(node),
+      changed: (node: UpkeepNode) => this.refresh(node),
       visible: () => this.shown,
       onDidChangeVisibility: this.visibility.event,
     };
@@ -53,6 +66,19 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
     this.roots.sort((a, b) => a.profile.name.localeCompare(b.profile.name));
     views.retain?.(this.roots.map((r) => r.profile.id));
     return this.roots;
+  }
+
+  private async childrenOf(element: UpkeepNode): Promise<UpkeepNode[]> {
+    const last = this.loaded.get(element);
+    if (last && this.statusOnly.has(element)) {
+      this.statusOnly.delete(element);
+      const kept = await last.catch(() => undefined);
+      if (kept && !kept.some((n) => n instanceof MessageNode && n.kind === 'error')) return kept;
+    }
+    this.statusOnly.delete(element);
+    const loading = element.getChildren();
+    this.loaded.set(element, loading);
+    return loading;
   }
 
   /** Connection nodes as last listed (for commands and tests). */
@@ -72,6 +98,7 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   }
 
   refresh(node?: UpkeepNode): void {
+    if (node) this.statusOnly.delete(node);
     this.changed.fire(node);
   }
 

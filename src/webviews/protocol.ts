@@ -5,7 +5,19 @@
  * engine's report (it imports only this file's types).
  */
 import type { Report } from '../core/reports/model';
+import type { ReportKindInfo } from '../core/engine';
 import { ENGINE_MODULES } from '../core/engines';
+
+/**
+ * Reports over every connection at once (the backups report): their
+ * identity has no connection or database (both ''), and the extension hands
+ * the panel host their code.
+ */
+export const GLOBAL_REPORT_KINDS: readonly ReportKindInfo[] = [{ id: 'backups', title: 'Backups', longTitle: 'Backups report' }];
+
+export function globalReportKind(kind: string): ReportKindInfo | undefined {
+  return GLOBAL_REPORT_KINDS.find((k) => k.id === kind);
+}
 
 /** The report panels' webview type: the serializer is registered for it at activation. */
 export const REPORT_VIEW_TYPE = 'upkeep.report';
@@ -47,6 +59,7 @@ export function panelIdentity(saved: unknown): PanelIdentity | undefined {
   const kind = s['kind'];
   const connectionId = s['connectionId'];
   const database = s['database'];
+  if (typeof kind === 'string' && globalReportKind(kind)) return connectionId === '' && database === '' ? { kind, connectionId: '', database: '' } : undefined;
   if (typeof kind !== 'string' || !ENGINE_MODULES.some((m) => m.reports?.kinds.some((k) => k.id === kind))) return undefined;
   if (typeof connectionId !== 'string' || !connectionId || typeof database !== 'string' || !database) return undefined;
   return { kind, connectionId, database };
@@ -74,11 +87,13 @@ export type PageToHost =
   | { type: 'refresh'; full?: boolean }
   | { type: 'cancel' }
   | { type: 'runFix'; findingId: string; fixIndex: number }
+  /** A finding's editor command (Back up now); the host runs it from its own report, if it allows the command. */
+  | { type: 'runAction'; findingId: string; actionIndex: number }
   | { type: 'fixScript'; findingIds: string[] }
   | { type: 'export'; format: ExportFormat }
   | { type: 'measureExact'; sectionId: string; rowKey: string };
 
-const PAGE_TYPES = new Set(['ready', 'refresh', 'cancel', 'runFix', 'fixScript', 'export', 'measureExact']);
+const PAGE_TYPES = new Set(['ready', 'refresh', 'cancel', 'runFix', 'runAction', 'fixScript', 'export', 'measureExact']);
 
 /** Messages from the page are untrusted input: accept only known shapes. */
 export function parsePageMessage(raw: unknown): PageToHost | undefined {
@@ -91,6 +106,8 @@ export function parsePageMessage(raw: unknown): PageToHost | undefined {
       return m['full'] === undefined || typeof m['full'] === 'boolean' ? (m as unknown as PageToHost) : undefined;
     case 'runFix':
       return str('findingId') && typeof m['fixIndex'] === 'number' ? (m as unknown as PageToHost) : undefined;
+    case 'runAction':
+      return str('findingId') && Number.isInteger(m['actionIndex']) ? (m as unknown as PageToHost) : undefined;
     case 'fixScript':
       return Array.isArray(m['findingIds']) && (m['findingIds'] as unknown[]).every((x) => typeof x === 'string') ? (m as unknown as PageToHost) : undefined;
     case 'export':

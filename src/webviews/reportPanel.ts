@@ -18,7 +18,7 @@ import type { Logger } from '../core/log';
 import type { ConnectionService } from '../connections/connectionService';
 import { runOperationFlow, type FlowDeps } from '../app/operationFlow';
 import { panelHtml } from './panelHtml';
-import { EXPORT_FORMATS, parsePageMessage, REPORT_VIEW_TYPE, type ExportFormat, type HostToPage, type PageActions, type PageToHost, type PanelIdentity } from './protocol';
+import { EXPORT_FORMATS, globalReportKind, parsePageMessage, REPORT_VIEW_TYPE, type ExportFormat, type HostToPage, type PageActions, type PageToHost, type PanelIdentity } from './protocol';
 
 export { REPORT_VIEW_TYPE };
 
@@ -30,6 +30,15 @@ export interface ReportDeps {
   /** The extension's storage folder for reports (PostgreSQL keeps capacity snapshots under it). */
   storageDir: string;
   profile(id: string): ConnectionProfile | undefined;
+  /** The code of the reports over every connection (protocol.ts GLOBAL_REPORT_KINDS), by kind; loaded when one is computed. */
+  globalReports?: Readonly<Record<string, () => GlobalReport>>;
+}
+
+/** A report over every connection at once: how it is computed, and the editor commands its findings may run. */
+export interface GlobalReport {
+  build(signal: AbortSignal): Promise<Report>;
+  /** The only commands the panel runs for its findings' actions. */
+  commands: readonly string[];
 }
 
 /** Settings as the engines' report code reads them. */
@@ -44,8 +53,10 @@ export function reportKind(profile: ConnectionProfile, kind: string): { reports:
   return reports && info ? { reports, info } : undefined;
 }
 
-/** "Memory — db0": a panel's tab title. */
+/** "Memory — db0": a panel's tab title; a report over every connection has its title alone. */
 export function panelTitle(profile: ConnectionProfile | undefined, kind: string, database: string): string {
+  const global = globalReportKind(kind);
+  if (global && !database) return global.longTitle;
   return `${(profile && reportKind(profile, kind)?.info.title) ?? kind} — ${database}`;
 }
 
@@ -105,6 +116,14 @@ export class ReportPanel implements vscode.Disposable {
     return p;
   }
 
+  private get global(): GlobalReport | undefined {
+    return this.state.connectionId === '' && globalReportKind(this.state.kind) ? this.deps.globalReports?.[this.state.kind]?.() : undefined;
+  }
+
+  private info(): ReportKindInfo {
+    return (this.state.connectionId === '' ? globalReportKind(this.state.kind) : undefined) ?? this.kind().info;
+  }
+
   private kind(): { reports: EngineReports; info: ReportKindInfo } {
     const profile = this.profile();
     const found = reportKind(profile, this.state.kind);
@@ -113,6 +132,7 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   private async actions(): Promise<PageActions> {
+    if (this.global) return {};
     const found = this.kind();
     const row = await found.reports.rowAction?.(this.state.kind);
     return {
@@ -136,6 +156,9 @@ export class ReportPanel implements vscode.Disposable {
         return;
       case 'runFix':
         return this.runFix(msg.findingId, msg.fixIndex);
+      case 'runAction':
+        await this.runAction(msg.findingId, msg.actionIndex);
+        return;
       case 'fixScript':
         await this.openFixScript(msg.findingIds);
         return;
@@ -149,7 +172,7 @@ export class ReportPanel implements vscode.Disposable {
 
   /** The kind's heavier run (Redis: every key), after the kind's own warning. */
   async computeFull(confirm = true): Promise<Report | undefined> {
-    const full = this.kind().info.fullRun;
+    const full = this.info().fullRun;
     if (!full) return this.compute();
     if (confirm) {
       const ok = await vscode.window.showWarningMessage(`${full.label}?`, { modal: true, detail: full.warning }, full.label);
@@ -160,13 +183,13 @@ export class ReportPanel implements vscode.Disposable {
 
   async compute(options?: Record<string, unknown>): Promise<Report | undefined> {
     this.running?.abort();
-    const profile = this.profile();
     const { kind, database } = this.state;
+    const global = this.global;
     const abort = new AbortController();
     this.running = abort;
-    this.post({ type: 'computing', message: `Computing the ${this.kind().info.title.toLowerCase()} report for ${database}…` });
+    this.post({ type: 'computing', message: global ? `Computing the ${this.info().longTitle.toLowerCase()}…` : `Computing the ${this.info().title.toLowerCase()} report for ${database}…` });
     try {
-      const report = await computeReport(this.deps, profile, kind, database, abort.signal, options);
+      const report = global ? await global.build(abort.signal) : await computeReport(this.deps, this.profile(), kind, database, abort.signal, options);
       if (abort.signal.aborted) throw new Error('cancelled');
       this.report = report;
       this.post({ type: 'report', report });
@@ -189,9 +212,9 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   private fail(err: unknown): void {
-    const profile = this.deps.profile(this.state.connectionId);
-    const message = profile ? describeConnectionError(profile, err).message : err instanceof Error ? err.message : String(err);
-    this.deps.log.error(redact(`Report ${this.state.kind} on ${this.state.database}: ${errorDetail(err)}`));
+    const profile = this.state.connectionId ? this.deps.profile(this.state.connectionId) : undefined;
+    const message = profile ? describeConnectionError(profile, err).message : redact(err instanceof Error ? err.message : String(err));
+    this.deps.log.error(redact(`Report ${this.state.kind}${this.state.database ? ` on ${this.state.database}` : ''}: ${errorDetail(err)}`));
     this.post({ type: 'failed', message });
     this.settled.fire(undefined);
   }
@@ -212,6 +235,29 @@ export class ReportPanel implements vscode.Disposable {
     if (outcome.status === 'done') await this.compute();
   }
 
+  /**
+   * Runs a finding's editor command (Back up now, Verify now) from the report
+   * this host computed; the page sends ids only, and only the commands the
+   * report kind allows are run, with the arguments the report computed.
+   */
+  async runAction(findingId: string, actionIndex: number): Promise<unknown> {
+    const finding = this.report?.findings.find((f) => f.id === findingId);
+    const action = finding?.actions?.[actionIndex];
+    if (!finding || !action) {
+      this.post({ type: 'fixDone', findingId, ok: false, message: 'Nothing was run: the report is being computed again. Run it from the fresh report.' });
+      return undefined;
+    }
+    if (!this.global?.commands.includes(action.command)) {
+      this.deps.log.warn(`Report panel: refused to run ${action.command}, which this report does not offer.`);
+      return undefined;
+    }
+    const result: unknown = await vscode.commands.executeCommand(action.command, undefined, { ...action.args });
+    const ok = result !== undefined;
+    this.post({ type: 'fixDone', findingId, ok, message: ok ? `${action.title}: done.` : `${action.title}: not finished (cancelled, or see the notification).` });
+    if (ok) await this.compute();
+    return result;
+  }
+
   async openFixScript(findingIds: string[]): Promise<vscode.TextDocument | undefined> {
     const report = this.report;
     if (!report) return undefined;
@@ -228,6 +274,7 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   private async rowAction(sectionId: string, rowKey: string): Promise<void> {
+    if (this.global) return;
     const action = await this.kind().reports.rowAction?.(this.state.kind);
     const section = this.report?.sections.find((s) => s.id === sectionId);
     const row = section?.rows.find((r) => r['_key'] === rowKey);
@@ -261,7 +308,7 @@ export const EXPORTS: Record<ExportFormat, { ext: string; label: string; render:
 /** Asks where to save (unless given) and writes the report in one format. */
 export async function exportReport(report: Report, format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const e = EXPORTS[format];
-  const name = `${report.kind}-${report.database}-${report.generatedAt.slice(0, 10)}.${e.ext}`.replace(/[^\w.-]+/g, '_');
+  const name = `${report.kind}-${report.scope ? '' : `${report.database}-`}${report.generatedAt.slice(0, 10)}.${e.ext}`.replace(/[^\w.-]+/g, '_');
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const uri = target ?? (await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { [e.label]: [e.ext] } }));
   if (!uri) return undefined;

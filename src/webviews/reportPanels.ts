@@ -4,7 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { Report } from '../core/reports/model';
-import { panelIdentity, type ExportFormat, type PanelIdentity } from './protocol';
+import type { ConnectionProfile } from '../core/connections/profile';
+import { globalReportKind, panelIdentity, type ExportFormat, type PanelIdentity } from './protocol';
 import { computeReport, exportReport, panelTitle, REPORT_VIEW_TYPE, ReportPanel, reportKind, type ReportDeps } from './reportPanel';
 
 export class ReportPanels implements vscode.Disposable {
@@ -20,8 +21,9 @@ export class ReportPanels implements vscode.Disposable {
    */
   restore(panel: vscode.WebviewPanel, saved: unknown): ReportPanel | undefined {
     const identity = panelIdentity(saved);
-    const profile = identity && this.deps.profile(identity.connectionId);
-    if (!identity || !profile || !reportKind(profile, identity.kind)) {
+    const global = identity?.connectionId === '' && this.deps.globalReports?.[identity.kind] !== undefined;
+    const profile = identity && !global ? this.deps.profile(identity.connectionId) : undefined;
+    if (!identity || (!global && (!profile || !reportKind(profile, identity.kind)))) {
       panel.dispose();
       return undefined;
     }
@@ -51,6 +53,21 @@ export class ReportPanels implements vscode.Disposable {
     const profile = this.deps.profile(connectionId);
     if (!profile) throw new Error('That connection no longer exists.');
     if (!reportKind(profile, kind)) throw new Error(`This connection has no "${kind}" report.`);
+    return this.create(kind, connectionId, database, profile);
+  }
+
+  /** The panel of a report over every connection (protocol.ts GLOBAL_REPORT_KINDS): one per kind. */
+  showGlobal(kind: string): ReportPanel {
+    const existing = this.open.get(this.key({ kind, connectionId: '', database: '' }));
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    if (!globalReportKind(kind) || !this.deps.globalReports?.[kind]) throw new Error(`There is no "${kind}" report.`);
+    return this.create(kind, '', '', undefined);
+  }
+
+  private create(kind: string, connectionId: string, database: string, profile: ConnectionProfile | undefined): ReportPanel {
     const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, panelTitle(profile, kind, database), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview')],

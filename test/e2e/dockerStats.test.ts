@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { REPO_ROOT } from '../support/codeServer';
 import { makeContainer, removeLabelled, runLabel } from '../support/dockerFixtures';
-import { openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, waitForPrompt, type Workbench } from './workbench';
+import { openWorkbench, recordDialogs, requireServices, runFromPalette, screenshot, screenshotOnFailure, settledWebviewFrame, waitForPrompt, type Workbench } from './workbench';
 
 /** CPU in bursts, memory that grows and shrinks, and block writes: charts that move. */
 const WORKLOAD = [
@@ -54,23 +54,7 @@ describe('e2e: Docker stats panel', function () {
     const { page } = wb;
     // The extension's commands reach the palette once its manifest is loaded: its activity icon says so.
     await page.locator('.activitybar [aria-label^="Upkeep"]').first().waitFor({ timeout: 60_000 });
-    const command = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Upkeep Docker: Show Stats' }).first();
-    for (let attempt = 0; ; attempt++) {
-      await page.locator('.part.editor').click({ position: { x: 200, y: 200 } });
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input.input');
-      await input.waitFor({ state: 'visible', timeout: 20_000 });
-      await input.fill('>Upkeep Docker: Show Stats');
-      try {
-        await command.waitFor({ timeout: 5_000 });
-        break;
-      } catch (err) {
-        if (attempt >= 5) throw err;
-        await page.keyboard.press('Escape');
-        await page.waitForTimeout(1_000);
-      }
-    }
-    await command.click();
+    await runFromPalette(page, 'Upkeep Docker: Show Stats');
     await waitForPrompt(page, 'Which Compose project or container?');
     await page.locator('.quick-input-widget input.input').fill(`${project}-${label}`);
     const row = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Compose project' }).first();

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { ServicesInfo } from '../services/index';
 import {
-  answerQuickInput, collapseViews, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, type Workbench,
+  answerIfAsked, answerQuickInput, collapseViews, expandRow, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, type Workbench,
 } from './workbench';
 
 const P = 'Lib';
@@ -19,21 +19,6 @@ async function cypher(driver: Driver | undefined, text: string): Promise<void> {
     await s.run(text);
   } finally {
     await s.close();
-  }
-}
-
-/** Clicks a tree row until `child` shows under it (a refresh right after sign-in can re-render the row collapsed). */
-async function expand(page: Workbench['page'], row: string, child: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const target = treeItem(page, child);
-    if (await target.count()) return;
-    try {
-      await treeItem(page, row).first().click({ timeout: 5_000 });
-      await target.first().waitFor({ timeout: 10_000 });
-      return;
-    } catch (err) {
-      if (attempt >= 5) throw err;
-    }
   }
 }
 
@@ -98,8 +83,9 @@ describe('e2e: the Neo4j schema report panel, dark and light', function () {
       await conn.waitFor({ timeout: 30_000 });
       await contextMenu(page, conn, 'Set Password…');
       await answerQuickInput(page, n.password);
-      await expand(page, 'Library graph', 'neo4j');
+      await expandRow(page, 'Library graph', 'neo4j');
       await contextMenu(page, treeItem(page, 'neo4j').first(), 'Schema and Usage Report');
+      await answerIfAsked(page, [['Which Neo4j connection?', 'Library graph'], ['Which database?', 'neo4j']]);
       const frame = await settledWebviewFrame(page, 'Indexes and their usage', '.report-section');
       const text = await frame.locator('#app').innerText();
       assert.match(text, /Neo4j \d+\.\d+/);

@@ -3,25 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { ServicesInfo } from '../services/index';
-import { answerQuickInput, collapseViews, contextMenu, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, type Workbench } from './workbench';
+import { answerQuickInput, collapseViews, expandRow, contextMenu, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, type Workbench } from './workbench';
 
 const P = 'Shop';
 const DOCS = path.resolve(__dirname, '../../../docs/images');
-
-/** Clicks a tree row until `child` shows under it: a refresh right after sign-in can re-render the row collapsed. */
-async function expand(page: Workbench['page'], row: string, child: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const target = treeItem(page, child);
-    if (await target.count()) return;
-    try {
-      await treeItem(page, row).first().click({ timeout: 5_000 });
-      await target.first().waitFor({ timeout: 10_000 });
-      return;
-    } catch (err) {
-      if (attempt >= 5) throw err;
-    }
-  }
-}
 
 async function cypher(driver: Driver | undefined, text: string): Promise<void> {
   if (!driver) throw new Error('no driver');
@@ -91,13 +76,13 @@ describe('e2e: the Neo4j view with index states, dark and light', function () {
       await conn.waitFor({ timeout: 30_000 });
       await contextMenu(page, conn, 'Set Password…');
       await answerQuickInput(page, n.password);
-      await expand(page, 'Graph (staging)', 'neo4j');
-      await expand(page, 'neo4j', 'Labels');
-      await expand(page, 'Labels', `${P}Customer`);
+      await expandRow(page, 'Graph (staging)', 'neo4j');
+      await expandRow(page, 'neo4j', 'Labels');
+      await expandRow(page, 'Labels', `${P}Customer`);
       // A fresh index on 300,000 nodes: still populating when the folder opens.
       await cypher(driver, 'DROP INDEX event_tag IF EXISTS');
       await cypher(driver, `CREATE TEXT INDEX event_tag FOR (n:${P}Event) ON (n.tag)`);
-      await expand(page, 'Indexes', 'note_body');
+      await expandRow(page, 'Indexes', 'note_body');
       const box = await page.locator('.part.sidebar').boundingBox();
       if (box) {
         await page.mouse.move(box.x + box.width + 1, 400);

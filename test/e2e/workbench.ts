@@ -106,6 +106,52 @@ export async function widenSideBar(page: Page, toX: number): Promise<void> {
   await page.mouse.move(toX + 340, 500);
 }
 
+/**
+ * Expands a tree row until `child` shows under it. A click toggles, so a row
+ * already expanded is not clicked again (its children may still be loading on
+ * a busy machine); a refresh right after sign-in can redraw it collapsed, so
+ * it is looked at again a few times.
+ */
+export async function expandRow(page: Page, row: string, child: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const target = treeItem(page, child);
+    if (await target.count()) return;
+    try {
+      const r = treeItem(page, row).first();
+      if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click({ timeout: 5_000 });
+      await target.first().waitFor({ timeout: 20_000 });
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+    }
+  }
+}
+
+/**
+ * Runs a command from the palette by its full title ("Upkeep: Backups
+ * Report"), waiting until the extension's manifest has put it there (the
+ * palette is opened again while the list does not show it yet).
+ */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  const command = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: title }).first();
+  for (let attempt = 0; ; attempt++) {
+    await page.locator('.part.editor').click({ position: { x: 200, y: 200 } });
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.fill(`>${title}`);
+    try {
+      await command.waitFor({ timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+  }
+  await command.click();
+}
+
 /** Opens a tree row's context menu and chooses an action. */
 export async function contextMenu(page: Page, row: ReturnType<Page['locator']>, action: string): Promise<void> {
   await row.click({ button: 'right' });
@@ -139,16 +185,37 @@ export async function webviewFrame(page: Page, text: string | RegExp, timeoutMs 
  * The workbench replaces a webview's frames while it loads, so a frame found
  * too early may detach: look again, a few times.
  */
-export async function settledWebviewFrame(page: Page, text: string | RegExp, ready: string): Promise<Frame> {
-  for (let attempt = 0; ; attempt++) {
+export async function settledWebviewFrame(page: Page, text: string | RegExp, ready: string, timeoutMs = 150_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
     try {
-      const frame = await webviewFrame(page, text);
-      await frame.locator(ready).first().waitFor({ timeout: 30_000 });
+      const frame = await webviewFrame(page, text, Math.max(1_000, left));
+      await frame.locator(ready).first().waitFor({ timeout: Math.max(1_000, Math.min(30_000, deadline - Date.now())) });
       return frame;
     } catch (err) {
-      if (attempt >= 5) throw err;
+      if (Date.now() >= deadline) throw err;
       await page.waitForTimeout(500);
     }
+  }
+}
+
+/**
+ * Answers the pickers a command shows when it was started without its tree
+ * node (the workbench drops a menu's node when the tree redraws between the
+ * right-click and the choice): each [prompt, choice] is answered only if it
+ * shows within `waitMs`.
+ */
+export async function answerIfAsked(page: Page, answers: readonly [string, string][], waitMs = 3_000): Promise<void> {
+  for (const [prompt, choice] of answers) {
+    const widget = page.locator(`.quick-input-widget input[placeholder*="${prompt}"]`);
+    try {
+      await widget.waitFor({ state: 'visible', timeout: waitMs });
+    } catch {
+      return;
+    }
+    console.log(`      (the command asked "${prompt}": the menu's node was dropped by a redraw; answering "${choice}")`);
+    await answerQuickInput(page, choice);
   }
 }
 

@@ -9,19 +9,14 @@ export interface SeenChild {
   env: Record<string, string>;
 }
 
-/** The parent of a process (field 4 of /proc/<pid>/stat, after the command in parentheses). */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
+/** Whether `pid` descends from this process (other people's tools on a shared machine are not ours to judge). */
+function descendsFromUs(pid: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+    if (p === process.pid) return true;
+    const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   }
-}
-
-/** Whether `pid` descends from this process (other sessions on the machine run the same tools). */
-function isOurs(pid: number): boolean {
-  for (let p: number | undefined = pid, hops = 0; p && p > 1 && hops < 20; p = parentOf(p), hops++) if (p === process.pid) return true;
   return false;
 }
 
@@ -30,10 +25,11 @@ function scan(names: string[], seen: Map<number, SeenChild>): void {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      if (!descendsFromUs(Number(entry))) continue;
       const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const exe = argv[0] ?? '';
       if (!names.some((n) => exe.endsWith(n) || argv.some((a) => a.endsWith(`/${n}`)))) continue;
-      if (seen.has(Number(entry)) || !isOurs(Number(entry))) continue;
+      if (seen.has(Number(entry))) continue;
       const env = Object.fromEntries(
         fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );

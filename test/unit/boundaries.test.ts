@@ -58,7 +58,7 @@ describe('what activation evaluates', () => {
     const bundle = fs.readFileSync(path.join(dist, 'extension.js'), 'utf8');
     // Unminified in tests (the .vsix is minified): a generous bound that still fails if a chunk is bundled in.
     assert.ok(bundle.length < 200_000, `dist/extension.js is ${bundle.length} bytes`);
-    for (const chunk of ['pg-views', 'pg-commands', 'connection-commands', 'results-panel', 'query-commands', 'backup-commands', 'pg-backup', 'redis-backup']) {
+    for (const chunk of ['pg-views', 'pg-commands', 'connection-commands', 'results-panel', 'query-commands', 'backup-commands', 'pg-backup', 'redis-backup', 'docker-backup']) {
       assert.ok(bundle.includes(`require("./chunks/${chunk}.js")`), `the extension requires chunks/${chunk}.js lazily`);
     }
     assert.ok(!bundle.includes('libpg-query'), 'PostgreSQL\'s parser is not in the extension bundle');

@@ -39,7 +39,40 @@ function tsFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
+/** Shared backup code: no import of an engine's folder, no engine's node kind ('pg-database') or setting name (pgBinDir). */
+const BACKUP_SHARED = ['src/core/backup', 'src/commands/backup'];
+const PREFIXES = ['pg', 'postgres', 'redis', 'neo4j', 'docker', 'rabbitmq'];
+const ENGINE_SPECIFIC = [
+  new RegExp(`from\\s+['"][./]*(core|views|commands)/(${ENGINE_IDS.join('|')})/`),
+  new RegExp(`import\\(\\s*['"][./]*(core|views|commands)/(${ENGINE_IDS.join('|')})/`),
+  new RegExp(`['"](${PREFIXES.join('|')})-[a-z]`),
+  new RegExp(`\\b(${PREFIXES.join('|')})[A-Z]\\w*`),
+];
+
+export function engineSpecific(rel: string, source: string): string[] {
+  return source.split('\n').flatMap((line, i) => {
+    const code = line.replace(/\/\/.*$/, '').replace(/\/\*.*?(\*\/|$)/g, '').replace(/^\s*\*.*$/, '');
+    return ENGINE_SPECIFIC.some((re) => re.test(code)) ? [`${rel}:${i + 1}: ${line.trim()}`] : [];
+  });
+}
+
 describe('engines: shared code asks the module', () => {
+  it('shared backup code (core/backup, commands/backup) names no engine\'s node kinds, settings or folders', () => {
+    const found = BACKUP_SHARED.flatMap((dir) => tsFiles(path.join(ROOT, dir))).flatMap((f) => {
+      const rel = path.relative(ROOT, f).split(path.sep).join('/');
+      return engineSpecific(rel, fs.readFileSync(f, 'utf8'));
+    });
+    assert.deepEqual(found, [], `engine-specific names in shared backup code; let the engine's BackupSupport or its nodes say it:\n${found.join('\n')}`);
+    const sample = [
+      "import type { PgDatabaseNode } from '../../views/postgres/nodes';",
+      "const db = nodeOfKind(node, 'pg-database');",
+      "const dir = c.get('pgBinDir');",
+      "const x = await import('../../core/redis/backup');",
+      "const t = backupTargetOf(node); // 'pg-database' in a comment is fine",
+    ].join('\n');
+    assert.deepEqual(engineSpecific('x.ts', sample).map((l) => Number(l.split(':')[1])), [1, 2, 3, 4]);
+  });
+
   it('no engine-name switch outside core/engines.ts and the engines\' own folders', () => {
     const found = tsFiles(SRC).flatMap((f) => {
       const rel = path.relative(ROOT, f).split(path.sep).join('/');

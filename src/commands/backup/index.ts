@@ -18,7 +18,7 @@ import { applyRetention, listBackups, readManifest, recordVerification, runBacku
 import type { BackupContext, BackupEntry, BackupManifest, BackupOptions, BackupProgress, BackupSupport, VerifyResult } from '../../core/backup/model';
 import { formatBytes, formatDuration } from '../../core/format';
 import { isCancelled, isUserFacing, UserFacingError } from '../../core/errors';
-import { backupFolder, pick, pickOptions, resolveBackupTarget, retentionSettings, supportFor, toolSettings, type BackupTarget, type BackupTargetArgs } from './target';
+import { backupFolder, containerAccessFor, pick, pickOptions, resolveBackupTarget, retentionSettings, supportFor, toolSettings, type BackupTarget, type BackupTargetArgs } from './target';
 import { verifyRefusal } from '../../core/backup/verifyRules';
 import { backupsToMarkdown } from './listing';
 import { RestoreCommand, type RestoreArgs } from './restoreCommand';
@@ -58,6 +58,7 @@ export class BackupCommands {
   }
 
   private async context(profile: ConnectionProfile, signal?: AbortSignal, onProgress?: (p: BackupProgress) => void): Promise<BackupContext> {
+    const support = await supportFor(profile);
     const { connections, log } = this.deps.flow;
     let password: string | undefined;
     try {
@@ -66,7 +67,10 @@ export class BackupCommands {
       throw new UserFacingError((await connections.recordFailure(profile, err)).message);
     }
     const checksumMb = vscode.workspace.getConfiguration('upkeep.backup').get<number>('verifyChecksumMaxMB', 64);
-    return { profile, password, log, tools: toolSettings(), checksumMaxBytes: Math.max(0, checksumMb) * 1024 * 1024, ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+    return {
+      profile, password, log, tools: toolSettings(support), checksumMaxBytes: Math.max(0, checksumMb) * 1024 * 1024,
+      container: () => containerAccessFor(profile, this.deps.profiles, connections), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}),
+    };
   }
 
   private resolve(node: unknown, args: BackupTargetArgs | undefined, askDatabase = true): Promise<BackupTarget> {

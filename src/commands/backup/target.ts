@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { engineModule } from '../../core/engines';
-import type { BackupContext, BackupOptions, BackupSupport, ToolSettings } from '../../core/backup/model';
+import type { BackupContext, BackupOptions, BackupSupport, ContainerAccess, ToolSettings } from '../../core/backup/model';
+import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
-import type { PgDatabaseNode } from '../../views/postgres/nodes';
-import { nodeOfKind } from '../../views/node';
+import { backupTargetOf } from '../../views/node';
 import { UserFacingError } from '../../core/errors';
 import { pick } from '../pick';
 
@@ -33,8 +33,9 @@ export interface BackupTargetArgs {
 
 
 function fromNode(node: unknown): { profile: ConnectionProfile; database?: string } | undefined {
-  const db = nodeOfKind<PgDatabaseNode>(node, 'pg-database');
-  if (db) return { profile: db.connection.profile, database: db.database.name };
+  // A node that stands for one thing to back up (a PostgreSQL database, a Docker volume) says so.
+  const target = backupTargetOf(node);
+  if (target) return target;
   // Every engine's connection node carries its profile.
   const profile = (node as { profile?: ConnectionProfile } | undefined)?.profile;
   return profile && typeof profile.engine === 'string' ? { profile } : undefined;
@@ -76,11 +77,29 @@ export function backupFolder(profile: ConnectionProfile, storageDir: string): st
   return folder.startsWith('~/') ? path.join(os.homedir(), folder.slice(2)) : folder;
 }
 
-export function toolSettings(): ToolSettings {
+/** The engine's own settings under upkeep.backup (the keys its support names), non-empty values only. */
+export function toolSettings(support: BackupSupport): ToolSettings {
   const c = vscode.workspace.getConfiguration('upkeep.backup');
-  const pgBinDir = c.get<string>('pgBinDir', '');
-  const redisBinDir = c.get<string>('redisBinDir', '');
-  return { ...(pgBinDir ? { pgBinDir } : {}), ...(redisBinDir ? { redisBinDir } : {}) };
+  const out: Record<string, string> = {};
+  for (const key of support.toolSettingKeys ?? []) {
+    const value = c.get<unknown>(key);
+    if (typeof value === 'string' && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * The container the profile's server runs in (`profile.container`), through
+ * the container engine's connection it names, when that connection is one of
+ * the user's and the container runs; undefined otherwise.
+ */
+export async function containerAccessFor(profile: ConnectionProfile, profiles: ProfileStore, connections: ConnectionService): Promise<ContainerAccess | undefined> {
+  const ref = profile.container;
+  if (!ref) return undefined;
+  const host = profiles.get(ref.docker)?.profile;
+  const module = host ? engineModule(host.engine) : undefined;
+  if (!host || !module?.containerAccess) return undefined;
+  return module.containerAccess(await connections.session(host), ref.id);
 }
 
 export function retentionSettings(): { keepLast: number; keepDays: number } {

@@ -65,14 +65,67 @@ export interface BackupContext {
    * 0: row counts only; absent: the engine's default.
    */
   checksumMaxBytes?: number;
+  /**
+   * The container the server runs in (`profile.container`), reached through
+   * the container engine's connection, when Upkeep knows that connection and
+   * the container is running; undefined otherwise. Asked only by a method
+   * that wants it (pg_dump inside the container, Redis' RDB copied out).
+   */
+  container?: () => Promise<ContainerAccess | undefined>;
 }
 
-/** Settings naming client tools: PostgreSQL's bin folder, Redis' binaries folder. */
+/** What a backup method may do in the server's own container (its container engine's exec and archive APIs). */
+export interface ContainerAccess {
+  /** The container's name and where it runs, for messages and the manifest: `"pg-1" on Local Docker`. */
+  describe: string;
+  /** The port the server listens on inside the container, for the one the profile reaches (a published port, or the same with the host's network). */
+  innerPort(profilePort: number, defaultPort: number): Promise<number>;
+  /**
+   * Runs `cmd` in the container without a shell. Secrets go in `env` (the
+   * exec's environment), never in `cmd`. Its stdout is written to `stdout`
+   * when given; an abort stops the process.
+   */
+  exec(cmd: readonly string[], opts: ContainerExecOptions): Promise<ContainerExecResult>;
+  /** Copies one file of the container to `dest` (created, never replaced); returns its size. */
+  copyOut(containerPath: string, dest: string, signal?: AbortSignal): Promise<number>;
+}
+
+export interface ContainerExecOptions {
+  env?: Record<string, string | undefined>;
+  /** Where stdout goes (a file being written); without it stdout is kept (its last 64 KB) in the result. */
+  stdout?: NodeJS.WritableStream;
+  onStderrLine?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Extra work on abort while the process is stopped (PostgreSQL: terminate its backends). */
+  onAbort?: () => Promise<void>;
+  /** The exec's id once created (tests inspect it). */
+  onStart?: (execId: string) => void;
+}
+
+export interface ContainerExecResult {
+  exitCode: number | null;
+  /** The last 64 KB of stderr. */
+  stderr: string;
+  /** The last 64 KB of stdout, when it was not sent to `stdout`. */
+  stdout: string;
+}
+
+/**
+ * The engine's own settings under `upkeep.backup` (the keys its
+ * `BackupSupport.toolSettingKeys` names: PostgreSQL's bin folder, Redis'
+ * binaries folder…), by key, non-empty values only. Shared code reads the
+ * keys the engine names and never interprets them.
+ */
 export interface ToolSettings {
-  pgBinDir?: string;
-  redisBinDir?: string;
+  readonly [key: string]: string | readonly string[] | undefined;
   /** Folders searched before PATH (tests point these at fake tools). */
-  extraSearchDirs?: string[];
+  readonly extraSearchDirs?: readonly string[];
+}
+
+/** A string setting of `tools`, or undefined when unset or not a string. */
+export function toolSetting(tools: ToolSettings, key: string): string | undefined {
+  const v = tools[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 /**
@@ -205,6 +258,8 @@ export interface BackupSupport {
    * one user database). Absent: 'never'.
    */
   verifyTarget?: 'never' | 'optional' | 'required';
+  /** Its settings under `upkeep.backup` that the command passes in `BackupContext.tools` ('pgBinDir'…). */
+  toolSettingKeys?: readonly string[];
   /** What the backup captures and what Verify proves, in words (README, the options picker). */
   describe(format: string): string;
   /** Whether a backup names a database (PostgreSQL) and which ones may be picked. */

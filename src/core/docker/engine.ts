@@ -81,6 +81,16 @@ export const dockerEngine: EngineModule = {
     return dockerExecutor(session as DockerSession);
   },
 
+  async backup() {
+    return (await import('./backup')).dockerBackup;
+  },
+
+  async containerAccess(session, id) {
+    const { containerAccessOf } = await import('./containerAccess');
+    const s = session as DockerSession;
+    return containerAccessOf(s.profile, s.docker, id);
+  },
+
   async containerState(session, id) {
     const docker = (session as DockerSession).docker;
     try {

@@ -28,7 +28,7 @@ export interface ExecResult {
 }
 
 /** The exit code once the engine says the process ended (it can lag the end of the stream a little). */
-async function exitCodeOf(exec: Dockerode.Exec): Promise<number | null> {
+export async function exitCodeOf(exec: Dockerode.Exec): Promise<number | null> {
   for (let i = 0; i < 50; i++) {
     const info = await exec.inspect();
     if (!info.Running) return info.ExitCode ?? null;

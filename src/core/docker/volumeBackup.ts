@@ -63,7 +63,7 @@ export async function helperImage(docker: Dockerode, volume: string): Promise<st
 }
 
 /** Creates (never starts) a container that mounts the volume. */
-async function createHelper(docker: Dockerode, volume: string, image: string, readOnly: boolean, purpose: string): Promise<Dockerode.Container> {
+export async function createHelper(docker: Dockerode, volume: string, image: string, readOnly: boolean, purpose: string): Promise<Dockerode.Container> {
   return docker.createContainer({
     Image: image,
     // Never started; the command only has to satisfy images that define none.
@@ -75,7 +75,7 @@ async function createHelper(docker: Dockerode, volume: string, image: string, re
   });
 }
 
-async function removeHelper(helper: Dockerode.Container | undefined): Promise<string | undefined> {
+export async function removeHelper(helper: Dockerode.Container | undefined): Promise<string | undefined> {
   if (!helper) return undefined;
   try {
     await helper.remove({ force: true, v: false });

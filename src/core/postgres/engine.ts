@@ -94,4 +94,7 @@ export const postgresEngine: EngineModule = {
   async backup() {
     return (await import('./backup/index')).postgresBackup;
   },
+  async dataDirectory(session) {
+    return (await import('./dataDirectory')).localDataDirectory(session as PostgresConnection);
+  },
 };

@@ -41,13 +41,15 @@ async function sampleDigests(client: Awaited<ReturnType<typeof openRedis>>, byDb
 export async function writeRdb(file: string, _options: BackupOptions, ctx: BackupContext): Promise<BackupWritten> {
   if (ctx.signal?.aborted) throw new Cancelled();
   const [cli, checker] = await Promise.all([redisTool('redis-cli', ctx.tools), redisTool('redis-check-rdb', ctx.tools)]);
-  if (!cli) throw new UserFacingError('redis-cli was not found (upkeep.backup.redisBinDir, /usr/bin, PATH): install it (apt-get install redis-tools) to back up Redis.');
+  // The server's own container, when it should be used (containerRdb.ts says when): BGSAVE and a copy of its RDB.
+  const fromContainer = ctx.profile.container && ctx.container ? await (await import('./containerRdb')).containerRoute(ctx, cli !== undefined) : undefined;
+  if (!cli && !fromContainer) throw new UserFacingError('redis-cli was not found (upkeep.backup.redisBinDir, /usr/bin, PATH): install it (apt-get install redis-tools) to back up Redis.');
   ctx.onProgress?.({ phase: 'reading key counts and a sample of values' });
   // import(): connection.ts is a chunk of its own.
   const { openRedis: open, parseRedisInfo } = await import('./connection');
   const client = await open(ctx.profile, ctx.password, 'upkeep-backup');
-  const versionRun = runChild(cli, ['--version'], { env: redisCliEnv(undefined) });
-  versionRun.catch(() => undefined);
+  const versionRun = cli && !fromContainer ? runChild(cli, ['--version'], { env: redisCliEnv(undefined) }) : undefined;
+  versionRun?.catch(() => undefined);
   try {
     const server = parseRedisInfo(await client.info('server'));
     const before = await keyspace(client);
@@ -56,24 +58,41 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
     const first = await sampleDigests(client, byDb);
 
     const args = [...redisCliArgs(ctx), '--rdb', file];
-    ctx.onProgress?.({ phase: 'transferring the snapshot' });
-    const check = checker ? await checkRdbStream(checker, ctx.signal) : undefined;
-    // redis-cli cuts the 40-byte end marker of a diskless transfer off the file when it finishes.
-    const following = followFile(file, { holdBack: 64, ...(check ? { sink: (chunk) => check.write(chunk) } : {}) });
-    const again = following.firstBytes.then(async () => ({ after: await keyspace(client), second: await sampleDigests(client, byDb) }));
-    again.catch(() => undefined);
-    let hashed: { sha256: string; bytes: number };
+    let commandText = `REDISCLI_AUTH=… ${commandLine(cli ?? 'redis-cli', args)}`;
+    const notes: string[] = [];
+    const readAgain = async (): Promise<{ after: Awaited<ReturnType<typeof keyspace>>; second: Awaited<ReturnType<typeof sampleDigests>> }> => ({ after: await keyspace(client), second: await sampleDigests(client, byDb) });
+    let again: Promise<Awaited<ReturnType<typeof readAgain>>>;
+    let hashed: { sha256: string; bytes: number } | undefined;
     let checked: RdbCheck | undefined;
-    try {
-      const run = await runChild(cli, args, { env: redisCliEnv(ctx.password), ...(ctx.signal ? { signal: ctx.signal } : {}) });
-      const out = `${run.stdout}\n${run.stderr}`;
-      if (run.code !== 0 || !/Transfer finished with success/.test(out)) throw new UserFacingError(`redis-cli --rdb failed (exit ${run.code ?? run.signal}): ${stderrTail(out)}`);
-      hashed = await following.finish();
-      checked = check ? await check.end() : checker ? await checkRdb(checker, file, ctx.signal) : undefined;
-    } catch (err) {
-      await following.stop();
-      await check?.end().catch(() => undefined);
-      throw err;
+    if (fromContainer || !cli) {
+      if (!fromContainer) throw new UserFacingError('redis-cli was not found: install it (apt-get install redis-tools) to back up Redis.');
+      // BGSAVE in the container and a copy of its file: the second reading and the check come after the copy.
+      const copied = await fromContainer.copy(client, file);
+      commandText = copied.commandText;
+      notes.push(...copied.notes);
+      again = readAgain();
+      if (checker) {
+        ctx.onProgress?.({ phase: 'checking the RDB with redis-check-rdb' });
+        checked = await checkRdb(checker, file, ctx.signal);
+      }
+    } else {
+      ctx.onProgress?.({ phase: 'transferring the snapshot' });
+      const check = checker ? await checkRdbStream(checker, ctx.signal) : undefined;
+      // redis-cli cuts the 40-byte end marker of a diskless transfer off the file when it finishes.
+      const following = followFile(file, { holdBack: 64, ...(check ? { sink: (chunk) => check.write(chunk) } : {}) });
+      again = following.firstBytes.then(readAgain);
+      again.catch(() => undefined);
+      try {
+        const run = await runChild(cli, args, { env: redisCliEnv(ctx.password), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        const out = `${run.stdout}\n${run.stderr}`;
+        if (run.code !== 0 || !/Transfer finished with success/.test(out)) throw new UserFacingError(`redis-cli --rdb failed (exit ${run.code ?? run.signal}): ${stderrTail(out)}`);
+        hashed = await following.finish();
+        checked = check ? await check.end() : checker ? await checkRdb(checker, file, ctx.signal) : undefined;
+      } catch (err) {
+        await following.stop();
+        await check?.end().catch(() => undefined);
+        throw err;
+      }
     }
     if (checked && !checked.ok) throw new UserFacingError(`The snapshot does not check: redis-check-rdb says ${checked.message}`);
     const { after, second } = await again;
@@ -87,15 +106,16 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
     const { stable, changed } = stableSample(sampled, new Map([...second].map(([k, v]) => [k, v?.digest])));
     const keys = Object.values(after).reduce((a, c) => a + c.keys, 0);
     const detail: RedisSnapshotDetail = { before, after, sample: stable, changedDuringBackup: changed, checked: checked?.message ?? 'not installed' };
-    const version = /redis-cli (\S+)/.exec((await versionRun).stdout)?.[1] ?? '?';
+    const version = fromContainer || !versionRun ? server['redis_version'] ?? '?' : /redis-cli (\S+)/.exec((await versionRun).stdout)?.[1] ?? '?';
+    if (!checker) notes.push('redis-check-rdb is not installed: the file was not checked (apt-get install redis-tools).');
     return {
       serverVersion: server['redis_version'] ?? '?',
-      tool: cli,
+      tool: fromContainer ? `BGSAVE in ${fromContainer.describe}` : cli ?? 'redis-cli',
       toolVersion: version,
-      commandText: `REDISCLI_AUTH=… ${commandLine(cli, args)}`,
+      commandText,
       snapshot: { counts: { keys, databases: Object.keys(after).length }, detail },
-      notes: checker ? [] : ['redis-check-rdb is not installed: the file was not checked (apt-get install redis-tools).'],
-      hashed,
+      notes,
+      ...(hashed ? { hashed } : {}),
     };
   } finally {
     client.disconnect();
@@ -107,6 +127,7 @@ export const redisBackup: BackupSupport = {
   formats: [{ id: 'redis-rdb', label: 'RDB snapshot (redis-cli --rdb, through replication)', extension: '.rdb', shape: 'file' }],
   defaultFormat: 'redis-rdb',
   verifyWritesToServer: false,
+  toolSettingKeys: ['redisBinDir', 'redisInContainer'],
   describe: () =>
     'An RDB snapshot of the whole server (every database, every key with its TTL), taken through the replication protocol as a replica would, so nothing is written on the server\'s disk. Not captured: configuration, ACL users, Lua scripts loaded with SCRIPT LOAD. Verify loads it into a scratch redis-server and compares the key count of each database and a random sample of values with the server at backup time.',
   write: (file, options, _database, ctx) => writeRdb(file, options, ctx),

@@ -1,13 +1,13 @@
 /** Redis' client tools for backups: where they are, redis-cli's arguments and environment, redis-check-rdb's verdict. */
-import type { BackupContext, ToolSettings } from '../backup/model';
 import { constants as fsConstants, createWriteStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { toolSetting, type BackupContext, type ToolSettings } from '../backup/model';
 import { childEnv, findExecutable, runChild, stderrTail } from '../backup/childProcess';
 import { DEFAULT_PORT } from './port';
 
 export async function redisTool(name: 'redis-cli' | 'redis-server' | 'redis-check-rdb', tools: ToolSettings): Promise<string | undefined> {
-  return findExecutable(name, [tools.redisBinDir, ...(tools.extraSearchDirs ?? []), '/usr/bin', '/usr/local/bin']);
+  return findExecutable(name, [toolSetting(tools, 'redisBinDir'), ...(tools.extraSearchDirs ?? []), '/usr/bin', '/usr/local/bin']);
 }
 
 /** redis-cli's connection arguments: host, port, user (not a secret), TLS. The password goes in REDISCLI_AUTH. */

@@ -1,6 +1,6 @@
 /** One cell as people read it, the same in every renderer (and in the panels). */
 import { formatBytes, formatDuration } from '../format';
-import type { CellValue, Column, Report } from './model';
+import type { CellValue, Column, FindingAction, Report } from './model';
 
 export const NOT_AVAILABLE = 'n/a';
 
@@ -45,4 +45,13 @@ export function formatCell(column: Column, value: CellValue | undefined): string
 /** "PostgreSQL 16.2", "Redis 7.2.4": the server's product (when the report names it) and version. */
 export function serverText(report: Pick<Report, 'server' | 'serverVersion'>): string {
   return report.server ? `${report.server} ${report.serverVersion}` : report.serverVersion;
+}
+
+/**
+ * A finding's editor command in words, for exports and the CLI: "Back up now
+ * (Upkeep command upkeep.backup.backupNow, database app)".
+ */
+export function actionText(a: FindingAction): string {
+  const said = (['database', 'path'] as const).filter((k) => a.args[k] !== undefined).map((k) => `${k === 'path' ? 'backup' : k} ${String(a.args[k])}`);
+  return `${a.title} (Upkeep command ${a.command}${said.length ? `, ${said.join(', ')}` : ''})`;
 }

@@ -4,7 +4,7 @@
  * from the server is escaped, so a table named <img src=x onerror=alert(1)>
  * reads as exactly that.
  */
-import { formatCell, serverText } from './cells';
+import { actionText, formatCell, serverText } from './cells';
 import type { CellValue, Chart, Column, Finding, Report, Section } from './model';
 
 export function escapeHtml(s: string): string {
@@ -110,11 +110,49 @@ function lineChart(s: Section, chart: Chart): string {
   return `<svg role="img" aria-label="${e(chart.title)}" viewBox="0 0 ${w} ${h}" width="${w}">${axis}${series.join('')}</svg>${legend(s, { ...chart, y: chart.y.length < 2 ? [] : chart.y })}`;
 }
 
+/** One line per value of the series column, points at their time (x is a date column). */
+function seriesChart(s: Section, chart: Chart & { series: string }): string {
+  const yKey = chart.y[0] ?? '';
+  const yCol = s.columns.find((c) => c.key === yKey) ?? { key: yKey, label: yKey, kind: 'number' as const };
+  const xCol = s.columns.find((c) => c.key === chart.x) ?? { key: chart.x, label: chart.x, kind: 'date' as const };
+  const points = s.rows
+    .map((r) => ({ name: String(r[chart.series] ?? ''), t: Date.parse(String(r[chart.x] ?? '')), v: numeric(r[yKey]), x: r[chart.x] }))
+    .filter((p): p is { name: string; t: number; v: number; x: CellValue | undefined } => Number.isFinite(p.t) && p.v !== null);
+  if (!points.length) return '';
+  const names = [...new Set(points.map((p) => p.name))];
+  const [w, h, left, bottom] = [640, 220, 80, 30];
+  const tMin = Math.min(...points.map((p) => p.t));
+  const tSpan = Math.max(...points.map((p) => p.t)) - tMin || 1;
+  const max = Math.max(...points.map((p) => p.v));
+  const span = max || 1;
+  const xAt = (t: number): number => left + ((t - tMin) * (w - left - 10)) / tSpan;
+  const yAt = (v: number): number => 10 + (h - bottom - 10) * (1 - v / span);
+  const lines = names.map((name, j) => {
+    const own = points.filter((p) => p.name === name).sort((a, b) => a.t - b.t);
+    const line = own.map((p) => `${xAt(p.t).toFixed(1)},${yAt(p.v).toFixed(1)}`).join(' ');
+    const dots = own.map((p) => `<circle cx="${xAt(p.t).toFixed(1)}" cy="${yAt(p.v).toFixed(1)}" r="3" fill="${color(j)}"><title>${e(`${name} · ${formatCell(xCol, p.x ?? null)}: ${formatCell(yCol, p.v)}`)}</title></circle>`).join('');
+    return `<polyline fill="none" stroke="${color(j)}" stroke-width="2" points="${line}"/>${dots}`;
+  });
+  const first = points.reduce((a, b) => (b.t < a.t ? b : a));
+  const last = points.reduce((a, b) => (b.t > a.t ? b : a));
+  const axis = `<line class="axis" x1="${left}" y1="${h - bottom}" x2="${w - 10}" y2="${h - bottom}"/><line class="axis" x1="${left}" y1="10" x2="${left}" y2="${h - bottom}"/>`
+    + `<text x="${left - 6}" y="14" text-anchor="end">${e(formatCell(yCol, max))}</text><text x="${left - 6}" y="${h - bottom}" text-anchor="end">${e(formatCell(yCol, 0))}</text>`
+    + `<text x="${left}" y="${h - 8}">${e(formatCell(xCol, first.x ?? null))}</text>`
+    + (last.t > first.t ? `<text x="${w - 10}" y="${h - 8}" text-anchor="end">${e(formatCell(xCol, last.x ?? null))}</text>` : '');
+  const legendHtml = `<div class="legend">${names.map((n, i) => `<span><i style="background:${color(i)}"></i>${e(n)}</span>`).join('')}</div>`;
+  return `<svg role="img" aria-label="${e(chart.title)}" viewBox="0 0 ${w} ${h}" width="${w}">${axis}${lines.join('')}</svg>${legendHtml}`;
+}
+
+function chartOf(s: Section, chart: Chart): string {
+  if (chart.series !== undefined) return seriesChart(s, { ...chart, series: chart.series });
+  return chart.kind === 'bar' ? barChart(s, chart) : lineChart(s, chart);
+}
+
 function section(s: Section): string {
   const parts = [`<section id="section-${e(s.id)}"><h2>${e(s.title)}</h2>`];
   if (s.description) parts.push(`<p class="desc">${e(s.description)}</p>`);
   if (s.note) parts.push(`<p class="note">${e(s.note)}</p>`);
-  if (s.chart && s.rows.length) parts.push(s.chart.kind === 'bar' ? barChart(s, s.chart) : lineChart(s, s.chart));
+  if (s.chart && s.rows.length) parts.push(chartOf(s, s.chart));
   parts.push(s.rows.length ? table(s) : `<p class="empty">${e(s.empty ?? 'Nothing to show.')}</p>`);
   parts.push('</section>');
   return parts.join('\n');
@@ -122,11 +160,15 @@ function section(s: Section): string {
 
 function findingItem(f: Finding): string {
   const fixes = f.fixes.map((op, i) => `<div>${i === 0 ? 'Fix' : 'Alternative'} (${e(op.risk)}${op.lockLevel !== undefined ? `, lock ${e(op.lockLevel)}` : `, ${e(op.impact)}`}):</div><pre>${e(op.text)}</pre>`).join('');
-  return `<li class="${e(f.severity)}"><span class="sev">${e(f.severity)}</span><strong>${e(f.object)}</strong>: ${e(f.message)}${fixes}</li>`;
+  const actions = (f.actions ?? []).map((a) => `<div>In the editor: ${e(actionText(a))}</div>`).join('');
+  return `<li class="${e(f.severity)}"><span class="sev">${e(f.severity)}</span><strong>${e(f.object)}</strong>: ${e(f.message)}${fixes}${actions}</li>`;
 }
 
 export function renderHtml(report: Report): string {
-  const title = `${report.title} — ${report.database}`;
+  const title = report.scope ? report.title : `${report.title} — ${report.database}`;
+  const meta = report.scope
+    ? `${e(report.scope)} · generated ${e(report.generatedAt)} in ${e(String(report.durationMs))} ms`
+    : `Connection ${e(report.connectionName)} · database ${e(report.database)} · ${e(serverText(report))} · generated ${e(report.generatedAt)} in ${e(String(report.durationMs))} ms`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -138,7 +180,7 @@ export function renderHtml(report: Report): string {
 </head>
 <body>
 <header><h1>${e(title)}</h1>
-<p class="meta">Connection ${e(report.connectionName)} · database ${e(report.database)} · ${e(serverText(report))} · generated ${e(report.generatedAt)} in ${e(String(report.durationMs))} ms</p></header>
+<p class="meta">${meta}</p></header>
 <section id="findings"><h2>Findings (${report.findings.length})</h2>
 ${report.findings.length ? `<ul class="findings">\n${report.findings.map(findingItem).join('\n')}\n</ul>` : '<p class="empty">Nothing needs attention.</p>'}
 </section>

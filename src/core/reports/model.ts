@@ -24,6 +24,11 @@ export interface Chart {
   y: string[];
   /** rows used: first N */
   limit?: number;
+  /**
+   * A column whose values split the rows into one line each (one per
+   * connection); x is then a date column and points sit at their time.
+   */
+  series?: string;
 }
 
 export interface Section {
@@ -57,6 +62,20 @@ export interface Finding<Op extends Operation = Operation> {
    * never run by Upkeep, written into fix scripts commented out, to adapt by hand.
    */
   manualSteps?: { language: OperationLanguage; commands: string[] };
+  /**
+   * Editor commands offered for the finding when what fixes it is not an
+   * Operation (Back up now, Verify now). The panel offers each as a button
+   * and the host runs only the commands it allows; exports say them in words.
+   */
+  actions?: FindingAction[];
+}
+
+/** One command a finding offers: `upkeep.backup.backupNow` with `{ connectionId, database }`. */
+export interface FindingAction {
+  title: string;
+  command: string;
+  /** The command's arguments object (plain values only, computed by the report, never by the page). */
+  args: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface Report<Op extends Operation = Operation> {
@@ -68,6 +87,11 @@ export interface Report<Op extends Operation = Operation> {
   /** The server's product as people name it ("PostgreSQL", "Redis"), shown before its version. */
   server?: string;
   serverVersion: string;
+  /**
+   * What a report over several connections covers ("3 connections"): shown
+   * instead of its connection, database and server, which it then leaves empty.
+   */
+  scope?: string;
   /** ISO 8601. */
   generatedAt: string;
   durationMs: number;

@@ -2,13 +2,14 @@
  * Reports as files: Markdown, CSV, JSON, HTML (html.ts) and fix scripts
  * (fixScript.ts). Server-provided text is escaped for each format.
  */
-import { formatCell, serverText } from './cells';
+import { actionText, formatCell, serverText } from './cells';
 import type { CellValue, Column, Report, Section } from './model';
 
 export { formatCell, NOT_AVAILABLE } from './cells';
 export { renderHtml, escapeHtml } from './html';
 export { serverText } from './cells';
 export { fixScript, fixScriptLanguage, statementText } from './fixScript';
+export { actionText } from './cells';
 
 // ---------------------------------------------------------------- Markdown
 
@@ -30,10 +31,13 @@ function mdTable(section: Section): string[] {
 }
 
 export function renderMarkdown(report: Report): string {
+  const generated = `Generated ${escapeMarkdown(report.generatedAt)} in ${report.durationMs} ms.`;
   const out = [
-    `# ${escapeMarkdown(report.title)} — ${escapeMarkdown(report.database)}`,
+    report.scope ? `# ${escapeMarkdown(report.title)}` : `# ${escapeMarkdown(report.title)} — ${escapeMarkdown(report.database)}`,
     '',
-    `Connection ${escapeMarkdown(report.connectionName)}, database ${escapeMarkdown(report.database)}, ${escapeMarkdown(serverText(report))}. Generated ${escapeMarkdown(report.generatedAt)} in ${report.durationMs} ms.`,
+    report.scope
+      ? `${escapeMarkdown(report.scope)}. ${generated}`
+      : `Connection ${escapeMarkdown(report.connectionName)}, database ${escapeMarkdown(report.database)}, ${escapeMarkdown(serverText(report))}. ${generated}`,
     '',
     '## Findings',
     '',
@@ -42,6 +46,7 @@ export function renderMarkdown(report: Report): string {
   for (const f of report.findings) {
     out.push(`- **${f.severity}** ${escapeMarkdown(f.object)}: ${escapeMarkdown(f.message)}`);
     f.fixes.forEach((op, i) => out.push(`  - ${i === 0 ? 'Fix' : 'Alternative'} (${op.risk}): ${escapeMarkdown(op.text.replace(/\s+/g, ' '))}`));
+    for (const a of f.actions ?? []) out.push(`  - ${escapeMarkdown(actionText(a))}`);
   }
   if (report.findings.length) out.push('');
   for (const s of report.sections) {
@@ -84,7 +89,7 @@ export function renderCsv(report: Report): string {
     return text;
   });
   let findings = `# Findings\r\n${csvLine(['Severity', 'Section', 'Object', 'Message', 'Fix'].map((h) => csvField(h)))}`;
-  for (const f of report.findings) findings += csvLine([f.severity, f.sectionId, f.object, f.message, f.fixes[0]?.text ?? null].map(csvField));
+  for (const f of report.findings) findings += csvLine([f.severity, f.sectionId, f.object, f.message, f.fixes[0]?.text ?? (f.actions?.length ? f.actions.map(actionText).join('; ') : null)].map(csvField));
   return [...blocks, findings].join('\r\n');
 }
 

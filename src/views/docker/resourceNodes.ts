@@ -6,7 +6,7 @@ import {
 } from '../../core/docker/resources';
 import { formatAge, formatBytes, formatCount } from '../../core/format';
 import { escapeMd } from '../markdown';
-import { childId, UpkeepNode } from '../node';
+import { type BackupTargetRef, childId, UpkeepNode } from '../node';
 import type { DockerConnectionNode, DockerLists, GroupNode } from './nodes';
 import { loadOrExplain } from './load';
 
@@ -66,6 +66,11 @@ export class VolumeNode extends UpkeepNode {
     this.profile = parent.profile;
     this.name = volume.name;
     this.inUse = !volumeUnused(volume);
+  }
+
+  /** The shared backup commands back up this volume (the Docker engine's "database"). */
+  get backupTarget(): BackupTargetRef {
+    return { profile: this.profile, database: this.name };
   }
 
   toTreeItem(): vscode.TreeItem {

@@ -11,7 +11,7 @@ import type { ProfileScope } from '../../connections/profileStore';
 import { ConnectionNode } from '../connectionNode';
 import { codeBlock, escapeMd } from '../markdown';
 import { failureNode } from '../explain';
-import { childId, MessageNode, rootOf, UpkeepNode } from '../node';
+import { type BackupTargetRef, childId, MessageNode, rootOf, UpkeepNode } from '../node';
 
 /** Everything a PostgreSQL node needs to load its children and report failures. */
 export interface PgTreeContext {
@@ -54,6 +54,11 @@ export class PgDatabaseNode extends UpkeepNode {
   override readonly nodeKind: string = 'pg-database';
   constructor(readonly connection: PgConnectionNode, readonly database: PgDatabase, private readonly ctx: PgTreeContext) {
     super(childId(connection, 'db', database.name), connection);
+  }
+
+  /** The shared backup commands back up this database. */
+  get backupTarget(): BackupTargetRef {
+    return { profile: this.connection.profile, database: this.database.name };
   }
 
   toTreeItem(): vscode.TreeItem {

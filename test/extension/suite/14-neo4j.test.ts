@@ -90,6 +90,22 @@ describe('Neo4j tree and operations', function () {
     report(`Neo4j tree: ${top.map(label).join(', ')}; index ${label(ix)}: ${String(ix.toTreeItem().description)}`);
   });
 
+  it('a status-only redraw of the connection hands back the same children (a context menu keeps its node); a refresh loads new ones', async () => {
+    const api = await upkeep();
+    const tree = api.trees.neo4j;
+    const conn = await child(tree, undefined, 'Ext Neo4j');
+    const first = await tree.getChildren(conn);
+    // The workbench redraws an expanded connection when its status flips (checking → connected) and asks for its children again.
+    api.connections.setStatus(rw.profile.id, { state: 'checking' });
+    assert.deepEqual(await tree.getChildren(conn), first, 'the same node objects while checking');
+    api.connections.setStatus(rw.profile.id, { state: 'connected', summary: 'again', checkedAt: Date.now() });
+    const again = await tree.getChildren(conn);
+    assert.ok(again.every((n, i) => n === first[i]), 'the same node objects once connected');
+    tree.refresh(conn);
+    const fresh = await tree.getChildren(conn);
+    assert.ok(fresh.length === first.length && fresh.every((n, i) => n !== first[i] && n.id === first[i]?.id), 'a refresh builds new nodes with the same ids');
+  });
+
   it('a read-only connection refuses every write before asking or sending anything', async () => {
     const tree = (await upkeep()).trees.neo4j;
     const db = await child(tree, await child(tree, undefined, 'Ext Neo4j (read-only)'), 'neo4j');

@@ -11,7 +11,7 @@ import { Cancelled, isCancelled, UserFacingError } from '../../errors';
 import { dumpArgs } from './args';
 import { readInventory, scopeOf, type PgInventory } from './inventory';
 import { inventoryCounts } from './inventoryCompare';
-import { resolveTool } from './tools';
+import { chooseDumpRoute } from './containerDump';
 import { adminConnection, serverVersionNum, terminateBackends, toolEnv, uniqueAppName, verboseProgress, writePassFile } from './session';
 
 export interface PgSnapshotDetail {
@@ -31,7 +31,10 @@ export async function writePgDump(file: string, options: BackupOptions, database
     const client = await admin.dedicatedClient(database, { lockTimeoutMs: 60_000, applicationName: appName });
     try {
       const version = await serverVersionNum(client);
-      const tool = await resolveTool('pg_dump', version.num, ctx.tools);
+      // The local pg_dump, or the one in the server's own container (containerDump.ts).
+      const route = await chooseDumpRoute(ctx, version.num, options);
+      const tool = route.tool;
+      if (route.container) notes.push(`pg_dump ran in ${route.container.access.describe}: ${route.container.why}.`);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       let snapshot: string | undefined;
       try {
@@ -45,14 +48,12 @@ export async function writePgDump(file: string, options: BackupOptions, database
       const args = dumpArgs(file, options, snapshot);
       const env = toolEnv(ctx, database, appName, auth);
       const inventory = readInventory(client, scopeOf(options, ctx.checksumMaxBytes));
-      const run = runChild(tool.path, args, {
-        env,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onStderrLine: verboseProgress('pg_dump', ctx),
-        onAbort: async () => {
-          await terminateBackends(admin, database, appName);
-        },
-      });
+      const stopBackends = async (): Promise<void> => {
+        await terminateBackends(admin, database, appName);
+      };
+      const run = route.container
+        ? route.container.run(file, args, { database, applicationName: appName, ctx, onAbort: stopBackends })
+        : runChild(tool.path, args, { env, ...(ctx.signal ? { signal: ctx.signal } : {}), onStderrLine: verboseProgress('pg_dump', ctx), onAbort: stopBackends });
       inventory.catch(() => undefined);
       const dumped = await run.then((r) => r, (err: unknown) => err as Error);
       if (dumped instanceof Error || dumped.code !== 0) {
@@ -69,7 +70,7 @@ export async function writePgDump(file: string, options: BackupOptions, database
         serverVersion: version.text,
         tool: tool.path,
         toolVersion: tool.version.text,
-        commandText: commandLine(tool.path, args),
+        commandText: route.container ? route.container.commandText(args, file) : commandLine(tool.path, args),
         snapshot: { counts: inventoryCounts(inv.value), detail },
         notes,
       };

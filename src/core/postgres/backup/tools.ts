@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { UserFacingError } from '../../errors';
+import { toolSetting, type ToolSettings } from '../../backup/model';
 
 export type PgTool = 'pg_dump' | 'pg_restore';
 
@@ -104,8 +105,9 @@ export async function findTools(tool: PgTool, dirs: readonly string[]): Promise<
 const found = new Map<string, Promise<FoundTool[]>>();
 
 /** The tool to run against a server of `serverVersionNum`, or a UserFacingError saying what to install. */
-export async function resolveTool(tool: PgTool, serverVersionNum: number, settings: { pgBinDir?: string; extraSearchDirs?: string[] }): Promise<FoundTool> {
-  const dirs = await candidateDirs(settings.pgBinDir, process.env['PATH'], settings.extraSearchDirs);
+export async function resolveTool(tool: PgTool, serverVersionNum: number, settings: ToolSettings): Promise<FoundTool> {
+  const pgBinDir = toolSetting(settings, 'pgBinDir');
+  const dirs = await candidateDirs(pgBinDir, process.env['PATH'], settings.extraSearchDirs);
   const key = `${tool}\0${dirs.join('\0')}`;
   let tools = await (found.get(key) ?? Promise.resolve(undefined));
   let chosen = tools ? chooseTool(tools, serverVersionNum) : undefined;
@@ -116,6 +118,6 @@ export async function resolveTool(tool: PgTool, serverVersionNum: number, settin
     tools = await scan;
     chosen = chooseTool(tools, serverVersionNum);
   }
-  if (!chosen) throw new UserFacingError(versionMessage(tool, tools ?? [], serverVersionNum, settings.pgBinDir));
+  if (!chosen) throw new UserFacingError(versionMessage(tool, tools ?? [], serverVersionNum, pgBinDir));
   return chosen;
 }
