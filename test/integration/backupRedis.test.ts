@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +15,7 @@ import { openRedis } from '../../src/core/redis/connection';
 import { hostileKeyNames, loadRedisFixture } from '../services/redisFixture';
 import { collectingLogger, flipBytes, watchChildren } from '../support/backup';
 import { redisProfile, services } from './services';
+import { isRoot } from '../services/util';
 
 describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', function () {
   this.timeout(120_000);
@@ -189,6 +191,26 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     const c = ctx({ signal: controller.signal, onProgress: (p) => p.phase === 'transferring the snapshot' && setTimeout(() => controller.abort(), 200) });
     await assert.rejects(runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c), (err: Error) => err.name === 'Cancelled');
     assert.deepEqual(fs.readdirSync(folder), []);
+  });
+
+  it('a full disk fails cleanly with one line, nothing half-written and no checker FIFO left', async function () {
+    if (!isRoot()) throw new Error('This test mounts a tmpfs: run it as root (the CI machines are).');
+    const fifosBefore = new Set(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-rdb-check-')));
+    const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-full-redis-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    try {
+      await assert.rejects(runBackup(redisBackup, mnt, { format: 'redis-rdb' }, undefined, ctx()), (err: Error) => {
+        assert.equal(err.name, 'UserFacingError', err.message);
+        assert.match(err.message, /^redis-cli --rdb failed \(exit 1\): /);
+        assert.ok(!err.message.includes('\n'), `one line: ${err.message}`);
+        return true;
+      });
+      assert.deepEqual(fs.readdirSync(mnt), []);
+      assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-rdb-check-') && !fifosBefore.has(n)), []);
+    } finally {
+      execFileSync('umount', [mnt]);
+      fs.rmdirSync(mnt);
+    }
   });
 
   it('a wrong password fails with redis-cli\'s reason and leaves nothing', async () => {

@@ -15,7 +15,7 @@ import type { PostgresConnection } from '../connection';
 import { readInventory, type PgInventory } from './inventory';
 import { compareInventories } from './inventoryCompare';
 import { adminDatabase, createDatabase, createTableSchemas, dropDatabaseForce, localeOf, runRestore, type DatabaseLocale } from './restore';
-import { adminConnection, terminateBackends, uniqueAppName } from './session';
+import { adminConnection, uniqueAppName } from './session';
 
 /** The context the restore runs with: the target server's profile and password when one is named, else the source's. */
 export function verifyServer(ctx: VerifyContext): BackupContext {
@@ -56,9 +56,6 @@ export async function verifyPgDump(file: string, manifest: BackupManifest, ctx: 
   const restoredInto = ctx.target ? `${verifyDb} on ${server.profile.name}` : verifyDb;
   const notes: string[] = [];
   let created = false;
-  // A cancel while the inventory is read stops its queries too (pg_restore's own are stopped by runRestore).
-  const onAbort = (): void => void terminateBackends(admin, at, appName).catch(() => undefined);
-  ctx.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const may = await admin.query<{ ok: boolean; usr: string }>(at, 'SELECT (rolsuper OR rolcreatedb) AS ok, current_user AS usr FROM pg_roles WHERE rolname = current_user');
     if (!may[0]?.ok) return result('not-verifiable', `User ${may[0]?.usr ?? '?'} may not CREATE DATABASE ${ctx.target ? `on "${server.profile.name}"` : 'on this server'}, and Verify restores into a throwaway database. Verify with a user that has CREATEDB${ctx.target ? '' : ', or on another server'}.`);
@@ -88,10 +85,12 @@ export async function verifyPgDump(file: string, manifest: BackupManifest, ctx: 
     if (ctx.signal?.aborted || isCancelled(err)) throw new Cancelled('Verify cancelled: pg_restore was stopped and the throwaway database dropped.');
     throw err;
   } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
     if (created) {
       ctx.onProgress?.({ phase: `dropping ${verifyDb}` });
-      await dropDatabaseForce(admin, at, verifyDb).catch((err: unknown) => ctx.log.error(`Could not drop the verify database ${restoredInto}: ${(err as Error).message}. Drop it by hand.`));
+      // Once more on failure: a cancel terminates this connection's other sessions, and the pool may hand out one of them first.
+      await dropDatabaseForce(admin, at, verifyDb)
+        .catch(() => dropDatabaseForce(admin, at, verifyDb))
+        .catch((err: unknown) => ctx.log.error(`Could not drop the verify database ${restoredInto}: ${(err as Error).message}. Drop it by hand.`));
     }
     await admin.dispose();
   }
