@@ -16,6 +16,7 @@ import { isRoot } from '../services/util';
 const SCHEMA = `We"ird sch€ma <b>bold</b>`;
 const TABLE = `o'rder "lines" <script>`;
 const STAR = 'a*b';
+const IMG = '<img src=x onerror=alert(1)>';
 
 /** A database with hostile names everywhere: schema, tables, columns, index, constraints, function, view. */
 async function hostileFixture(c: Client): Promise<void> {
@@ -32,6 +33,24 @@ async function hostileFixture(c: Client): Promise<void> {
   await c.query(`CREATE VIEW ${s}.${c.escapeIdentifier('v <i>')} AS SELECT id FROM ${s}.${c.escapeIdentifier(TABLE)}`);
   await c.query('CREATE TABLE public.plain (id serial PRIMARY KEY, t text UNIQUE)');
   await c.query(`INSERT INTO public.plain (t) SELECT md5(g::text) FROM generate_series(1, 500) g`);
+  // Values whose text depends on session settings (the database's own DateStyle, TimeZone and float digits differ from the verify database's),
+  // and a column named like the row alias the checksum uses.
+  await c.query(`CREATE TABLE ${s}.${c.escapeIdentifier(IMG)} (r int, ${c.escapeIdentifier('at "ü"')} timestamptz, f float8, b bytea, m money, j jsonb, d date, i interval)`);
+  await c.query(`INSERT INTO ${s}.${c.escapeIdentifier(IMG)} SELECT g, timestamptz '2026-03-29 01:30:00+00' + g * interval '17 minutes', 1.0 / g, decode(md5(g::text), 'hex'), g * 1.25, jsonb_build_object('k', g, '<b>', 'x'), date '2020-02-29' + g, g * interval '1 day 3 hours' FROM generate_series(1, 300) g`);
+  await c.query(`CREATE SEQUENCE ${s}.${c.escapeIdentifier('s€q "1"')} START 5 INCREMENT 3`);
+  await c.query(`CREATE PROCEDURE ${s}.${c.escapeIdentifier('p "y"')}(a int) LANGUAGE sql AS 'SELECT a'`);
+  await c.query(`CREATE FUNCTION ${s}.${c.escapeIdentifier('tg <i>')}() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'`);
+  await c.query(`CREATE TRIGGER ${c.escapeIdentifier('trg "t"')} BEFORE INSERT ON public.plain FOR EACH ROW EXECUTE FUNCTION ${s}.${c.escapeIdentifier('tg <i>')}()`);
+}
+
+/** Session settings of the fixture database that would change a row's text if Verify did not fix its own. */
+async function oddSessionDefaults(c: Client, db: string): Promise<void> {
+  const id = c.escapeIdentifier(db);
+  await c.query(`ALTER DATABASE ${id} SET DateStyle = 'SQL, DMY'`);
+  await c.query(`ALTER DATABASE ${id} SET TimeZone = 'America/New_York'`);
+  await c.query(`ALTER DATABASE ${id} SET extra_float_digits = 0`);
+  await c.query(`ALTER DATABASE ${id} SET bytea_output = 'escape'`);
+  await c.query(`ALTER DATABASE ${id} SET IntervalStyle = 'sql_standard'`);
 }
 
 describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function () {
@@ -51,6 +70,7 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
     const c = await recreateDatabase(services().postgres, dbName);
     try {
       await hostileFixture(c);
+      await oddSessionDefaults(c, dbName);
     } finally {
       await c.end();
     }
@@ -83,16 +103,17 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
       return { ...d, v };
     });
     assert.equal(done.v.status, 'passed', done.v.summary);
-    assert.match(done.v.summary, /4 tables \(1,746 rows\)/);
+    assert.match(done.v.summary, /5 tables \(2,046 rows, 5 checksummed\) and 1\d objects \(\d+ definitions compared\) equal/);
     const m = (await readManifest(path.join(folder, manifestName(path.basename(done.path)))))!;
     assert.equal(m.verification?.status, 'passed');
     assert.equal(m.database, dbName);
     assert.equal(m.engine, 'postgres');
     assert.match(m.toolVersion, /^15\./);
     assert.match(m.serverVersion, /^15\./);
-    assert.equal(m.counts['tables'], 4);
-    assert.equal(m.counts['rows'], 1234 + 10 + 2 + 500);
-    assert.ok((m.counts['indexes'] ?? 0) >= 3 && m.counts['functions'] === 1 && m.counts['views'] === 1);
+    assert.equal(m.counts['tables'], 5);
+    assert.equal(m.counts['rows'], 1234 + 10 + 2 + 500 + 300);
+    assert.equal(m.counts['checksummed tables'], 5);
+    assert.ok((m.counts['indexes'] ?? 0) >= 3 && m.counts['functions'] === 2 && m.counts['procedures'] === 1 && m.counts['triggers'] === 1 && m.counts['views'] === 1 && m.counts['sequences'] === 2);
     assert.equal(typeof m.sha256, 'string');
     assert.equal(m.sizeBytes, fs.statSync(done.path).size);
     // Only the final file and its manifest: no partial left.
@@ -133,7 +154,7 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
     const tv = await verifyBackup(postgresBackup, t.path, t.manifest, c);
     assert.equal(tv.status, 'passed', tv.summary);
     const s = await runBackup(postgresBackup, folder, { format: 'pg-custom', schemas: [SCHEMA], content: 'schema' }, dbName, c);
-    assert.equal(s.manifest.counts['tables'], 3);
+    assert.equal(s.manifest.counts['tables'], 4);
     assert.equal(s.manifest.counts['rows'], 0);
     const sv = await verifyBackup(postgresBackup, s.path, s.manifest, c);
     assert.equal(sv.status, 'passed', sv.summary);
@@ -234,6 +255,7 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
       await assert.rejects(runBackup(postgresBackup, folder, { format: 'pg-custom' }, bigDb, c), (err: Error) => err.name === 'Cancelled');
       assert.ok(bytes > 1_000_000, 'the dump was under way');
       assert.deepEqual(fs.readdirSync(folder), []);
+      assert.deepEqual(await verifyDatabasesLeft(), []);
       const admin = await pgClient(services().postgres);
       try {
         const left = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'Upkeep backup %'");
@@ -259,16 +281,21 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
       assert.equal((await readManifest(`${d.path}.upkeep.json`))?.verification, undefined);
     });
 
-    it('a full disk fails cleanly, with nothing half-written under a final name', async function () {
+    it('a full disk fails cleanly with one line saying so, with nothing half-written left (custom and directory formats)', async function () {
       if (!isRoot()) throw new Error('This test mounts a tmpfs: run it as root (the CI machines are).');
       const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-full-'));
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
       try {
-        await assert.rejects(runBackup(postgresBackup, mnt, { format: 'pg-custom' }, bigDb, ctx()), (err: Error) => {
-          assert.match(err.message, /No space left on device|could not write/i);
-          return true;
-        });
-        assert.deepEqual(fs.readdirSync(mnt), []);
+        for (const format of ['pg-custom', 'pg-directory']) {
+          await assert.rejects(runBackup(postgresBackup, mnt, { format }, bigDb, ctx()), (err: Error) => {
+            assert.equal(err.name, 'UserFacingError', err.message);
+            assert.match(err.message, /^pg_dump failed \(exit 1\): .*No space left on device/);
+            assert.ok(!err.message.includes('\n'), `one line: ${err.message}`);
+            return true;
+          });
+          assert.deepEqual(fs.readdirSync(mnt), [], `${format}: nothing left`);
+        }
+        assert.deepEqual(await verifyDatabasesLeft(), []);
       } finally {
         execFileSync('umount', [mnt]);
         fs.rmdirSync(mnt);

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,12 +7,15 @@ import type IORedis from 'ioredis';
 import { listBackups, readManifest, runBackup, verifyBackup } from '../../src/core/backup/catalog';
 import type { BackupContext, BackupManifest } from '../../src/core/backup/model';
 import { sha256File } from '../../src/core/backup/files';
+import { followFile } from '../../src/core/backup/follow';
+import { checkRdbStream } from '../../src/core/redis/backupTools';
 import { redisBackup } from '../../src/core/redis/backup';
 import type { RedisSnapshotDetail } from '../../src/core/redis/backupSample';
 import { openRedis } from '../../src/core/redis/connection';
 import { hostileKeyNames, loadRedisFixture } from '../services/redisFixture';
 import { collectingLogger, flipBytes, watchChildren } from '../support/backup';
 import { redisProfile, services } from './services';
+import { isRoot } from '../services/util';
 
 describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', function () {
   this.timeout(120_000);
@@ -83,6 +87,7 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     assert.ok((detail.before[5]?.keys ?? 0) > 20_000 && (detail.before[6]?.keys ?? 0) > 2_000);
     assert.ok(detail.sample.length > 100, `sampled ${detail.sample.length}`);
     assert.equal(detail.checked, 'RDB looks OK');
+    assert.equal(m.sha256, await sha256File(done.path), 'hashed while it was written: equal to the finished file');
     assert.match(done.v.summary, /keys in \d+ databases as at backup time, \d+ sampled values equal/);
     // The hostile keys made it, bytes and all; the scratch server asks for a password.
     let hostileSeen = 0;
@@ -153,11 +158,59 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     assert.deepEqual(scratchServers(), []);
   });
 
+  it('redis-check-rdb fed through its FIFO while a file grows: a good snapshot passes, flipped bytes fail, a checker that reads nothing does not hang', async () => {
+    const d = await runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, ctx());
+    const bytes = fs.readFileSync(d.path);
+    const feed = async (data: Buffer, checker = '/usr/bin/redis-check-rdb'): Promise<{ ok: boolean; message: string }> => {
+      const check = (await checkRdbStream(checker))!;
+      for (let i = 0; i < data.length; i += 65_536) await check.write(data.subarray(i, i + 65_536));
+      return check.end();
+    };
+    assert.equal((await feed(bytes)).ok, true);
+    const bad = Buffer.from(bytes);
+    for (let i = 0; i < 16; i++) bad.writeUInt8(bad.readUInt8(Math.floor(bad.length / 2) + i) ^ 0xff, Math.floor(bad.length / 2) + i);
+    const broken = await feed(bad);
+    assert.equal(broken.ok, false, broken.message);
+    // /bin/true exits without opening the FIFO: the writer must not wait for a reader forever.
+    assert.equal((await feed(bytes.subarray(0, 100_000), '/bin/true')).ok, false);
+    // A file followed while it grows and is then cut short, as redis-cli does with a diskless transfer's end marker.
+    const grow = path.join(folder, 'growing');
+    const following = followFile(grow, { holdBack: 64 });
+    fs.writeFileSync(grow, bytes.subarray(0, 1000));
+    await following.firstBytes;
+    fs.appendFileSync(grow, bytes.subarray(1000));
+    fs.appendFileSync(grow, Buffer.alloc(40, 0x41));
+    await new Promise((r) => setTimeout(r, 50));
+    fs.truncateSync(grow, bytes.length);
+    const hashed = await following.finish();
+    assert.deepEqual(hashed, { sha256: await sha256File(d.path), bytes: bytes.length });
+  });
+
   it('cancel mid-transfer leaves no file under the final name and no partial file', async () => {
     const controller = new AbortController();
     const c = ctx({ signal: controller.signal, onProgress: (p) => p.phase === 'transferring the snapshot' && setTimeout(() => controller.abort(), 200) });
     await assert.rejects(runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c), (err: Error) => err.name === 'Cancelled');
     assert.deepEqual(fs.readdirSync(folder), []);
+  });
+
+  it('a full disk fails cleanly with one line, nothing half-written and no checker FIFO left', async function () {
+    if (!isRoot()) throw new Error('This test mounts a tmpfs: run it as root (the CI machines are).');
+    const fifosBefore = new Set(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-rdb-check-')));
+    const mnt = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-full-redis-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    try {
+      await assert.rejects(runBackup(redisBackup, mnt, { format: 'redis-rdb' }, undefined, ctx()), (err: Error) => {
+        assert.equal(err.name, 'UserFacingError', err.message);
+        assert.match(err.message, /^redis-cli --rdb failed \(exit 1\): /);
+        assert.ok(!err.message.includes('\n'), `one line: ${err.message}`);
+        return true;
+      });
+      assert.deepEqual(fs.readdirSync(mnt), []);
+      assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-rdb-check-') && !fifosBefore.has(n)), []);
+    } finally {
+      execFileSync('umount', [mnt]);
+      fs.rmdirSync(mnt);
+    }
   });
 
   it('a wrong password fails with redis-cli\'s reason and leaves nothing', async () => {

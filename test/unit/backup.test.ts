@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { backupName, isPartialName, manifestName, matchBackupName, parseStamp, partialName, slug, stamp } from '../../src/core/backup/naming';
 import { chooseRetired } from '../../src/core/backup/retention';
-import type { BackupEntry, BackupManifest, VerifyStatus } from '../../src/core/backup/model';
+import type { BackupEntry, BackupManifest, BackupSupport, VerifyStatus } from '../../src/core/backup/model';
+import { verifyRefusal } from '../../src/core/backup/verifyRules';
 import { commandLine } from '../../src/core/backup/childProcess';
 import { chooseTool, majorText, parseToolVersion, serverMajorNum, versionMessage, type FoundTool } from '../../src/core/postgres/backup/tools';
 import { connectionEnv, dumpArgs, exactPattern, pgpassLine, restoreArgs, sslMode } from '../../src/core/postgres/backup/args';
-import { compareInventory, inventoryCounts } from '../../src/core/postgres/backup/inventory';
+import { compareInventories, compareInventory, inventoryCounts } from '../../src/core/postgres/backup/inventoryCompare';
 import { countFits, keyText, stableSample } from '../../src/core/redis/backupSample';
 import { redisCliArgs, redisCliEnv } from '../../src/core/redis/backupTools';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
@@ -137,16 +138,53 @@ describe('PostgreSQL backups: comparing inventories', () => {
     const actual = { tables: { '"s"."t"': 9, '"s"."u"': 0, '"s"."new"': 3 }, objects: ['index "s"."t_pkey" on "t"', 'view "s"."v"'] };
     assert.deepEqual(compareInventory(expected, actual), [
       'table "s"."t": 10 rows at backup, 9 restored',
-      'table "s"."gone" is missing after the restore',
-      'table "s"."new" was not in the backup but is in the restore',
-      'function "s"."f"(a integer) is missing after the restore',
-      'view "s"."v" was not in the backup but is in the restore',
+      'table "s"."gone": missing after the restore',
+      'table "s"."new": not in the backup but in the restore',
+      'function "s"."f"(a integer): missing after the restore',
+      'view "s"."v": not in the backup but in the restore',
     ]);
     assert.deepEqual(compareInventory(expected, expected), []);
+  });
+  it('names a checksum that differs when the row count is the same, and a definition that differs on the same major version only', () => {
+    const base = { ...expected, tables: { '"s"."t"': 10 }, serverVersionNum: 150004, definitions: { 'table "s"."t"': 'c1', 'index "s"."t_pkey" on "t"': 'd1', 'function "s"."f"(a integer)': 'f1' }, checksums: { '"s"."t"': '1:2' } };
+    const restored = { ...base, serverVersionNum: 150010, definitions: { 'table "s"."t"': 'c2', 'index "s"."t_pkey" on "t"': 'd1', 'function "s"."f"(a integer)': 'f2' }, checksums: { '"s"."t"': '1:3' } };
+    assert.deepEqual(compareInventory(base, restored), [
+      'table "s"."t": checksum differs (the same 10 rows, other contents)',
+      'table "s"."t": columns differ',
+      'function "s"."f"(a integer): definition differs',
+    ]);
+    // Fewer rows: the count is named, not the checksum as well.
+    assert.deepEqual(compareInventory(base, { ...base, tables: { '"s"."t"': 9 }, checksums: { '"s"."t"': '0:0' } }), ['table "s"."t": 10 rows at backup, 9 restored']);
+    // Another major version renders definitions otherwise: names only, and the summary says so.
+    const other = compareInventories(base, { ...restored, serverVersionNum: 160002, checksums: base.checksums });
+    assert.deepEqual(other.differences, []);
+    assert.match(other.compared, /1 table \(10 rows, 1 checksummed\) and 2 objects \(by name: the servers' major versions differ/);
+    assert.equal(compareInventories(base, base).compared, '1 table (10 rows, 1 checksummed) and 2 objects (3 definitions compared)');
   });
   it('schema-only inventories compare no rows', () => {
     assert.deepEqual(compareInventory({ tables: { '"s"."t"': null }, objects: [] }, { tables: { '"s"."t"': 0 }, objects: [] }), []);
     assert.deepEqual(inventoryCounts(expected), { tables: 3, rows: 11, indexes: 1, functions: 1 });
+    assert.deepEqual(inventoryCounts({ tables: {}, objects: ['trigger constraint "s"."t"."c"', 'trigger "s"."t"."g"', 'procedure "s"."p"()', 'materialized view "s"."m"'], checksums: { '"s"."t"': '0:0' } }),
+      { tables: 0, rows: 0, constraints: 1, triggers: 1, procedures: 1, 'materialized views': 1, 'checksummed tables': 1 });
+  });
+});
+
+describe('backup catalog: where Verify may write', () => {
+  const support = (verifyWritesToServer: boolean, verifyTarget?: 'never' | 'optional' | 'required'): BackupSupport =>
+    ({ engine: 'postgres', formats: [], defaultFormat: 'x', verifyWritesToServer, ...(verifyTarget ? { verifyTarget } : {}) }) as unknown as BackupSupport;
+  const ro = { ...pg, readOnly: true };
+  const other = { ...pg, id: 'p2', name: 'Scratch <i>' };
+  it('a read-only source refuses a verify on itself, not on a server the user names', () => {
+    assert.match(verifyRefusal(support(true, 'optional'), ro, undefined) ?? '', /^"Prod "DB" <b>" is read-only .* Name another server to verify on\.$/);
+    assert.equal(verifyRefusal(support(true, 'optional'), ro, other), undefined);
+    assert.equal(verifyRefusal(support(true, 'optional'), pg, undefined), undefined);
+  });
+  it('a read-only target refuses; a target of another engine refuses; an engine with its own scratch server takes none; one that needs a target asks for it', () => {
+    assert.match(verifyRefusal(support(true, 'optional'), pg, { ...other, readOnly: true }) ?? '', /"Scratch <i>" is read-only/);
+    assert.match(verifyRefusal(support(true, 'optional'), pg, { ...other, engine: 'redis' }) ?? '', /not a connection of the same engine/);
+    assert.match(verifyRefusal(support(false), pg, other) ?? '', /brings its own scratch server/);
+    assert.equal(verifyRefusal(support(false), ro, undefined), undefined);
+    assert.match(verifyRefusal(support(false, 'required'), pg, undefined) ?? '', /needs a server to restore on/);
   });
 });
 

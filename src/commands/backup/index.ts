@@ -19,6 +19,7 @@ import type { BackupContext, BackupEntry, BackupManifest, BackupOptions, BackupP
 import { formatBytes, formatDuration } from '../../core/format';
 import { isCancelled, isUserFacing, UserFacingError } from '../../core/errors';
 import { backupFolder, containerAccessFor, pick, pickOptions, resolveBackupTarget, retentionSettings, supportFor, toolSettings, type BackupTarget, type BackupTargetArgs } from './target';
+import { verifyRefusal } from '../../core/backup/verifyRules';
 import { backupsToMarkdown } from './listing';
 import { RestoreCommand, type RestoreArgs } from './restoreCommand';
 import { chooseVerifyServer } from './verifyOn';
@@ -65,7 +66,11 @@ export class BackupCommands {
     const support = await supportFor(profile);
     const password = await this.password(profile);
     const { connections, log } = this.deps.flow;
-    return { profile, password, log, tools: toolSettings(support), container: () => containerAccessFor(profile, this.deps.profiles, connections), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+    const checksumMb = vscode.workspace.getConfiguration('upkeep.backup').get<number>('verifyChecksumMaxMB', 64);
+    return {
+      profile, password, log, tools: toolSettings(support), checksumMaxBytes: Math.max(0, checksumMb) * 1024 * 1024,
+      container: () => containerAccessFor(profile, this.deps.profiles, connections), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}),
+    };
   }
 
   /** A connection's password, the one way every backup path gets it. */
@@ -174,9 +179,10 @@ export class BackupCommands {
     const title = `Verify ${manifest.file}`;
     let result: VerifyResult;
     const target = await this.verifyTarget(t, targetConnectionId);
-    if (t.support.verifyWritesToServer && t.profile.readOnly && !target) {
-      // Nothing is sent: the throwaway database would be a write on a connection the user marked read-only.
-      result = { status: 'not-verifiable', at: new Date().toISOString(), durationMs: 0, summary: `"${t.profile.name}" is read-only and Verify restores into a throwaway database on its server: nothing was created.`, differences: [] };
+    // Nothing is sent when Verify would write where the user said not to (verifyRules.ts).
+    const refusal = verifyRefusal(t.support, t.profile, target?.profile);
+    if (refusal) {
+      result = { status: 'not-verifiable', at: new Date().toISOString(), durationMs: 0, summary: refusal, differences: [] };
       await recordVerification(backupPath, manifest, result);
     } else {
       try {

@@ -14,6 +14,7 @@ import type { BackupContext, BackupEntry, BackupManifest, BackupOptions, BackupS
 import { backupName, isPartialName, manifestName, matchBackupName, MANIFEST_SUFFIX, partialName, slug } from './naming';
 import { claimFinalName, exists, randomSuffix, removeQuietly, sha256Of, sizeOf, writeFileAtomic } from './files';
 import { chooseRetired, type RetentionPolicy } from './retention';
+import { verifyRefusal } from './verifyRules';
 
 export interface BackupDone {
   path: string;
@@ -48,9 +49,13 @@ export async function runBackup(support: BackupSupport, folder: string, options:
       },
     });
     clearInterval(poll);
-    ctx.onProgress?.({ phase: 'checksumming', bytes: await sizeOf(temp) });
-    const sha256 = await sha256Of(temp, format.shape);
     const sizeBytes = await sizeOf(temp);
+    let sha256: string | Record<string, string>;
+    if (written.hashed && format.shape === 'file' && written.hashed.bytes === sizeBytes) sha256 = written.hashed.sha256;
+    else {
+      ctx.onProgress?.({ phase: 'checksumming', bytes: sizeBytes });
+      sha256 = await sha256Of(temp, format.shape);
+    }
     // The final name is chosen now (a backup in the same second gets -2, -3…) and written into the manifest.
     let n = 1;
     let finalName = wanted;
@@ -100,9 +105,16 @@ export async function runBackup(support: BackupSupport, folder: string, options:
   }
 }
 
-/** Verifies a backup with its engine and writes the result into its manifest. */
+/**
+ * Verifies a backup with its engine and writes the result into its manifest.
+ * Where Verify would write on a read-only connection (verifyRules.ts), nothing
+ * is sent and the result says why.
+ */
 export async function verifyBackup(support: BackupSupport, backupPath: string, manifest: BackupManifest, ctx: VerifyContext): Promise<VerifyResult> {
-  const result = await support.verify(backupPath, manifest, ctx);
+  const refusal = verifyRefusal(support, ctx.profile, ctx.target?.profile);
+  const result = refusal
+    ? { status: 'not-verifiable' as const, at: new Date().toISOString(), durationMs: 0, summary: refusal, differences: [] }
+    : await support.verify(backupPath, manifest, ctx);
   await recordVerification(backupPath, manifest, result);
   return result;
 }

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import type { Readable } from 'node:stream';
 import * as path from 'node:path';
 import { Cancelled } from '../errors';
 
@@ -29,6 +30,8 @@ export interface ChildOptions {
   /** Extra work on abort before the kill (PostgreSQL: terminate the child's server backends). */
   onAbort?: () => Promise<void>;
   cwd?: string;
+  /** What the child reads on stdin (default: nothing). */
+  stdin?: Readable;
 }
 
 const TAIL = 64 * 1024;
@@ -37,15 +40,20 @@ const TAIL = 64 * 1024;
 export function runChild(file: string, args: readonly string[], opts: ChildOptions): Promise<ChildRun> {
   if (opts.signal?.aborted) return Promise.reject(new Cancelled('Cancelled before it started.'));
   return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], { env: opts.env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd, windowsHide: true });
+    const child = spawn(file, [...args], { env: opts.env, shell: false, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], cwd: opts.cwd, windowsHide: true });
+    if (opts.stdin && child.stdin) {
+      // A child that exits before reading everything (a checker that found an error) closes its end: not our error.
+      child.stdin.on('error', () => undefined);
+      opts.stdin.pipe(child.stdin);
+    }
     let stderr = '';
     let stdout = '';
     let partial = '';
     let aborted = false;
-    child.stdout.on('data', (b: Buffer) => {
+    child.stdout?.on('data', (b: Buffer) => {
       stdout = (stdout + b.toString('utf8')).slice(-TAIL);
     });
-    child.stderr.on('data', (b: Buffer) => {
+    child.stderr?.on('data', (b: Buffer) => {
       const text = b.toString('utf8');
       stderr = (stderr + text).slice(-TAIL);
       if (!opts.onStderrLine) return;

@@ -60,6 +60,12 @@ export interface BackupContext {
   /** Where client tools are (settings); each engine reads its own. */
   tools: ToolSettings;
   /**
+   * PostgreSQL: tables up to this many bytes get a checksum of their rows at
+   * backup time, which Verify compares (the setting upkeep.backup.verifyChecksumMaxMB);
+   * 0: row counts only; absent: the engine's default.
+   */
+  checksumMaxBytes?: number;
+  /**
    * The container the server runs in (`profile.container`), reached through
    * the container engine's connection, when Upkeep knows that connection and
    * the container is running; undefined otherwise. Asked only by a method
@@ -145,6 +151,12 @@ export interface BackupWritten {
   snapshot: BackupSnapshot;
   /** Anything the user should know (an option the server ignored, a note on what was captured). */
   notes: string[];
+  /**
+   * The file's SHA-256 and length, when the method hashed it while it was
+   * written (follow.ts); the catalog then does not read it again, unless the
+   * file's size on disk disagrees.
+   */
+  hashed?: { sha256: string; bytes: number };
 }
 
 export type VerifyStatus = 'passed' | 'failed' | 'not-verifiable';

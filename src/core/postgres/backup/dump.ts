@@ -9,7 +9,8 @@ import type { BackupContext, BackupOptions, BackupWritten } from '../../backup/m
 import { commandLine, runChild, stderrTail } from '../../backup/childProcess';
 import { Cancelled, isCancelled, UserFacingError } from '../../errors';
 import { dumpArgs } from './args';
-import { inventoryCounts, readInventory, scopeOf, type PgInventory } from './inventory';
+import { readInventory, scopeOf, type PgInventory } from './inventory';
+import { inventoryCounts } from './inventoryCompare';
 import { chooseDumpRoute } from './containerDump';
 import { adminConnection, serverVersionNum, terminateBackends, toolEnv, uniqueAppName, verboseProgress, writePassFile } from './session';
 
@@ -46,7 +47,7 @@ export async function writePgDump(file: string, options: BackupOptions, database
       }
       const args = dumpArgs(file, options, snapshot);
       const env = toolEnv(ctx, database, appName, auth);
-      const inventory = readInventory(client, scopeOf(options));
+      const inventory = readInventory(client, scopeOf(options, ctx.checksumMaxBytes));
       const stopBackends = async (): Promise<void> => {
         await terminateBackends(admin, database, appName);
       };

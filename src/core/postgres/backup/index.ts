@@ -3,7 +3,8 @@ import type { BackupSupport } from '../../backup/model';
 import { commandLine } from '../../backup/childProcess';
 import { restoreArgs } from './args';
 import { writePgDump } from './dump';
-import { restorePgDump, verifyPgDump } from './restore';
+import { restorePgDump } from './restore';
+import { verifyPgDump } from './verify';
 import { adminConnection, uniqueAppName } from './session';
 
 export const postgresBackup: BackupSupport = {
@@ -14,9 +15,10 @@ export const postgresBackup: BackupSupport = {
   ],
   defaultFormat: 'pg-custom',
   verifyWritesToServer: true,
+  verifyTarget: 'optional',
   toolSettingKeys: ['pgBinDir', 'pgDumpInContainer'],
   describe: () =>
-    'pg_dump of one database: its schema (tables, views, sequences, indexes, constraints, functions, triggers, extensions as CREATE EXTENSION, grants) and its rows, in one consistent snapshot. Not captured: roles and tablespaces (server-wide), other databases. Verify restores it into a throwaway database and compares every table\'s exact row count (counted in the dump\'s own snapshot) and every index, constraint, function, view and sequence by name per schema.',
+    'pg_dump of one database: its schema (tables, views, sequences, indexes, constraints, functions, procedures, triggers, extensions as CREATE EXTENSION, grants) and its rows, in one consistent snapshot. Not captured: roles and tablespaces (server-wide), other databases. Verify restores it into a throwaway database (on the same server, or on a server you name) and compares every table\'s exact row count and, for tables up to the checksum limit, a digest of all its rows (both counted in the dump\'s own snapshot), and every index, constraint, trigger, function, procedure, view and sequence by name and by definition.',
 
   async databases(ctx) {
     const admin = await adminConnection(ctx, uniqueAppName('list'));
