@@ -53,7 +53,8 @@ export class RabbitApi {
       return Promise.reject(new UserFacingError(`RabbitMQ's management API cannot address a name that is "${dots}": use rabbitmqctl or an AMQP client for it. Nothing was sent.`));
     }
     const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
-    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    // `*/*`: some endpoints answer nothing (DELETE …/contents) and refuse `application/json` with 406.
+    const headers: Record<string, string> = { accept: '*/*', ...req.headers };
     // Built here, sent in the header only: never in a URL, an argument or a log line.
     headers['authorization'] = `Basic ${Buffer.from(`${p.user ?? ''}:${this.password ?? ''}`).toString('base64')}`;
     if (body) {

@@ -19,16 +19,21 @@ const CATEGORIES: Record<string, { key: (x: Json) => string; label: (x: Json) =>
   vhosts: { key: (x) => s(x['name']), label: (x) => `vhost ${s(x['name'])}` },
   permissions: { key: (x) => `${s(x['user'])}\u0000${s(x['vhost'])}`, label: (x) => `permissions of ${s(x['user'])} on vhost ${s(x['vhost'])}` },
   topic_permissions: { key: (x) => `${s(x['user'])}\u0000${s(x['vhost'])}\u0000${s(x['exchange'])}`, label: (x) => `topic permissions of ${s(x['user'])} on ${s(x['vhost'])}/${s(x['exchange'])}` },
-  parameters: { key: (x) => `${s(x['component'])}\u0000${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `parameter ${s(x['component'])} ${s(x['name'])} (vhost ${s(x['vhost'])})` },
+  parameters: { key: (x) => `${s(x['component'])}\u0000${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `parameter ${s(x['component'])} ${s(x['name'])}${inVhost(x)}` },
   global_parameters: { key: (x) => s(x['name']), label: (x) => `global parameter ${s(x['name'])}` },
-  policies: { key: (x) => `${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `policy ${s(x['name'])} (vhost ${s(x['vhost'])})` },
-  queues: { key: (x) => `${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `queue ${s(x['name'])} (vhost ${s(x['vhost'])})` },
-  exchanges: { key: (x) => `${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `exchange ${s(x['name'])} (vhost ${s(x['vhost'])})` },
+  policies: { key: (x) => `${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `policy ${s(x['name'])}${inVhost(x)}` },
+  queues: { key: (x) => `${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `queue ${s(x['name'])}${inVhost(x)}` },
+  exchanges: { key: (x) => `${s(x['vhost'])}\u0000${s(x['name'])}`, label: (x) => `exchange ${s(x['name'])}${inVhost(x)}` },
   bindings: {
     key: (x) => JSON.stringify([x['vhost'], x['source'], x['destination'], x['destination_type'], x['routing_key'], x['arguments'] ?? {}]),
-    label: (x) => `binding ${s(x['source']) || '(default)'} → ${s(x['destination_type'])} ${s(x['destination'])}${x['routing_key'] ? ` [${s(x['routing_key'])}]` : ''} (vhost ${s(x['vhost'])})`,
+    label: (x) => `binding ${s(x['source']) || '(default)'} → ${s(x['destination_type'])} ${s(x['destination'])}${x['routing_key'] ? ` [${s(x['routing_key'])}]` : ''}${inVhost(x)}`,
   },
 };
+
+/** " (vhost x)", or nothing in a one-vhost export (whose items carry no vhost). */
+function inVhost(x: Json): string {
+  return typeof x['vhost'] === 'string' ? ` (vhost ${x['vhost']})` : '';
+}
 
 function s(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
@@ -149,7 +154,7 @@ export function buildImport(definitions: Json, file: string, diff: DefinitionsDi
     request,
     text: `POST ${requestPath(request)}\ncontent-type: application/json\n\n# body: the ${bytes.toLocaleString('en-US')} bytes of ${file}`,
     impact: [
-      `adds ${diff.added} and replaces ${diff.changed} definition${diff.added + diff.changed === 1 ? '' : 's'}; nothing the file lacks is deleted. Queues and exchanges whose arguments differ make the import fail half-way (the server does not redeclare them).`,
+      `adds ${diff.added} and replaces ${diff.changed} definitions; nothing the file lacks is deleted. Queues and exchanges whose arguments differ make the import fail half-way (the server does not redeclare them).`,
       ...describeDiff(diff),
     ].join('\n'),
     risk: diff.changed ? 'destructive' : 'heavy',
