@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { probeConnection } from '../../src/core/connections/probe';
-import { RabbitApi, RabbitSession } from '../../src/core/rabbitmq/connection';
+import { type RabbitApi, RabbitSession } from '../../src/core/rabbitmq/connection';
 import { rabbitExecutor } from '../../src/core/rabbitmq/executor';
 import { buildCloseConnection, buildDeleteQueue, buildPeek, buildPolicyDelete, buildPolicySet, buildPurge, type RabbitOp } from '../../src/core/rabbitmq/operation';
 import type { PeekedMessage } from '../../src/core/rabbitmq/peek';
