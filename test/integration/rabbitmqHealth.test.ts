@@ -8,6 +8,7 @@ import { rabbitExecutor } from '../../src/core/rabbitmq/executor';
 import { rabbitHealth } from '../../src/core/rabbitmq/health';
 import { buildPurge } from '../../src/core/rabbitmq/operation';
 import { buildRabbitHealthReport } from '../../src/core/rabbitmq/reports/health';
+import { encodeSegment } from '../../src/core/rabbitmq/request';
 import { TinyAmqp } from '../support/amqp';
 import { startRabbitMq } from '../services/rabbitmq';
 import { adminApi, createVhost, declareQueue, deleteVhost, publish, queueCounts } from './rabbitmqFixture';
@@ -51,14 +52,14 @@ describe('RabbitMQ health: report and checks against a real node', function () {
     assert.equal(report.server, 'RabbitMQ');
     const mine = report.findings.filter((f) => f.object.includes(vhost) || f.sectionId === 'channels' || f.sectionId === 'connections');
 
-    const orphan = mine.find((f) => f.id === `health:queues:unconsumed:${vhost}/orphan "q"`);
+    const orphan = mine.find((f) => f.id === `health:queues:unconsumed:${encodeSegment(vhost)}/${encodeSegment('orphan "q"')}`);
     assert.ok(orphan, JSON.stringify(mine.map((f) => f.id)));
     assert.equal(orphan.severity, 'warning');
     assert.deepEqual(orphan.fixes.map((f) => f.kind), ['purge', 'delete-queue']);
-    assert.equal(orphan.fixes[0]?.text, `DELETE /api/queues/${encodeURIComponent(vhost).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}/orphan%20%22q%22/contents`);
+    assert.equal(orphan.fixes[0]?.text, `DELETE /api/queues/${encodeSegment(vhost)}/orphan%20%22q%22/contents`);
 
-    assert.ok(mine.some((f) => f.id === `health:queues:deep:${vhost}/busy`));
-    assert.ok(mine.some((f) => f.id === `health:queues:unacked:${vhost}/busy`));
+    assert.ok(mine.some((f) => f.id === `health:queues:deep:${encodeSegment(vhost)}/busy`));
+    assert.ok(mine.some((f) => f.id === `health:queues:unacked:${encodeSegment(vhost)}/busy`));
     assert.ok(mine.some((f) => f.id === 'health:connections:no-heartbeat'));
     const channel = mine.find((f) => f.sectionId === 'channels' && f.evidence['unacked'] === 20);
     assert.ok(channel, 'the greedy channel is found');

@@ -7,6 +7,7 @@
 import type { Column, Finding, Section } from '../../reports/model';
 import { formatBytes, formatCount } from '../../format';
 import { buildCloseConnection, buildDeleteQueue, buildPurge, queueLabel, type RabbitOp } from '../operation';
+import { encodeSegment } from '../request';
 import { queueFlags, type RabbitChannel, type RabbitConnection, type RabbitNode, type RabbitQueue } from '../resources';
 
 export type RabbitFinding = Finding<RabbitOp>;
@@ -135,7 +136,8 @@ export function queuesHealth(queues: readonly RabbitQueue[], t: HealthThresholds
   const findings: RabbitFinding[] = [];
   const flagged = queues.filter((q) => queueFlags(q).unconsumed || q.messages > t.queueDepth || q.unacked > t.unacked);
   for (const q of flagged) {
-    const key = `${q.vhost}/${q.name}`;
+    // The API path's own form: unambiguous whatever the names hold (a vhost "/", a queue "a/b").
+    const key = `${encodeSegment(q.vhost)}/${encodeSegment(q.name)}`;
     const ref = { vhost: q.vhost, name: q.name, ready: q.ready, unacked: q.unacked, consumers: q.consumers };
     const label = queueLabel(q.vhost, q.name);
     const evidence = { messages: q.messages, ready: q.ready, unacked: q.unacked, consumers: q.consumers };
@@ -160,7 +162,7 @@ export function queuesHealth(queues: readonly RabbitQueue[], t: HealthThresholds
       }));
     }
   }
-  const rows = flagged.map((q) => ({ _key: `${q.vhost}/${q.name}`, vhost: q.vhost, queue: q.name, type: q.type, messages: q.messages, ready: q.ready, unacked: q.unacked, consumers: q.consumers, state: q.state || 'n/a' }));
+  const rows = flagged.map((q) => ({ _key: `${encodeSegment(q.vhost)}/${encodeSegment(q.name)}`, vhost: q.vhost, queue: q.name, type: q.type, messages: q.messages, ready: q.ready, unacked: q.unacked, consumers: q.consumers, state: q.state || 'n/a' }));
   return {
     section: {
       id: 'queues', title: 'Queues: no consumers, deep, unacknowledged',
