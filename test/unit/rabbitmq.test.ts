@@ -30,8 +30,8 @@ describe('RabbitMQ: profiles and URLs', () => {
   });
 
   it('describes the target without a secret', () => {
-    assert.equal(describeTarget(profile), 'ops@http://mq.internal:15672');
-    assert.equal(describeTarget({ ...profile, tls: 'require', host: '::1', port: 15671 }), 'ops@https://[::1]:15671');
+    assert.equal(describeTarget(profile), 'http://ops@mq.internal:15672');
+    assert.equal(describeTarget({ ...profile, tls: 'require', host: '::1', port: 15671 }), 'https://ops@[::1]:15671');
   });
 });
 
@@ -40,7 +40,7 @@ describe('RabbitMQ: error mapping', () => {
   const api = (status: number, body: string): RabbitApiError => new RabbitApiError(status, (JSON.parse(body) as { reason: string }).reason, 'GET /api/overview', body);
 
   it('401 login failed is a wrong password; 401 "Not management user" and 403 ask for the management tag', () => {
-    assert.deepEqual(say(api(401, '{"error":"not_authorized","reason":"Login failed"}')), { kind: 'auth', message: 'RabbitMQ rejected the user name or password for ops@http://mq.internal:15672.' });
+    assert.deepEqual(say(api(401, '{"error":"not_authorized","reason":"Login failed"}')), { kind: 'auth', message: 'RabbitMQ rejected the user name or password for http://ops@mq.internal:15672.' });
     const tag = say(api(401, '{"error":"not_authorised","reason":"Not management user"}'));
     assert.equal(tag.kind, 'permission');
     assert.match(tag.message, /lets user "ops" log in but not use the management API: tag it management/);
@@ -49,9 +49,9 @@ describe('RabbitMQ: error mapping', () => {
 
   it('404, 400 and 5xx say what the server said; refused, reset and TLS problems are the shared lines', () => {
     assert.match(say(api(404, '{"error":"Object Not Found","reason":"Not Found"}')).message, /not found — it was deleted or renamed since it was read/);
-    assert.equal(say(api(400, '{"error":"bad_request","reason":"queue \'q\' in vhost \'/\' not empty"}')).message, "RabbitMQ at ops@http://mq.internal:15672 refused the request: queue 'q' in vhost '/' not empty");
+    assert.equal(say(api(400, '{"error":"bad_request","reason":"queue \'q\' in vhost \'/\' not empty"}')).message, "RabbitMQ at http://ops@mq.internal:15672 refused the request: queue 'q' in vhost '/' not empty");
     const refused = say(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:15672'), { code: 'ECONNREFUSED' }));
-    assert.deepEqual(refused, { kind: 'unreachable', message: 'Nothing is listening at ops@http://mq.internal:15672: is RabbitMQ running and the port right?' });
+    assert.deepEqual(refused, { kind: 'unreachable', message: 'Nothing is listening at http://ops@mq.internal:15672: is RabbitMQ running and the port right?' });
     assert.equal(say(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'maintenance').kind, 'connection-lost');
     assert.equal(say(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })).kind, 'tls-untrusted');
     assert.equal(say(Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' })).kind, 'tls-refused');

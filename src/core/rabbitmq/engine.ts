@@ -85,7 +85,7 @@ export const rabbitmqEngine: EngineModule = {
   describeTarget(p) {
     const scheme = p.tls === 'disable' ? 'http' : 'https';
     const host = p.host?.includes(':') ? `[${p.host}]` : p.host ?? '';
-    return `${p.user ? `${p.user}@` : ''}${scheme}://${host}:${p.port ?? DEFAULT_PORT}`;
+    return `${scheme}://${p.user ? `${p.user}@` : ''}${host}:${p.port ?? DEFAULT_PORT}`;
   },
   defaultName(p) {
     return `RabbitMQ ${p.host ?? ''}`;
