@@ -78,6 +78,7 @@ export const CHUNKS = {
   'backup-commands': 'src/commands/backup/index.ts',
   'pg-backup': 'src/core/postgres/backup/index.ts',
   'redis-backup': 'src/core/redis/backup.ts',
+  'rabbitmq-backup': 'src/core/rabbitmq/backup.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 

@@ -108,6 +108,9 @@ export const rabbitmqEngine: EngineModule = {
     return rabbitExecutor(session as RabbitSession);
   },
   reports: rabbitmqReports,
+  async backup() {
+    return (await import('./backup')).rabbitBackup;
+  },
   async health() {
     return (await import('./health')).rabbitHealth;
   },
