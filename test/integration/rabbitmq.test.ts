@@ -45,7 +45,7 @@ describe('RabbitMQ: connection, tree reads and operations against a real node', 
     assert.match(r.summary, /^RabbitMQ 3\.\d+\.\d+ on Erlang \d+/);
   });
 
-  it('a wrong password, a user without the management tag and a closed port each give one clear line, never the password', async () => {
+  it('a wrong password, a user without the management tag, TLS on a plain port and a closed port each give one clear line, never the password', async () => {
     const bad = await probeConnection(rabbitProfile(), 'not-the-password');
     assert.ok(!bad.ok);
     assert.equal(bad.problem.kind, 'auth');
@@ -62,6 +62,11 @@ describe('RabbitMQ: connection, tree reads and operations against a real node', 
     } finally {
       await api.call({ method: 'DELETE', path: ['users', user] });
     }
+
+    const tls = await probeConnection(rabbitProfile({ tls: 'require' }), services().rabbitmq.password);
+    assert.ok(!tls.ok);
+    assert.equal(tls.problem.kind, 'tls-refused', tls.problem.message);
+    assert.match(tls.problem.message, /^RabbitMQ at https:\/\/upkeep-admin@127\.0\.0\.1:\d+ does not accept TLS here/);
 
     const refused = await probeConnection(rabbitProfile({ port: await freePort() }), 'x');
     assert.ok(!refused.ok);
