@@ -149,6 +149,25 @@ describe('RabbitMQ view and operations in the editor', function () {
     report(`purge preview: ${preview.ops[0]?.text ?? ''} · ${preview.sizeText}`);
   });
 
+  it('peek opens the messages in a content-provider (read-only) document and leaves them in the queue', async () => {
+    await admin.call({ method: 'POST', path: ['exchanges', VHOST, 'amq.default', 'publish'], body: { properties: {}, routing_key: QUEUE, payload: '<script>alert(1)</script> ✓', payload_encoding: 'string' } });
+    await eventually('one message', async () => (await ready(QUEUE)) === 1);
+    const node = await queueNode(0, QUEUE);
+    const r = await vscode.commands.executeCommand<{ uri?: vscode.Uri; messages?: unknown[] }>('upkeep.rabbitmq.peek', node, { count: 5 });
+    assert.equal(prompter.previews.at(-1)?.ops[0]?.kind, 'peek');
+    assert.equal(r.messages?.length, 1);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === r.uri?.toString());
+    assert.ok(doc, 'the peek document is open');
+    assert.equal(doc.uri.scheme, 'upkeep-rabbitmq-peek');
+    assert.match(doc.getText(), /## Message 1\n[\s\S]*payload as text\n\n<script>alert\(1\)<\/script> ✓/);
+    // A content provider's document: the editor shows it read-only, and it is never saved anywhere.
+    assert.equal(doc.isUntitled, false);
+    await eventually('the message is still there', async () => (await ready(QUEUE)) === 1);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await admin.call({ method: 'DELETE', path: ['queues', VHOST, QUEUE, 'contents'] });
+    await eventually('empty again', async () => (await ready(QUEUE)) === 0);
+  });
+
   it('a read-only connection refuses the purge before anything is sent; production asks for the queue name typed', async () => {
     await admin.call({ method: 'POST', path: ['exchanges', VHOST, 'amq.default', 'publish'], body: { properties: {}, routing_key: QUEUE, payload: 'keep', payload_encoding: 'string' } });
     await eventually('one message', async () => (await ready(QUEUE)) === 1);
