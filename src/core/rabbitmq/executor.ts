@@ -4,12 +4,12 @@
  * it removed, a peek returns the messages it read). A kind without a handler
  * of its own is just its request.
  */
-import type { BatchOutcome, OperationExecutor, OperationOutcome, RunCallbacks } from '../operations/operation';
+import type { BatchOutcome, OperationExecutor } from '../operations/operation';
+import { handledOutcome, runInTurn, type HandlerResult } from '../operations/inTurn';
 import { describeConnectionError } from '../connections/errors';
 import { formatBytes } from '../format';
 
 const formatCount = (n: number): string => n.toLocaleString('en-US');
-import { isCancelled } from '../errors';
 import type { RabbitApi, RabbitSession } from './connection';
 import type { RabbitOp, RabbitTarget } from './operation';
 import { mapPeeked, type PeekedMessage } from './peek';
@@ -21,11 +21,7 @@ export interface RabbitHandlerContext {
   signal?: AbortSignal;
 }
 
-export interface RabbitHandlerResult {
-  notices?: string[];
-  summary?: string;
-  details?: unknown;
-}
+export type RabbitHandlerResult = HandlerResult;
 
 export type RabbitHandler = (ctx: RabbitHandlerContext) => Promise<RabbitHandlerResult>;
 
@@ -64,27 +60,10 @@ async function sizeText(api: RabbitApi, target: RabbitTarget): Promise<string | 
 export function rabbitExecutor(session: RabbitSession): OperationExecutor<RabbitOp> {
   return {
     sizeText: (target) => sizeText(session.api, target),
-    async run(ops, callbacks): Promise<BatchOutcome<RabbitOp>> {
-      const outcomes: OperationOutcome[] = [];
-      for (const [index, op] of ops.entries()) {
-        if (callbacks.signal?.aborted) return { outcomes, notRun: ops.slice(index) };
-        callbacks.onStep?.(index, ops.length, op);
-        outcomes.push(await runOne(session, op, callbacks));
-      }
-      return { outcomes, notRun: [] };
-    },
+    run: (ops, callbacks): Promise<BatchOutcome<RabbitOp>> =>
+      runInTurn(ops, callbacks, (op) => {
+        const handler = HANDLERS[op.kind] ?? defaultHandler;
+        return handledOutcome(op, callbacks.signal, () => handler({ api: session.api, op, ...(callbacks.signal ? { signal: callbacks.signal } : {}) }), (err) => describeConnectionError(session.profile, err, [], 'maintenance'));
+      }),
   };
-}
-
-async function runOne(session: RabbitSession, op: RabbitOp, callbacks: RunCallbacks<RabbitOp>): Promise<OperationOutcome> {
-  const started = Date.now();
-  const base = { title: op.title, text: op.text, startedAt: new Date(started).toISOString(), notices: [] as string[] };
-  const handler = HANDLERS[op.kind] ?? defaultHandler;
-  try {
-    const r = await handler({ api: session.api, op, ...(callbacks.signal ? { signal: callbacks.signal } : {}) });
-    return { ...base, status: 'done', durationMs: Date.now() - started, notices: r.notices ?? [], ...(r.summary ? { summary: r.summary } : {}), ...(r.details !== undefined ? { details: r.details } : {}) };
-  } catch (err) {
-    const status = isCancelled(err) || callbacks.signal?.aborted ? 'cancelled' : 'failed';
-    return { ...base, status, durationMs: Date.now() - started, problem: describeConnectionError(session.profile, err, [], 'maintenance') };
-  }
 }
