@@ -7,6 +7,7 @@ import type { RabbitOp } from '../../../src/core/rabbitmq/operation';
 import { RabbitApi } from '../../../src/core/rabbitmq/connection';
 import type { EngineTreeProvider } from '../../../src/views/treeProvider';
 import type { UpkeepNode } from '../../../src/views/node';
+import type { ReportPanel } from '../../../src/webviews/reportPanel';
 import { eventually, label, report, services, upkeep } from './helpers';
 
 const TAG = `ext-${process.pid}-${Date.now().toString(36)}`;
@@ -164,6 +165,23 @@ describe('RabbitMQ view and operations in the editor', function () {
     assert.equal(doc.isUntitled, false);
     await eventually('the message is still there', async () => (await ready(QUEUE)) === 1);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await admin.call({ method: 'DELETE', path: ['queues', VHOST, QUEUE, 'contents'] });
+    await eventually('empty again', async () => (await ready(QUEUE)) === 0);
+  });
+
+  it('the health report opens in the shared report panel, with the queue nobody consumes and its fixes', async () => {
+    await admin.call({ method: 'POST', path: ['exchanges', VHOST, 'amq.default', 'publish'], body: { properties: {}, routing_key: QUEUE, payload: 'waiting', payload_encoding: 'string' } });
+    await eventually('one message', async () => (await ready(QUEUE)) === 1);
+    const api = await upkeep();
+    const conn = await eventually('the connection node', async () => (await api.trees.rabbitmq.getChildren()).find((n) => n.id === `conn:${added[0]!.profile.id}`));
+    const panel = await vscode.commands.executeCommand<ReportPanel>('upkeep.rabbitmq.report.health', conn);
+    const r = await eventually('report computed', () => panel.lastReport, 60_000);
+    assert.equal(r.title, 'RabbitMQ health');
+    const finding = r.findings.find((f) => f.object === `${QUEUE} (vhost ${VHOST})`);
+    assert.ok(finding, r.findings.map((f) => f.object).join(', '));
+    assert.deepEqual(finding.fixes.map((f) => f.kind), ['purge', 'delete-queue']);
+    report(`RabbitMQ health: ${r.findings.length} findings, e.g. ${finding.message}`);
+    panel.panel.dispose();
     await admin.call({ method: 'DELETE', path: ['queues', VHOST, QUEUE, 'contents'] });
     await eventually('empty again', async () => (await ready(QUEUE)) === 0);
   });
