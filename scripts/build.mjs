@@ -37,10 +37,12 @@ export const CHUNKS = {
   'neo4j-connection': 'src/core/neo4j/connection.ts',
   'redis-connection': 'src/core/redis/connection.ts',
   'docker-connection': 'src/core/docker/connection.ts',
+  'rabbitmq-connection': 'src/core/rabbitmq/connection.ts',
   'pg-query': 'src/core/postgres/pgQuery.ts',
   'pg-executor': 'src/core/postgres/executor.ts',
   'docker-executor': 'src/core/docker/executor.ts',
   'redis-executor': 'src/core/redis/executor.ts',
+  'rabbitmq-executor': 'src/core/rabbitmq/executor.ts',
   'neo4j-query': 'src/core/neo4j/neo4jQuery.ts',
   'cypher-risk': 'src/core/neo4j/cypherRisk.ts',
   'neo4j-executor': 'src/core/neo4j/executor.ts',
@@ -60,6 +62,12 @@ export const CHUNKS = {
   'docker-commands': 'src/commands/docker/index.ts',
   'redis-commands': 'src/commands/redis/operations.ts',
   'neo4j-views': 'src/views/neo4j/index.ts',
+  // RabbitMQ: its tree, its commands (operations, peek documents, definitions), its health report and checks.
+  'rabbitmq-views': 'src/views/rabbitmq/index.ts',
+  'rabbitmq-commands': 'src/commands/rabbitmq/index.ts',
+  'rabbitmq-report-commands': 'src/commands/rabbitmq/reportCommands.ts',
+  'rabbitmq-reports': 'src/core/rabbitmq/reports/index.ts',
+  'rabbitmq-health': 'src/core/rabbitmq/health.ts',
   'neo4j-commands': 'src/commands/neo4j/index.ts',
   'connection-commands': 'src/commands/connectionCommands.ts',
   'results-panel': 'src/webviews/resultsPanel.ts',
@@ -85,6 +93,7 @@ export const CHUNKS = {
   'health-monitor': 'src/app/health/monitor.ts',
   'health-panel': 'src/webviews/healthPanel.ts',
   'neo4j-backup': 'src/core/neo4j/backup.ts',
+  'rabbitmq-backup': 'src/core/rabbitmq/backup.ts',
 };
 const chunkByPath = new Map(Object.entries(CHUNKS).map(([name, file]) => [resolve(file), name]));
 

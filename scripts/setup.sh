@@ -10,7 +10,7 @@ started=$SECONDS
 log() { echo "setup: $* ($((SECONDS - started)) s)" >&2; }
 
 pkgs=(
-  postgresql postgresql-contrib redis-server
+  postgresql postgresql-contrib redis-server rabbitmq-server
   docker.io busybox-static
   chromium
   openjdk-17-jdk-headless maven

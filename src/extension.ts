@@ -39,6 +39,9 @@ import type * as Neo4jReportCommandsModule from './commands/neo4j/reportCommands
 import type * as BackupCommandsModule from './commands/backup/index';
 import type * as BackupReportModule from './commands/backup/report';
 import type * as RedisViewsModule from './views/redis/index';
+import type * as RabbitCommandsModule from './commands/rabbitmq/index';
+import type * as RabbitReportCommandsModule from './commands/rabbitmq/reportCommands';
+import { nodeOfKind } from './views/node';
 import { REDIS_VALUE_SCHEME } from './views/redis/scheme';
 import type * as HealthMonitorModule from './app/health/monitor';
 import type * as HealthPanelModule from './webviews/healthPanel';
@@ -62,6 +65,8 @@ const backupReportModule = lazy(() => require('./commands/backup/report') as typ
 const redisViewsModule = lazy(() => require('./views/redis/index') as typeof RedisViewsModule);
 const healthMonitorModule = lazy(() => require('./app/health/monitor') as typeof HealthMonitorModule);
 const healthPanelModule = lazy(() => require('./webviews/healthPanel') as typeof HealthPanelModule);
+const rabbitCommandsModule = lazy(() => require('./commands/rabbitmq/index') as typeof RabbitCommandsModule);
+const rabbitReportCommandsModule = lazy(() => require('./commands/rabbitmq/reportCommands') as typeof RabbitReportCommandsModule);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 type ConnectionCommands = ConnectionCommandsModule.ConnectionCommands;
@@ -274,6 +279,26 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
       provideTextDocumentContent: (uri) => redis().values.provide(uri),
     }),
   );
+
+  // RabbitMQ: queue, connection and policy operations and the definitions (rabbitmq-commands chunk), its report (rabbitmq-report-commands).
+  const rabbit = lazy(() => {
+    const made = new (rabbitCommandsModule().RabbitCommands)(flow, profiles);
+    context.subscriptions.push(made);
+    return made;
+  });
+  type RabbitCmds = RabbitCommandsModule.RabbitCommands;
+  register('upkeep.rabbitmq.purge', (node?: unknown, args?: Parameters<RabbitCmds['purge']>[1]) => rabbit().purge(node, args));
+  register('upkeep.rabbitmq.deleteQueue', (node?: unknown, args?: Parameters<RabbitCmds['deleteQueue']>[1]) => rabbit().deleteQueue(node, args));
+  register('upkeep.rabbitmq.closeConnection', (node?: unknown, args?: Parameters<RabbitCmds['closeConnection']>[1]) => rabbit().closeConnection(node, args));
+  register('upkeep.rabbitmq.peek', (node?: unknown, args?: Parameters<RabbitCmds['peek']>[1]) => rabbit().peek(node, args));
+  register('upkeep.rabbitmq.setPolicy', (node?: unknown, args?: Parameters<RabbitCmds['setPolicy']>[1]) => rabbit().setPolicy(node, args));
+  register('upkeep.rabbitmq.deletePolicy', (node?: unknown, args?: Parameters<RabbitCmds['deletePolicy']>[1]) => rabbit().deletePolicy(node, args));
+  register('upkeep.rabbitmq.exportDefinitions', (node?: unknown, args?: RabbitCommandsModule.ExportArgs) => rabbit().definitions.export(node, args));
+  register('upkeep.rabbitmq.importDefinitions', (node?: unknown, args?: RabbitCommandsModule.ImportArgs) => rabbit().definitions.import(node, args));
+  register('upkeep.rabbitmq.loadMore', (node?: unknown) => nodeOfKind<UpkeepNode & { list: { loadMore(): Promise<void> } }>(node, 'rabbitmq-load-more')?.list.loadMore());
+  const rabbitReports = lazy(() => new (rabbitReportCommandsModule().RabbitReportCommands)(reports, connections, profiles, () => prompter));
+  register('upkeep.rabbitmq.report.health', (node?: unknown) => rabbitReports().open(node));
+  register('upkeep.rabbitmq.exportReport', (node?: unknown, format?: Parameters<PgReports['export']>[2], target?: vscode.Uri) => rabbitReports().export(node, format, target));
 
   const results = lazy(() => {
     const made = new (resultsPanelModule().ResultsPanel)(context.extensionUri, log, () => vscode.workspace.getConfiguration('upkeep.results').get<number>('maxRows', 1000));

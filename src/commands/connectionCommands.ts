@@ -145,7 +145,8 @@ export class ConnectionCommands {
   }
 
   private async addFromArgs(args: AddConnectionArgs): Promise<AddConnectionResult> {
-    const parsed = args.url ? parseConnectionUrl(args.url, process.env) : undefined;
+    const wanted = args.profile?.engine ?? args.engine;
+    const parsed = args.url ? parseConnectionUrl(args.url, process.env, isEngine(wanted) ? wanted : undefined) : undefined;
     const engine = parsed?.fields.engine ?? args.profile?.engine ?? args.engine;
     if (!isEngine(engine)) throw new UserFacingError(`Say which engine the connection is for: ${ENGINES.join(', ')}.`);
     const merged = { tls: 'disable', ...args.profile, ...parsed?.fields } as ConnectionProfile;

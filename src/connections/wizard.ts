@@ -50,7 +50,7 @@ export async function runConnectionWizard(engine: Engine, existing?: { profile: 
 
   let fromUrl: ParsedConnectionUrl | undefined;
   if (urlText) {
-    fromUrl = parseConnectionUrl(urlText, process.env);
+    fromUrl = parseConnectionUrl(urlText, process.env, engine);
     Object.assign(base, fromUrl.fields);
     password = fromUrl.password;
   } else {
@@ -119,7 +119,7 @@ function validateUrlInput(value: string, engine: Engine): string | undefined {
   if (!text) return undefined;
   if (!looksLikeConnectionUrl(text)) return `Not a URL: ${engineModule(engine).urlExample}`;
   try {
-    const parsed = parseConnectionUrl(text, process.env);
+    const parsed = parseConnectionUrl(text, process.env, engine);
     if (parsed.fields.engine !== engine) return `That is a ${engineLabel(parsed.fields.engine)} URL; this connection is ${engineLabel(engine)}.`;
     return undefined;
   } catch (err) {

@@ -18,7 +18,7 @@ import type { BackupSupport, ContainerAccess } from './backup/model';
 import type { EngineHealth } from './health/model';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */
-export const ENGINE_IDS = ['postgres', 'neo4j', 'redis', 'docker'] as const;
+export const ENGINE_IDS = ['postgres', 'neo4j', 'redis', 'docker', 'rabbitmq'] as const;
 export type Engine = (typeof ENGINE_IDS)[number];
 
 /** One profile field the add-connection wizard asks for after the address. */

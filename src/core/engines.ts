@@ -9,12 +9,14 @@ import { postgresEngine } from './postgres/engine';
 import { neo4jEngine } from './neo4j/engine';
 import { redisEngine } from './redis/engine';
 import { dockerEngine } from './docker/engine';
+import { rabbitmqEngine } from './rabbitmq/engine';
 
 const MODULES: Record<Engine, EngineModule> = {
   postgres: postgresEngine,
   neo4j: neo4jEngine,
   redis: redisEngine,
   docker: dockerEngine,
+  rabbitmq: rabbitmqEngine,
 };
 
 export { ENGINE_IDS, type Engine, type EngineModule };

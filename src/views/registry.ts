@@ -46,6 +46,7 @@ const VIEWS: Partial<Record<Engine, ViewEntry>> = {
   docker: { showCollapseAll: true, load: async () => (await import('./docker/index')).dockerViews },
   neo4j: { showCollapseAll: true, load: async () => (await import('./neo4j/index')).neo4jViews },
   redis: { showCollapseAll: true, load: async () => (await import('./redis/index')).redisViews },
+  rabbitmq: { showCollapseAll: true, load: async () => (await import('./rabbitmq/index')).rabbitmqViews },
 };
 
 export function showCollapseAll(engine: Engine): boolean {

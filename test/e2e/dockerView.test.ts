@@ -52,7 +52,7 @@ describe('e2e: the Docker view in the workbench', function () {
   it('shows the engine: containers by Compose project with a database badge, and the disk usage expanded', async () => {
     const { page } = wb;
     await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Redis']);
+    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Redis', 'RabbitMQ']);
     const conn = treeItem(page, 'Local Docker');
     await conn.waitFor({ timeout: 30_000 });
     // Expand once its first check has answered (the status icon settles): a refresh of the node

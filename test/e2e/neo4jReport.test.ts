@@ -78,7 +78,7 @@ describe('e2e: the Neo4j schema report panel, dark and light', function () {
       const { page } = wb;
       const dialogs = recordDialogs(page);
       await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-      await collapseViews(page, ['PostgreSQL', 'Redis', 'Docker']);
+      await collapseViews(page, ['PostgreSQL', 'Redis', 'Docker', 'RabbitMQ']);
       const conn = treeItem(page, 'Library graph');
       await conn.waitFor({ timeout: 30_000 });
       await contextMenu(page, conn, 'Set Password…');

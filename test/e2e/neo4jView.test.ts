@@ -71,7 +71,7 @@ describe('e2e: the Neo4j view with index states, dark and light', function () {
       });
       const { page } = wb;
       await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-      await collapseViews(page, ['PostgreSQL', 'Redis', 'Docker']);
+      await collapseViews(page, ['PostgreSQL', 'Redis', 'Docker', 'RabbitMQ']);
       const conn = treeItem(page, 'Graph (staging)');
       await conn.waitFor({ timeout: 30_000 });
       await contextMenu(page, conn, 'Set Password…');

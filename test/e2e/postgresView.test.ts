@@ -58,7 +58,7 @@ describe('e2e: the PostgreSQL view in the workbench', function () {
 
   it('shows the connection, its databases, schemas and tables', async () => {
     const { page } = wb;
-    await collapseViews(page, ['Neo4j', 'Redis', 'Docker']);
+    await collapseViews(page, ['Neo4j', 'Redis', 'Docker', 'RabbitMQ']);
     const conn = treeItem(page, 'Orders DB (prod)');
     await conn.waitFor({ timeout: 30_000 });
     await conn.click();

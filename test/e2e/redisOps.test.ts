@@ -46,7 +46,7 @@ describe('e2e: Redis operations in the workbench', function () {
   it('signs in from the Redis view\'s connection menu', async () => {
     const { page } = wb;
     await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Docker']);
+    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Docker', 'RabbitMQ']);
     const conn = treeItem(page, 'Cache (prod)');
     await conn.waitFor({ timeout: 30_000 });
     await contextMenu(page, conn, 'Set Password…');

@@ -58,7 +58,7 @@ describe('e2e: Redis memory analysis panel', function () {
   it('opens the memory analysis from the Redis connection: a sample, said so', async () => {
     const { page } = wb;
     await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Docker']);
+    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Docker', 'RabbitMQ']);
     const redisHeader = page.locator('.pane-header[aria-expanded="false"]').filter({ hasText: 'Redis' });
     if (await redisHeader.count()) await redisHeader.first().click();
     const conn = treeItem(page, 'Cache');

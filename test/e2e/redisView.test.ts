@@ -43,7 +43,7 @@ describe('e2e: the Redis view in the workbench', function () {
   it('expands the connection into databases, namespaces and keys, and opens a value', async () => {
     const { page } = wb;
     await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Docker']);
+    await collapseViews(page, ['PostgreSQL', 'Neo4j', 'Docker', 'RabbitMQ']);
     const conn = treeItem(page, 'Sessions cache');
     await conn.waitFor({ timeout: 30_000 });
     await contextMenu(page, conn, 'Set Password…');

@@ -233,7 +233,7 @@ export function recordDialogs(page: Page): string[] {
 /** Opens the Upkeep container, gives the other engines' views less room, and sets a connection's password from its context menu. */
 export async function openUpkeepAndSignIn(page: Page, connection: string, password: string): Promise<ReturnType<Page['locator']>> {
   await page.locator('.activitybar [aria-label^="Upkeep"]').first().click();
-  await collapseViews(page, ['Neo4j', 'Redis', 'Docker']);
+  await collapseViews(page, ['Neo4j', 'Redis', 'Docker', 'RabbitMQ']);
   const conn = treeItem(page, connection);
   await conn.waitFor({ timeout: 30_000 });
   await contextMenu(page, conn, 'Set Password…');

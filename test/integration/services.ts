@@ -61,3 +61,11 @@ export function dockerProfile(overrides: Partial<ConnectionProfile> = {}): Conne
 
 /** A port nothing listens on (bound then released a moment ago). */
 export { freePort as closedPort } from '../services/util';
+
+export function rabbitProfile(overrides: Partial<ConnectionProfile> = {}): ConnectionProfile {
+  const s = services().rabbitmq;
+  return {
+    id: uniqueName('rabbitmq'), engine: 'rabbitmq', name: 'Test RabbitMQ', host: s.host, port: s.managementPort, user: s.user,
+    tls: 'disable', readOnly: false, production: false, connectTimeoutMs: 8_000, ...overrides,
+  };
+}

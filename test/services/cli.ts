@@ -1,5 +1,5 @@
 /**
- * `npm run services`: start the four throwaway servers, print how to reach
+ * `npm run services`: start the five throwaway servers, print how to reach
  * them, keep them up until Ctrl-C, then remove them.
  */
 import { describeServices, startServices } from './index';

@@ -6,6 +6,7 @@ import { startPostgres } from './postgres';
 import { startRedis } from './redis';
 import { startDocker } from './docker';
 import { startNeo4j } from './neo4j';
+import { startRabbitMq } from './rabbitmq';
 
 export type { ServicesInfo } from './types';
 
@@ -20,7 +21,7 @@ export interface Services {
 }
 
 /**
- * Starts all four servers side by side (they are independent), health-checks
+ * Starts all five servers side by side (they are independent), health-checks
  * each, writes their addresses to `file`. If one fails the others are stopped
  * and the error names what is missing.
  */
@@ -41,24 +42,26 @@ export async function startServices(file = DEFAULT_SERVICES_FILE, log: (line: st
     timed('redis', () => startRedis(root)),
     timed('docker', () => startDocker(root)),
     timed('neo4j', () => startNeo4j(root)),
+    timed('rabbitmq', () => startRabbitMq(root)),
   ] as const);
   const stop = async (): Promise<void> => {
     await Promise.allSettled(started.map((s) => s.stop()));
     fs.rmSync(root, { recursive: true, force: true });
     if (fs.existsSync(file)) fs.rmSync(file);
   };
-  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${['postgres', 'redis', 'docker', 'neo4j'][i]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
+  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${['postgres', 'redis', 'docker', 'neo4j', 'rabbitmq'][i]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
   if (failures.length) {
     await stop();
     throw new Error(`Test services could not start:\n  ${failures.join('\n  ')}`);
   }
-  const [pg, redis, docker, neo4j] = results as unknown as [
+  const [pg, redis, docker, neo4j, rabbitmq] = results as unknown as [
     PromiseFulfilledResult<Awaited<ReturnType<typeof startPostgres>>>,
     PromiseFulfilledResult<Awaited<ReturnType<typeof startRedis>>>,
     PromiseFulfilledResult<Awaited<ReturnType<typeof startDocker>>>,
     PromiseFulfilledResult<Awaited<ReturnType<typeof startNeo4j>>>,
+    PromiseFulfilledResult<Awaited<ReturnType<typeof startRabbitMq>>>,
   ];
-  const info: ServicesInfo = { postgres: pg.value.info, redis: redis.value.info, docker: docker.value.info, neo4j: neo4j.value.info };
+  const info: ServicesInfo = { postgres: pg.value.info, redis: redis.value.info, docker: docker.value.info, neo4j: neo4j.value.info, rabbitmq: rabbitmq.value.info };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(info, null, 2), { mode: 0o600 });
   return { info, file, stop };
@@ -70,6 +73,7 @@ export function describeServices(info: ServicesInfo): string {
     `  Redis       redis://:${info.redis.password}@${info.redis.host}:${info.redis.port}`,
     `  Neo4j       ${info.neo4j.url}  (user ${info.neo4j.user}, password ${info.neo4j.password})`,
     `  Docker      unix://${info.docker.socketPath}  (image ${info.docker.image})`,
+    `  RabbitMQ    http://${info.rabbitmq.host}:${info.rabbitmq.managementPort}  (user ${info.rabbitmq.user}, password ${info.rabbitmq.password}; AMQP ${info.rabbitmq.amqpPort})`,
   ].join('\n');
 }
 

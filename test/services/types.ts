@@ -4,6 +4,8 @@ export interface ServicesInfo {
   redis: { host: string; port: number; password: string };
   neo4j: { host: string; port: number; url: string; user: string; password: string };
   docker: { socketPath: string; image: string };
+  /** A throwaway node with the management plugin; `user` is an administrator. */
+  rabbitmq: { host: string; managementPort: number; amqpPort: number; user: string; password: string; node: string };
 }
 
 export interface RunningService {

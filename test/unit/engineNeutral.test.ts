@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENGINE_IDS } from '../../src/core/engine';
 import { ENGINE_MODULES, engineForScheme, engineModule } from '../../src/core/engines';
+import { parseConnectionUrl } from '../../src/core/connections/url';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SRC = path.join(ROOT, 'src');
@@ -100,10 +101,14 @@ describe('engines: shared code asks the module', () => {
     for (const m of ENGINE_MODULES) {
       assert.equal(engineModule(m.id), m);
       assert.ok(m.label && m.defaultPort > 0 && m.urlExample, m.id);
-      for (const scheme of Object.keys(m.urlSchemes)) assert.equal(engineForScheme(scheme), m, `${scheme} belongs to one engine`);
+      // A scheme two engines claim (http: is Docker's and RabbitMQ's management API) goes to the first, unless the caller names the engine.
+      for (const scheme of Object.keys(m.urlSchemes)) assert.equal(engineForScheme(scheme), ENGINE_MODULES.find((x) => Object.hasOwn(x.urlSchemes, scheme)), `${scheme} resolves to its first claimant`);
       assert.equal(typeof m.probe, 'function');
     }
     const schemes = ENGINE_MODULES.flatMap((m) => Object.keys(m.urlSchemes));
-    assert.equal(new Set(schemes).size, schemes.length, 'no URL scheme is claimed twice');
+    const shared = [...new Set(schemes.filter((s, i) => schemes.indexOf(s) !== i))].sort();
+    assert.deepEqual(shared, ['http:', 'https:'], 'only http(s) is claimed twice (Docker, RabbitMQ), and the wizard names its engine');
+    assert.equal(parseConnectionUrl('http://broker:15672', {}, 'rabbitmq').fields.engine, 'rabbitmq');
+    assert.equal(parseConnectionUrl('http://docker:2375').fields.engine, 'docker');
   });
 });

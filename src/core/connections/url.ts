@@ -1,5 +1,5 @@
 import type { ConnectionProfile, Engine } from './profile';
-import { engineForScheme } from '../engines';
+import { engineForScheme, engineModule } from '../engines';
 import { ConnectionUrlError, redactUrl } from './urlText';
 
 export { ConnectionUrlError, pgSslModeToTls, redactUrl } from './urlText';
@@ -18,10 +18,12 @@ export function looksLikeConnectionUrl(text: string): boolean {
 
 /**
  * Parses a pasted connection URL. `env` supplies `DOCKER_HOST` when the user
- * pastes just that name. Throws `ConnectionUrlError` with a message that never
- * repeats the password.
+ * pastes just that name. `preferred` is the engine the user is adding a
+ * connection for: when it claims the URL's scheme it wins over an earlier
+ * engine claiming the same one (http:// is Docker's and RabbitMQ's). Throws
+ * `ConnectionUrlError` with a message that never repeats the password.
  */
-export function parseConnectionUrl(input: string, env: Record<string, string | undefined> = {}): ParsedConnectionUrl {
+export function parseConnectionUrl(input: string, env: Record<string, string | undefined> = {}, preferred?: Engine): ParsedConnectionUrl {
   let text = input.trim();
   if (text === 'DOCKER_HOST') {
     const fromEnv = env['DOCKER_HOST'];
@@ -32,11 +34,12 @@ export function parseConnectionUrl(input: string, env: Record<string, string | u
   }
   const schemeMatch = /^([a-z][a-z0-9+]*:)\/\//i.exec(text);
   const scheme = schemeMatch?.[1]?.toLowerCase();
-  const engine = scheme ? engineForScheme(scheme) : undefined;
+  const own = preferred && scheme ? engineModule(preferred) : undefined;
+  const engine = scheme ? (own && Object.hasOwn(own.urlSchemes, scheme) ? own : engineForScheme(scheme)) : undefined;
   const kind = scheme ? engine?.urlSchemes[scheme] : undefined;
   if (!scheme || !engine || !kind) {
     throw new ConnectionUrlError(
-      'Not a connection URL Upkeep knows. Use postgres://, postgresql://, neo4j://, neo4j+s://, bolt://, redis://, rediss://, unix:// or tcp://.',
+      'Not a connection URL Upkeep knows. Use postgres://, postgresql://, neo4j://, neo4j+s://, bolt://, redis://, rediss://, unix://, tcp://, or http(s):// (Docker, or the management API of RabbitMQ, from the RabbitMQ view).',
     );
   }
   const special = engine.parseSpecialUrl?.(scheme, text);

@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import type { BatchOutcome, OperationExecutor, OperationOutcome, RunCallbacks } from '../operations/operation';
 import { describeConnectionError } from '../connections/errors';
 import { formatBytes } from '../format';
-import { isCancelled } from '../errors';
+import { handledOutcome, runInTurn } from '../operations/inTurn';
 import type { DockerSession } from './connection';
 import type { DockerOp, DockerTarget } from './operation';
 import { comparePlan, countWords, mapPruneResponse, type PrunePlan, type PruneResult } from './prune';
@@ -163,28 +163,14 @@ async function sizeText(docker: Dockerode, target: DockerTarget): Promise<string
 export function dockerExecutor(session: DockerSession): OperationExecutor<DockerOp> {
   return {
     sizeText: (target) => sizeText(session.docker, target),
-    async run(ops, callbacks): Promise<BatchOutcome<DockerOp>> {
-      const outcomes: OperationOutcome[] = [];
-      for (const [index, op] of ops.entries()) {
-        if (callbacks.signal?.aborted) return { outcomes, notRun: ops.slice(index) };
-        callbacks.onStep?.(index, ops.length, op);
-        outcomes.push(await runOne(session, op, callbacks));
-      }
-      return { outcomes, notRun: [] };
-    },
+    run: (ops, callbacks): Promise<BatchOutcome<DockerOp>> => runInTurn(ops, callbacks, (op) => runOne(session, op, callbacks)),
   };
 }
 
-async function runOne(session: DockerSession, op: DockerOp, callbacks: RunCallbacks<DockerOp>): Promise<OperationOutcome> {
-  const started = Date.now();
-  const base = { title: op.title, text: op.text, startedAt: new Date(started).toISOString(), notices: [] as string[] };
+function runOne(session: DockerSession, op: DockerOp, callbacks: RunCallbacks<DockerOp>): Promise<OperationOutcome> {
   const handler = HANDLERS[op.kind];
-  if (!handler) return { ...base, status: 'failed', durationMs: 0, problem: { kind: 'other', message: `Upkeep has no way to run a Docker "${op.kind}" operation: nothing was sent.` } };
-  try {
-    const r = await handler({ docker: session.docker, session, op, signal: callbacks.signal, onProgress: callbacks.onProgress });
-    return { ...base, status: 'done', durationMs: Date.now() - started, notices: r.notices ?? [], ...(r.summary ? { summary: r.summary } : {}), ...(r.details !== undefined ? { details: r.details } : {}) };
-  } catch (err) {
-    const status = isCancelled(err) || callbacks.signal?.aborted ? 'cancelled' : 'failed';
-    return { ...base, status, durationMs: Date.now() - started, problem: describeConnectionError(session.profile, err) };
+  if (!handler) {
+    return Promise.resolve({ title: op.title, text: op.text, startedAt: new Date().toISOString(), notices: [], status: 'failed', durationMs: 0, problem: { kind: 'other', message: `Upkeep has no way to run a Docker "${op.kind}" operation: nothing was sent.` } });
   }
+  return handledOutcome(op, callbacks.signal, () => handler({ docker: session.docker, session, op, signal: callbacks.signal, onProgress: callbacks.onProgress }), (err) => describeConnectionError(session.profile, err));
 }

@@ -10,13 +10,13 @@ describe('Activation', () => {
     assert.deepEqual(api.loadedDrivers(), [], 'no database driver is loaded at activation');
   });
 
-  it('contributes the four views and the connection commands', async () => {
+  it('contributes the five views and the connection commands', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['upkeep.addConnection', 'upkeep.editConnection', 'upkeep.removeConnection', 'upkeep.testConnection', 'upkeep.postgres.addConnection', 'upkeep.docker.refresh']) {
+    for (const id of ['upkeep.addConnection', 'upkeep.editConnection', 'upkeep.removeConnection', 'upkeep.testConnection', 'upkeep.postgres.addConnection', 'upkeep.docker.refresh', 'upkeep.rabbitmq.refresh', 'upkeep.rabbitmq.purge']) {
       assert.ok(commands.includes(id), id);
     }
     const api = await upkeep();
-    assert.deepEqual(Object.keys(api.trees).sort(), ['docker', 'neo4j', 'postgres', 'redis']);
+    assert.deepEqual(Object.keys(api.trees).sort(), ['docker', 'neo4j', 'postgres', 'rabbitmq', 'redis']);
     for (const tree of Object.values(api.trees)) assert.deepEqual(await tree.getChildren(), [], 'empty at first');
   });
 });

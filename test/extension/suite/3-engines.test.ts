@@ -12,12 +12,14 @@ describe('Test connection for every engine', function () {
     ['neo4j', () => { const s = services().neo4j; return `bolt://${s.user}:${encodeURIComponent(s.password)}@${s.host}:${s.port}`; }],
     ['redis', () => { const s = services().redis; return `redis://:${encodeURIComponent(s.password)}@${s.host}:${s.port}/0`; }],
     ['docker', () => `unix://${services().docker.socketPath}`],
+    // http:// is Docker's too: the RabbitMQ view's Add Connection names its engine, as here.
+    ['rabbitmq', () => { const s = services().rabbitmq; return `http://${encodeURIComponent(s.user)}:${encodeURIComponent(s.password)}@${s.host}:${s.managementPort}`; }],
   ];
 
   for (const [engine, url] of cases) {
     it(`${engine}: adds, tests and shows a connected node`, async () => {
       const api = await upkeep();
-      const added = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { url: url(), name: `It ${engine}` });
+      const added = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', { engine, url: url(), name: `It ${engine}` });
       assert.ok(added.test?.ok, JSON.stringify(added.test));
       report(`${engine}: ${added.test.ok ? added.test.summary : ''}`);
       const again = await vscode.commands.executeCommand<{ ok: boolean }>('upkeep.testConnection', added.profile.id);
