@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { normalizeProfile, type ConnectionProfile } from '../core/connections/profile';
 import type { SettingsReader } from '../core/engine';
+import { parseEndpoints } from '../core/health/endpoints';
 import type { HealthEndpoint } from '../core/health/model';
 import { lookup, parseJsonc, settingsReader, userSettingsCandidates } from './settingsFile';
 import { CliError } from './errors';
@@ -73,35 +74,11 @@ export function readSettings(raw: Readonly<Record<string, unknown>>): Omit<CliCo
       profiles.push(profile);
     }
   });
-  const endpoints: HealthEndpoint[] = [];
-  const rawEndpoints = lookup(raw, 'upkeep.health.endpoints');
-  if (rawEndpoints !== undefined && !Array.isArray(rawEndpoints)) warnings.push('upkeep.health.endpoints is not a list: no endpoints read');
-  (Array.isArray(rawEndpoints) ? rawEndpoints : []).forEach((entry: unknown, i) => {
-    const parsed = parseEndpoint(entry);
-    if (typeof parsed === 'string') warnings.push(`endpoint #${i + 1} left out: ${parsed}`);
-    else endpoints.push(parsed);
-  });
+  const { endpoints, problems } = parseEndpoints(lookup(raw, 'upkeep.health.endpoints'));
+  warnings.push(...problems.map((p) => `left out: ${p}`));
   return { profiles, endpoints, settings: settingsReader(raw), warnings };
 }
 
-/** One `upkeep.health.endpoints` entry, or what is wrong with it. */
-export function parseEndpoint(entry: unknown): HealthEndpoint | string {
-  if (typeof entry !== 'object' || entry === null) return 'not an object with name and url';
-  const e = entry as Record<string, unknown>;
-  if (typeof e['name'] !== 'string' || !e['name'].trim()) return 'it has no name';
-  if (typeof e['url'] !== 'string') return `"${e['name']}" has no url`;
-  let url: URL;
-  try {
-    url = new URL(e['url']);
-  } catch {
-    return `"${e['name']}": "${e['url']}" is not a URL`;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${e['name']}": only http and https URLs are checked`;
-  const out: HealthEndpoint = { name: e['name'], url: e['url'] };
-  if (typeof e['bodyMatches'] === 'string' && e['bodyMatches']) out.bodyMatches = e['bodyMatches'];
-  if (typeof e['timeoutMs'] === 'number' && e['timeoutMs'] > 0) out.timeoutMs = e['timeoutMs'];
-  return out;
-}
 
 /** The profiles `names` select (by id or name, in the order given); every profile when none is given. */
 export function selectProfiles(profiles: readonly ConnectionProfile[], names: readonly string[]): ConnectionProfile[] {
@@ -130,8 +107,3 @@ export function editorStorageDir(settingsFile: string): string {
 }
 
 /** The backup folder of a connection, as the editor chooses it: its own setting, else upkeep.backup.folder, else `<storage>/backups`. */
-export function backupFolderOf(profile: ConnectionProfile, settings: SettingsReader, storageDir: string, home: string = os.homedir()): string {
-  const own = settings.get<Record<string, unknown>>('upkeep.backup.connectionFolders', {})[profile.id];
-  const folder = (typeof own === 'string' && own) || settings.get('upkeep.backup.folder', '') || path.join(storageDir, 'backups');
-  return folder.startsWith('~/') ? path.join(home, folder.slice(2)) : folder;
-}

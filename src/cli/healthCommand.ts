@@ -9,7 +9,8 @@ import { exitCodeOf, type HealthEndpoint, type HealthRun } from '../core/health/
 import { runHealth } from '../core/health/run';
 import type { ConnectionProfile } from '../core/connections/profile';
 import type { Command } from './args';
-import { backupFolderOf, type CliConfig } from './config';
+import { backupFolderFor } from '../core/backup/folder';
+import type { CliConfig } from './config';
 import { CliError } from './errors';
 import { emojiByDefault, renderHealthJson, renderHealthJunit, renderHealthText } from './healthOutput';
 import type { CliContext } from './context';
@@ -46,7 +47,7 @@ export async function healthCommand(cmd: HealthCommand, ctx: CliContext): Promis
     passwordFor: (p) => ctx.passwords.passwordFor(p),
     openSession: (p, password) => openCliSession(p, password, ctx.passwords, ctx.log),
     // As the editor: the last-backup check is off when upkeep.backup.staleDays is 0.
-    backupFolder: (p) => (config.settings.get<number>('upkeep.backup.staleDays', 7) > 0 ? backupFolderOf(p, config.settings, ctx.backupBase(config), os.homedir()) : undefined),
+    backupFolder: (p) => (config.settings.get<boolean>('upkeep.health.checkBackups', true) ? backupFolderFor(p, config.settings, ctx.backupBase(config), os.homedir()) : undefined),
     ...(cmd.timeoutS !== undefined ? { timeoutMs: Math.round(cmd.timeoutS * 1000) } : {}),
     signal: ctx.signal,
     ...(ctx.log ? { log: ctx.log } : {}),

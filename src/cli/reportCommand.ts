@@ -13,7 +13,8 @@ import { isCancelled } from '../core/errors';
 import type { Report } from '../core/reports/model';
 import { renderCsv, renderHtml, renderJson, renderMarkdown } from '../core/reports/render';
 import type { Command, ReportFormat } from './args';
-import { backupFolderOf, findProfile } from './config';
+import { backupFolderFor } from '../core/backup/folder';
+import { findProfile } from './config';
 import type { CliContext } from './context';
 import { CliError } from './errors';
 import { writeOutFile } from './output';
@@ -46,7 +47,7 @@ export async function reportCommand(cmd: ReportCommand, ctx: CliContext): Promis
       ...(cmd.database !== undefined ? { database: cmd.database } : {}),
       settings: config.settings,
       storageDir,
-      backupFolder: (p) => backupFolderOf(p, config.settings, ctx.backupBase(config), os.homedir()),
+      backupFolder: (p) => backupFolderFor(p, config.settings, ctx.backupBase(config), os.homedir()),
       dataDirectoryOf: (p) => dataDirectoryOf(p, ctx.passwords, ctx.log),
       signal: ctx.signal,
     });

@@ -65,9 +65,9 @@ export function upkeep(args: string[], env: Record<string, string> = {}): Promis
   });
 }
 
-/** A settings file; the test servers have no backups, so the last-backup check (upkeep.backup.staleDays) is off unless a test turns it on. */
+/** A settings file; the test servers have no backups, so the last-backup check (upkeep.health.checkBackups) is off unless a test turns it on. */
 export function writeConfig(dir: string, values: Record<string, unknown>): string {
-  const settings = { 'upkeep.backup.staleDays': 0, ...values };
+  const settings = { 'upkeep.health.checkBackups': false, ...values };
   const file = path.join(dir, `${uniqueName('upkeep')}.json`);
   // As VS Code writes settings: comments and trailing commas.
   fs.writeFileSync(file, `// written by the CLI test\n${JSON.stringify(settings, null, 2).replace(/\n}$/, ',\n}')}\n`);

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from '../../src/cli/args';
-import { backupFolderOf, findProfile, loadConfig, parseEndpoint, readSettings } from '../../src/cli/config';
+import { findProfile, loadConfig, readSettings } from '../../src/cli/config';
+import { backupFolderFor as backupFolderOf } from '../../src/core/backup/folder';
+import { parseEndpoints } from '../../src/core/health/endpoints';
 import { CliError } from '../../src/cli/errors';
 import { selectSubjects } from '../../src/cli/healthCommand';
 import { CliPasswords, passwordVariable } from '../../src/cli/passwords';
@@ -131,7 +133,7 @@ describe('CLI: settings files', () => {
     assert.match(read.warnings.join('\n'), /Unknown engine "mysql"/);
     assert.match(read.warnings.join('\n'), /id p1 is used by an earlier one/);
     assert.match(read.warnings.join('\n'), /only http and https/);
-    assert.equal(typeof parseEndpoint({ name: 'x', url: 'not a url' }), 'string');
+    assert.equal(parseEndpoints([{ name: 'x', url: 'not a url' }]).problems.length, 1);
   });
 
   it('loads --config, UPKEEP_CONFIG, or the first editor settings file that exists', async () => {

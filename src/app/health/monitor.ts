@@ -6,11 +6,9 @@
  * item shows the worst state, and a connection that goes from healthy to
  * critical raises a notification (`upkeep.health.notify`).
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ConnectionProfile } from '../../core/connections/profile';
 import type { SettingsReader } from '../../core/engine';
+import { backupFolderFor } from '../../core/backup/folder';
 import { parseEndpoints } from '../../core/health/endpoints';
 import type { HealthRun } from '../../core/health/model';
 import { runHealth } from '../../core/health/run';
@@ -38,12 +36,6 @@ export interface HealthMonitorDeps {
  * The backup folder of a connection, by the backup commands' rule (its own
  * folder setting, then upkeep.backup.folder, then the extension's storage).
  */
-export function backupFolderOf(profile: ConnectionProfile, storageDir: string): string {
-  const c = vscode.workspace.getConfiguration('upkeep.backup');
-  const own = c.get<Record<string, string>>('connectionFolders', {})[profile.id];
-  const folder = own || c.get<string>('folder', '') || path.join(storageDir, 'backups');
-  return folder.startsWith('~/') ? path.join(os.homedir(), folder.slice(2)) : folder;
-}
 
 export class HealthMonitor implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -138,7 +130,7 @@ export class HealthMonitor implements vscode.Disposable {
       passwordFor: (p) => connections.passwordFor(p),
       // The editor's kept session (its password, its pool): the run does not close it.
       openSession: async (p) => ({ session: await connections.session(p), release: () => Promise.resolve() }),
-      backupFolder: (p) => (settings.get<boolean>('upkeep.health.checkBackups', true) ? backupFolderOf(p, storageDir) : undefined),
+      backupFolder: (p) => (settings.get<boolean>('upkeep.health.checkBackups', true) ? backupFolderFor(p, settings, storageDir) : undefined),
       log,
       timeoutMs: timeoutMs > 0 ? timeoutMs : DEFAULT_SUBJECT_TIMEOUT_MS,
     });

@@ -4,11 +4,10 @@
  * the arguments (tests, other commands), or picked in the palette. Which
  * engines can back up is asked of their modules.
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import { engineModule } from '../../core/engines';
+import { backupFolderFor } from '../../core/backup/folder';
 import type { BackupContext, BackupOptions, BackupSupport, ContainerAccess, ToolSettings } from '../../core/backup/model';
 import type { ConnectionService } from '../../connections/connectionService';
 import type { ProfileStore } from '../../connections/profileStore';
@@ -71,10 +70,7 @@ export async function resolveBackupTarget(node: unknown, args: BackupTargetArgs 
 
 /** The backup folder of a connection: its own setting, else upkeep.backup.folder, else the extension's storage. */
 export function backupFolder(profile: ConnectionProfile, storageDir: string): string {
-  const c = vscode.workspace.getConfiguration('upkeep.backup');
-  const own = c.get<Record<string, string>>('connectionFolders', {})[profile.id];
-  const folder = own || c.get<string>('folder', '') || path.join(storageDir, 'backups');
-  return folder.startsWith('~/') ? path.join(os.homedir(), folder.slice(2)) : folder;
+  return backupFolderFor(profile, { get: <T>(key: string, fallback: T): T => vscode.workspace.getConfiguration().get<T>(key, fallback) }, storageDir);
 }
 
 /** The engine's own settings under upkeep.backup (the keys its support names), non-empty values only. */
