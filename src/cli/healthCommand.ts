@@ -46,7 +46,7 @@ export async function healthCommand(cmd: HealthCommand, ctx: CliContext): Promis
     settings: config.settings,
     passwordFor: (p) => ctx.passwords.passwordFor(p),
     openSession: (p, password) => openCliSession(p, password, ctx.passwords, ctx.log),
-    // As the editor: the last-backup check is off when upkeep.backup.staleDays is 0.
+    // As the editor: the last-backup check is off when upkeep.health.checkBackups is false.
     backupFolder: (p) => (config.settings.get<boolean>('upkeep.health.checkBackups', true) ? backupFolderFor(p, config.settings, ctx.backupBase(config), os.homedir()) : undefined),
     ...(cmd.timeoutS !== undefined ? { timeoutMs: Math.round(cmd.timeoutS * 1000) } : {}),
     signal: ctx.signal,
