@@ -1,10 +1,10 @@
 /**
  * `npm run demo`: Upkeep against real local servers. Packages the extension,
- * starts PostgreSQL, Neo4j, Redis and Docker with a little data, starts
+ * starts PostgreSQL, Neo4j, Redis, Docker and RabbitMQ with a little data, starts
  * code-server with the .vsix installed and one connection per engine in its
  * user settings, and prints the URL to open. The connections take their
  * passwords from where people already keep them — PostgreSQL's from a 0600
- * pgpass file named by PGPASSFILE, Neo4j's and Redis's from environment
+ * pgpass file named by PGPASSFILE, Neo4j's, Redis's and RabbitMQ's from environment
  * variables of code-server — so they connect at once. Ctrl-C stops everything.
  */
 import { execFileSync } from 'node:child_process';
@@ -41,6 +41,18 @@ async function seedPostgres(info: ServicesInfo['postgres']): Promise<void> {
 /** Environment variables code-server (and so the extension host) starts with: where the demo's passwords are. */
 const NEO4J_PASSWORD_ENV = 'UPKEEP_DEMO_NEO4J_PASSWORD';
 const REDIS_PASSWORD_ENV = 'UPKEEP_DEMO_REDIS_PASSWORD';
+const RABBITMQ_PASSWORD_ENV = 'UPKEEP_DEMO_RABBITMQ_PASSWORD';
+
+/** A queue with messages and nobody consuming them, through the management API (what the RabbitMQ view and report flag). */
+async function seedRabbitmq(info: ServicesInfo['rabbitmq']): Promise<void> {
+  const base = `http://${info.host}:${info.managementPort}/api`;
+  const headers = { authorization: `Basic ${Buffer.from(`${info.user}:${info.password}`).toString('base64')}`, 'content-type': 'application/json' };
+  const put = await fetch(`${base}/queues/%2F/orders.created`, { method: 'PUT', headers, body: JSON.stringify({ durable: true }) });
+  if (!put.ok) throw new Error(`RabbitMQ demo queue: HTTP ${put.status}`);
+  for (let i = 1; i <= 25; i++) {
+    await fetch(`${base}/exchanges/%2F/amq.default/publish`, { method: 'POST', headers, body: JSON.stringify({ properties: {}, routing_key: 'orders.created', payload: JSON.stringify({ order: i }), payload_encoding: 'string' }) });
+  }
+}
 
 /** A pgpass field with libpq's escapes. */
 function pgpassField(text: string): string {
@@ -59,6 +71,7 @@ function demoConnections(info: ServicesInfo): Record<string, unknown>[] {
     { id: 'demo-neo4j', engine: 'neo4j', name: 'Graph (demo)', host: info.neo4j.host, port: info.neo4j.port, user: info.neo4j.user, scheme: 'bolt', tls: 'disable', passwordSource: 'env', passwordEnv: NEO4J_PASSWORD_ENV },
     { id: 'demo-redis', engine: 'redis', name: 'Cache (demo)', host: info.redis.host, port: info.redis.port, database: '0', tls: 'disable', readOnly: true, passwordSource: 'env', passwordEnv: REDIS_PASSWORD_ENV },
     { id: 'demo-docker', engine: 'docker', name: 'Local engine (demo)', socketPath: info.docker.socketPath, tls: 'disable' },
+    { id: 'demo-rabbitmq', engine: 'rabbitmq', name: 'Broker (demo)', host: info.rabbitmq.host, port: info.rabbitmq.managementPort, user: info.rabbitmq.user, tls: 'disable', passwordSource: 'env', passwordEnv: RABBITMQ_PASSWORD_ENV },
   ];
 }
 
@@ -78,6 +91,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop(0));
   try {
     await seedPostgres(services.info.postgres);
+    await seedRabbitmq(services.info.rabbitmq);
     const stateDir = path.join(REPO_ROOT, '.upkeep-demo');
     const workspace = path.join(stateDir, 'workspace');
     fs.rmSync(path.join(stateDir, 'user-data'), { recursive: true, force: true });
@@ -92,7 +106,7 @@ async function main(): Promise<void> {
       stateDir,
       vsix: packagedVsix(),
       settings: { 'workbench.colorTheme': 'Default Dark Modern', 'upkeep.connections': demoConnections(services.info) },
-      env: { PGPASSFILE: pgpass, [NEO4J_PASSWORD_ENV]: services.info.neo4j.password, [REDIS_PASSWORD_ENV]: services.info.redis.password },
+      env: { PGPASSFILE: pgpass, [NEO4J_PASSWORD_ENV]: services.info.neo4j.password, [REDIS_PASSWORD_ENV]: services.info.redis.password, [RABBITMQ_PASSWORD_ENV]: services.info.rabbitmq.password },
     });
     cleanups.push(() => server.stop());
     const info = services.info;
@@ -102,11 +116,11 @@ Upkeep demo is running.
   Open   ${server.url}/?folder=${encodeURIComponent(workspace)}
          then click the Upkeep icon in the activity bar.
 
-Your user settings hold four connections and no passwords, and each connects
+Your user settings hold five connections and no passwords, and each connects
 at once: PostgreSQL reads its password from the pgpass file (PGPASSFILE, 0600)
   ${pgpass}
-and Neo4j and Redis from code-server's environment variables
-  ${NEO4J_PASSWORD_ENV} and ${REDIS_PASSWORD_ENV}.
+and Neo4j, Redis and RabbitMQ from code-server's environment variables
+  ${NEO4J_PASSWORD_ENV}, ${REDIS_PASSWORD_ENV} and ${RABBITMQ_PASSWORD_ENV}.
 
 ${describeServices(info)}
 
