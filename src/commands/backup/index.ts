@@ -84,8 +84,8 @@ export class BackupCommands {
   }
 
   /** The server Verify restores on, when the engine verifies on one the user names (asked, or from the arguments). */
-  private async verifyTarget(t: BackupTarget, targetConnectionId: string | undefined): Promise<VerifyTarget | undefined> {
-    const profile = await chooseVerifyServer(t.support, t.profile, this.deps.profiles, targetConnectionId);
+  private async verifyTarget(t: BackupTarget, targetConnectionId: string | undefined, ask: boolean): Promise<VerifyTarget | undefined> {
+    const profile = await chooseVerifyServer(t.support, t.profile, this.deps.profiles, targetConnectionId, ask);
     return profile ? { profile, password: await this.password(profile) } : undefined;
   }
 
@@ -127,7 +127,8 @@ export class BackupCommands {
     await this.history(t, 'backup', title, done.manifest.commandText, 'done', Date.now() - started, `${done.path} (${formatBytes(done.manifest.sizeBytes)})`);
     const result: BackupNowResult = { ...done, retired: [] };
     if (verify) {
-      result.verification = await this.runVerify(t, done.path, done.manifest, args?.targetConnectionId);
+      // The verify that follows a backup never stops to ask where: it verifies where the engine can without asking, or says what is needed.
+      result.verification = await this.runVerify(t, done.path, done.manifest, args?.targetConnectionId, false);
       result.manifest = { ...done.manifest, verification: result.verification };
       if (result.verification.status === 'passed') result.retired = await this.retire(t, folder);
     }
@@ -144,7 +145,8 @@ export class BackupCommands {
     const backupPath = args?.path ?? (await this.pickBackup(t, folder)).path;
     const manifest = await readManifest(`${backupPath}.upkeep.json`);
     if (!manifest) throw new UserFacingError(`${backupPath} has no Upkeep manifest (a backup from outside Upkeep): there is nothing recorded at backup time to compare a restore with.`);
-    const result = await this.runVerify(t, backupPath, manifest, args?.targetConnectionId);
+    // Asked only when the user started Verify (tree, palette); a caller that names the backup (the backups report, tests) gets the engine's default.
+    const result = await this.runVerify(t, backupPath, manifest, args?.targetConnectionId, args?.path === undefined);
     if (result.status === 'passed') await this.retire(t, folder);
     await this.notify(result.status === 'passed' ? 'info' : result.status === 'failed' ? 'error' : 'warning', `Verify ${manifest.file}: ${result.status === 'not-verifiable' ? 'not verifiable here' : result.status} — ${result.summary}`);
     return result;
@@ -174,11 +176,11 @@ export class BackupCommands {
     );
   }
 
-  private async runVerify(t: BackupTarget, backupPath: string, manifest: BackupManifest, targetConnectionId?: string): Promise<VerifyResult> {
+  private async runVerify(t: BackupTarget, backupPath: string, manifest: BackupManifest, targetConnectionId: string | undefined, ask: boolean): Promise<VerifyResult> {
     const started = Date.now();
     const title = `Verify ${manifest.file}`;
     let result: VerifyResult;
-    const target = await this.verifyTarget(t, targetConnectionId);
+    const target = await this.verifyTarget(t, targetConnectionId, ask);
     // Nothing is sent when Verify would write where the user said not to (verifyRules.ts).
     const refusal = verifyRefusal(t.support, t.profile, target?.profile);
     if (refusal) {

@@ -1,10 +1,12 @@
 /**
  * Where Verify restores, when the engine's backups may or must be verified
  * on a server the user names (`BackupSupport.verifyTarget`): a connection of
- * the same engine, from the arguments (tests, other commands) or picked.
- * 'required' never offers the backed-up connection itself; 'optional' offers
- * it first (its default). Read-only connections are not offered: Verify
- * writes there.
+ * the same engine, from the arguments (tests, other commands) or picked —
+ * and picked only when `ask` (the user started Verify; the verify that
+ * follows a backup, and callers that name the backup, never stop to ask).
+ * 'optional' verifies on the source unless it is read-only (then the others
+ * are offered); 'required' never offers the backed-up connection itself.
+ * Read-only connections are not offered: Verify writes there.
  */
 import type { ConnectionProfile } from '../../core/connections/profile';
 import type { BackupSupport } from '../../core/backup/model';
@@ -18,7 +20,7 @@ import { pick } from '../pick';
  * scratch server, the source server, or — when 'required' and there is no
  * other connection — a "not verifiable here" the engine words).
  */
-export async function chooseVerifyServer(support: BackupSupport, source: ConnectionProfile, profiles: ProfileStore, targetConnectionId: string | undefined): Promise<ConnectionProfile | undefined> {
+export async function chooseVerifyServer(support: BackupSupport, source: ConnectionProfile, profiles: ProfileStore, targetConnectionId: string | undefined, ask: boolean): Promise<ConnectionProfile | undefined> {
   const mode = support.verifyTarget ?? 'never';
   if (mode === 'never') return undefined;
   const label = engineModule(source.engine).label;
@@ -33,12 +35,14 @@ export async function chooseVerifyServer(support: BackupSupport, source: Connect
     if (stored.profile.readOnly) throw new UserFacingError(`"${stored.profile.name}" is a read-only connection and Verify restores into it: nothing was sent.`);
     return stored.profile;
   }
+  // The source is the default of 'optional' when Verify may write there; nothing to ask then.
+  if (mode === 'optional' && !source.readOnly) return undefined;
+  if (!ask) return undefined;
   const others = profiles.byEngine(source.engine).map((s) => s.profile).filter((p) => p.id !== source.id && !p.readOnly);
-  if (mode === 'required' && !others.length) return undefined;
-  const items: { label: string; description: string; value: ConnectionProfile | undefined }[] = others.map((p) => ({ label: p.name, description: engineModule(p.engine).describeTarget?.(p) ?? `${p.host ?? ''}:${p.port ?? ''}`, value: p }));
-  if (mode === 'optional') items.unshift({ label: source.name, description: 'the backed-up server', value: undefined });
+  if (!others.length) return undefined;
+  const items = others.map((p) => ({ label: p.name, description: engineModule(p.engine).describeTarget?.(p) ?? `${p.host ?? ''}:${p.port ?? ''}`, value: p }));
   const question = mode === 'required'
     ? `Verify restores into which ${label} server? It must be empty; what Verify imports is removed afterwards.`
-    : `Verify restores on which ${label} server?`;
+    : `"${source.name}" is read-only: Verify restores on which other ${label} server?`;
   return pick(items, question);
 }
