@@ -11,7 +11,7 @@ import { startCodeServer } from '../support/codeServer';
 import { launchChromium } from '../support/browser';
 import { REPO_ROOT, resultFiles, type SuiteResult } from './protocol';
 
-const TIMEOUT_MS = 10 * 60_000;
+const TIMEOUT_MS = 15 * 60_000;
 
 export async function runExtensionTests(log: (line: string) => void = (l) => console.log(l)): Promise<SuiteResult> {
   const stateDir = path.join(REPO_ROOT, 'test-results', 'code-server-ext');
