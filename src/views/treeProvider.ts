@@ -24,6 +24,8 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   private readonly disposables: vscode.Disposable[] = [];
   /** Each node's children as last loaded (or loading): a second ask while one is in flight shares it. */
   private readonly loaded = new WeakMap<UpkeepNode, Promise<UpkeepNode[]>>();
+  /** This engine's profiles as the roots were last built from them. */
+  private rootsKey: string | undefined;
   /** Connections whose next redraw is for a status change only. */
   private readonly statusOnly = new WeakSet<UpkeepNode>();
 
@@ -33,7 +35,11 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
     private readonly connections: ConnectionService,
   ) {
     this.disposables.push(
-      profiles.onDidChange(() => this.refresh()),
+      // A settings change that leaves this engine's connections as they were does not redraw the view:
+      // a root redraw cancels the children the workbench is loading, and an expansion in flight then stays empty.
+      profiles.onDidChange(() => {
+        if (this.rootsKey === undefined || this.rootsKey !== this.profilesKey()) this.refresh();
+      }),
       connections.onDidChangeStatus((id) => {
         const node = this.roots.find((r) => r.profile.id === id);
         if (!node) return;
@@ -62,10 +68,15 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
       visible: () => this.shown,
       onDidChangeVisibility: this.visibility.event,
     };
+    this.rootsKey = this.profilesKey();
     this.roots = this.profiles.byEngine(this.engine).map(({ profile, scope }) => views.connectionNode(profile, scope, ctx));
     this.roots.sort((a, b) => a.profile.name.localeCompare(b.profile.name));
     views.retain?.(this.roots.map((r) => r.profile.id));
     return this.roots;
+  }
+
+  private profilesKey(): string {
+    return JSON.stringify(this.profiles.byEngine(this.engine).map(({ profile, scope }) => [scope, profile]));
   }
 
   private async childrenOf(element: UpkeepNode): Promise<UpkeepNode[]> {
