@@ -97,9 +97,9 @@ ${RUN_OPERATIONS.map((o) => `  ${o.name.padEnd(12)} ${o.summary}${o.targetHelp ?
   --database D         default: the connection's database
   --target T           schema.table or schema.index; quote a part as SQL does
                        ("My Schema"."a.b"); without a schema: public
-  --yes                run it although it blocks others or deletes (VACUUM FULL,
-                       plain REINDEX), or although the connection is a production
-                       one (there every operation needs --yes)
+  --yes                run it although it blocks others or deletes (vacuum-full),
+                       or although the connection is a production one (there
+                       every operation needs --yes)
 
 A read-only profile is refused before anything connects. Without a needed --yes
 the exact statement is printed on stdout and nothing runs. On a terminal the
