@@ -14,10 +14,15 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export interface GlobalOptions {
   config?: string;
   verbose: boolean;
+  /** --password-file PATH: the password of this run's connections, from a file only its owner can read. */
+  passwordFile?: string;
 }
 
+export const COMMANDS = ['health', 'report', 'run'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
 export type Command =
-  | { command: 'help'; topic?: 'health' | 'report' }
+  | { command: 'help'; topic?: CommandName }
   | { command: 'version' }
   | (GlobalOptions & {
       command: 'health';
@@ -37,6 +42,16 @@ export type Command =
       format: ReportFormat;
       out?: string;
       force: boolean;
+    })
+  | (GlobalOptions & {
+      command: 'run';
+      /** A name of runOperations.ts (checked when the command runs). */
+      operation: string;
+      connection: string;
+      database?: string;
+      target?: string;
+      /** Blocking or destructive operations, and any on a production profile, run only with it. */
+      yes: boolean;
     });
 
 interface OptionSpec {
@@ -45,18 +60,21 @@ interface OptionSpec {
   repeat?: boolean;
 }
 
-const GLOBAL: Record<string, OptionSpec> = { config: { value: true }, verbose: { value: false }, help: { value: false } };
-const OPTIONS: Record<'health' | 'report', Record<string, OptionSpec>> = {
+const GLOBAL: Record<string, OptionSpec> = { config: { value: true }, verbose: { value: false }, help: { value: false }, 'password-file': { value: true } };
+const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
   health: { ...GLOBAL, connection: { value: true, repeat: true }, format: { value: true }, timeout: { value: true }, emoji: { value: false }, 'no-emoji': { value: false } },
   report: { ...GLOBAL, connection: { value: true }, database: { value: true }, format: { value: true }, out: { value: true }, force: { value: false } },
+  run: { ...GLOBAL, connection: { value: true }, database: { value: true }, target: { value: true }, yes: { value: false } },
 };
 
 const usage = (message: string): CliError => new CliError(message, 'usage');
 
 /** Options that would carry a secret: refused whatever the command, with where the secret goes instead. */
 function refuseSecret(name: string): void {
+  // A file's path, not a secret: the file is read, mode-checked, once.
+  if (name === 'password-file') return;
   if (/pass|secret|token|credential/i.test(name)) {
-    throw usage(`--${name}: passwords are never taken on the command line (other users can read it); set UPKEEP_PASSWORD_<CONNECTION ID> or the profile's passwordEnv variable, or use ~/.pgpass`);
+    throw usage(`--${name}: passwords are never taken on the command line (other users can read it); set UPKEEP_PASSWORD_<CONNECTION ID> or the profile's passwordEnv variable, use --password-file PATH (mode 0600), or ~/.pgpass`);
   }
 }
 
@@ -70,19 +88,20 @@ export function parseArgs(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
     const topic = first === 'help' ? rest[0] : undefined;
-    return topic === 'health' || topic === 'report' ? { command: 'help', topic } : { command: 'help' };
+    return (COMMANDS as readonly string[]).includes(topic ?? '') ? { command: 'help', topic: topic as CommandName } : { command: 'help' };
   }
   if (first === '--version' || first === '-V' || first === 'version') return { command: 'version' };
-  if (first !== 'health' && first !== 'report') {
+  if (!(COMMANDS as readonly string[]).includes(first)) {
     if (first.startsWith('-')) refuseSecret(first.replace(/^-+/, ''));
-    throw usage(`unknown command "${first}": use health or report (upkeep --help)`);
+    throw usage(`unknown command "${first}": use health, report or run (upkeep --help)`);
   }
-  const specs = OPTIONS[first];
+  const command = first as CommandName;
+  const specs = OPTIONS[command];
   const values = new Map<string, string[]>();
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
-    if (arg === '-h') return { command: 'help', topic: first };
+    if (arg === '-h') return { command: 'help', topic: command };
     if (arg === '--') {
       positional.push(...rest.slice(i + 1));
       break;
@@ -112,11 +131,16 @@ export function parseArgs(argv: readonly string[]): Command {
     if (list.length && !spec.repeat) throw usage(`--${name} given twice`);
     values.set(name, [...list, value]);
   }
-  if (values.has('help')) return { command: 'help', topic: first };
+  if (values.has('help')) return { command: 'help', topic: command };
   const one = (name: string): string | undefined => values.get(name)?.[0];
   const global: GlobalOptions = { verbose: values.has('verbose') };
   const config = one('config');
   if (config !== undefined) global.config = config;
+  const passwordFile = one('password-file');
+  if (passwordFile !== undefined) {
+    if (!passwordFile) throw usage('--password-file needs a file name');
+    global.passwordFile = passwordFile;
+  }
 
   if (first === 'health') {
     if (positional.length) throw usage(`health takes no arguments, only options (got "${positional[0] ?? ''}"): name connections with --connection`);
@@ -139,6 +163,8 @@ export function parseArgs(argv: readonly string[]): Command {
     return cmd;
   }
 
+  if (command === 'run') return runCommand(global, positional, one, values.has('yes'));
+
   const [report, ...extra] = positional;
   if (!report) throw usage('which report? upkeep report <name> --connection NAME (upkeep report --help lists them)');
   if (extra.length) throw usage(`one report at a time (got "${report}" and "${extra[0] ?? ''}")`);
@@ -156,5 +182,25 @@ export function parseArgs(argv: readonly string[]): Command {
     cmd.out = out;
   }
   if (cmd.force && !cmd.out) throw usage('--force only goes with --out FILE');
+  return cmd;
+}
+
+function runCommand(global: GlobalOptions, positional: string[], one: (name: string) => string | undefined, yes: boolean): Command {
+  const [operation, ...extra] = positional;
+  if (!operation) throw usage('which operation? upkeep run <operation> --connection NAME (upkeep run --help lists them)');
+  if (extra.length) throw usage(`one operation at a time (got "${operation}" and "${extra[0] ?? ''}")`);
+  const connection = one('connection');
+  if (!connection) throw usage(`run ${operation} needs --connection NAME`);
+  const cmd: Command = { ...global, command: 'run', operation, connection, yes };
+  const database = one('database');
+  if (database !== undefined) {
+    if (!database) throw usage('--database needs a name');
+    cmd.database = database;
+  }
+  const target = one('target');
+  if (target !== undefined) {
+    if (!target) throw usage('--target needs a name');
+    cmd.target = target;
+  }
   return cmd;
 }

@@ -1,5 +1,6 @@
 /** The CLI's help texts: general, and one per command. */
 import { reportCatalog } from './reportNames';
+import { RUN_OPERATIONS } from './runOperations';
 
 const CONFIG = `Configuration:
   --config FILE        a settings file: VS Code's settings.json, a workspace's
@@ -8,9 +9,13 @@ const CONFIG = `Configuration:
                        upkeep.backup.*); JSON with comments. Also UPKEEP_CONFIG.
                        Default: ~/.config/Code/User/settings.json, then
                        ~/.local/share/code-server/User/settings.json.
-  --verbose            the engines' log on stderr (secrets removed)
+  --verbose            the engines' log and each step on stderr (secrets removed)
+  --help, -h           this text, or a command's (upkeep <command> --help)
 
-Passwords (never on the command line):
+Passwords (never on the command line), the first found:
+  --password-file PATH the first line of PATH, for the connections of this run;
+                       refused unless only its owner may read it (chmod 600).
+                       Also UPKEEP_PASSWORD_FILE=PATH.
   UPKEEP_PASSWORD_<ID> the connection's id upper-cased, other characters as _
                        (id "pg-prod.1" → UPKEEP_PASSWORD_PG_PROD_1)
   the profile's own source: its passwordEnv variable, or ~/.pgpass (PGPASSFILE).
@@ -22,10 +27,15 @@ Usage:
   upkeep health [--connection NAME…] [--format text|json|junit] [--timeout S]
   upkeep report <name> --connection NAME [--database D] [--format md|html|json|csv] [--out FILE [--force]]
   upkeep report backups [--connection NAME] [--format …] [--out FILE]
-  upkeep help [health|report]    upkeep --version
+  upkeep run <operation> --connection NAME [--database D] [--target T] [--yes]
+  upkeep help [health|report|run]    upkeep --version
 
-Exit codes: 0 healthy / done, 1 warning, 2 critical, 3 could not check (or could
-not do it), 64 wrong arguments, 130 stopped with Ctrl+C.
+Exit codes:
+  health   0 healthy, 1 warning, 2 critical, 3 could not check
+  report   0 written, 3 could not make it
+  run      0 done, 1 failed, 2 refused (read-only profile), 4 needs --yes
+           (the statement was printed, nothing ran)
+  all      64 wrong arguments, 130 stopped with Ctrl+C
 
 ${CONFIG}
 `;
@@ -75,3 +85,35 @@ Cron, weekly on Sunday at 06:00:
 ${CONFIG}
 `;
 }
+
+export const RUN_HELP = `upkeep run — one maintenance operation, as the editor runs it
+
+Usage: upkeep run <operation> --connection NAME [--database D] [--target T] [--yes]
+
+Operations:
+${RUN_OPERATIONS.map((o) => `  ${o.name.padEnd(12)} ${o.summary}${o.targetHelp ? `\n  ${''.padEnd(12)} --target ${o.targetHelp}` : ''}`).join('\n')}
+
+  --connection NAME    the connection (id or name); its engine must be the operation's
+  --database D         default: the connection's database
+  --target T           schema.table or schema.index; quote a part as SQL does
+                       ("My Schema"."a.b"); without a schema: public
+  --yes                run it although it blocks others or deletes (vacuum-full),
+                       or although the connection is a production one (there
+                       every operation needs --yes)
+
+A read-only profile is refused before anything connects. Without a needed --yes
+the exact statement is printed on stdout and nothing runs. On a terminal the
+progress goes to stderr; otherwise one summary line goes to stdout at the end.
+Ctrl+C cancels the operation on the server (a second Ctrl+C quits at once).
+The lock wait is upkeep.maintenance.lockTimeoutMs (default 10000 ms) and, for
+CONCURRENTLY, upkeep.maintenance.concurrentLockTimeoutMs (default 0: no limit).
+
+Exit codes: 0 done, 1 failed (or could not connect), 2 refused: read-only
+profile, 4 needs --yes (statement printed, nothing ran), 64 wrong arguments,
+130 stopped with Ctrl+C (cancelled on the server).
+
+Cron, VACUUM (ANALYZE) every day at 02:00:
+  0 2 * * * upkeep run vacuum --connection prod --yes --password-file ~/.config/upkeep/prod.pw >> ~/upkeep-maintenance.log 2>&1
+
+${CONFIG}
+`;

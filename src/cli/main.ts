@@ -9,7 +9,8 @@ import { parseArgs, type Command } from './args';
 import { cliContext, type CliIo } from './context';
 import { CliError, EXIT } from './errors';
 import { terminalText } from './healthOutput';
-import { GENERAL_HELP, HEALTH_HELP, reportHelp } from './help';
+import { GENERAL_HELP, HEALTH_HELP, reportHelp, RUN_HELP } from './help';
+import { PASSWORD_FILE_VARIABLE, readPasswordFile } from './passwords';
 
 declare const UPKEEP_VERSION: string | undefined;
 
@@ -23,7 +24,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return err instanceof CliError ? err.exitCode : EXIT.usage;
   }
   if (cmd.command === 'help') {
-    await io.stdout(cmd.topic === 'health' ? HEALTH_HELP : cmd.topic === 'report' ? reportHelp() : GENERAL_HELP);
+    await io.stdout(cmd.topic === 'health' ? HEALTH_HELP : cmd.topic === 'report' ? reportHelp() : cmd.topic === 'run' ? RUN_HELP : GENERAL_HELP);
     return EXIT.ok;
   }
   if (cmd.command === 'version') {
@@ -32,7 +33,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const ctx = cliContext(io, cmd.verbose);
   try {
+    const passwordFile = cmd.passwordFile ?? (io.env[PASSWORD_FILE_VARIABLE] || undefined);
+    if (passwordFile !== undefined) {
+      ctx.passwords.useFilePassword(await readPasswordFile(passwordFile, cmd.command === 'run' ? EXIT.runFailed : undefined));
+      if (cmd.verbose) io.stderr(`upkeep: the password of this run's connections comes from ${passwordFile}`);
+    }
     // The commands' code is loaded with the command, like the engines' hooks.
+    if (cmd.command === 'run') return await (await import('./runCommand')).runCommand(cmd, ctx);
     if (cmd.command === 'health') return await (await import('./healthCommand')).healthCommand(cmd, ctx);
     return await (await import('./reportCommand')).reportCommand(cmd, ctx);
   } catch (err) {

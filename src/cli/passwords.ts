@@ -7,12 +7,15 @@
  * a profile that relies on it and whose server asks for a password is told
  * apart ("could not check", with the variable to set). Never from argv.
  */
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as os from 'node:os';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { describeSource, passwordSourceOf } from '../core/connections/credentials';
 import { describeConnectionError } from '../core/connections/errors';
 import type { KnownSecrets } from '../core/connections/redact';
 import { engineModule } from '../core/engines';
+import { CliError } from './errors';
 
 /** `UPKEEP_PASSWORD_` and the id upper-cased, every character but A–Z and 0–9 as `_`. */
 export function passwordVariable(profile: Pick<ConnectionProfile, 'id'>): string {
@@ -30,9 +33,46 @@ export class NoPassword extends Error {
   readonly kind = 'password-elsewhere' as const;
 }
 
+/** The variable that names a password file when --password-file is not given. */
+export const PASSWORD_FILE_VARIABLE = 'UPKEEP_PASSWORD_FILE';
+
+/** Whether a file of this mode may hold a password: no permission at all for its group or others (0600, 0400 or stricter). */
+export function privateMode(mode: number): boolean {
+  return (mode & 0o077) === 0;
+}
+
+/**
+ * The password in `file`: read once, through the descriptor whose mode was
+ * checked; refused when its group or others have any permission on it. Its
+ * first line is the password (a trailing newline is not part of it).
+ */
+export async function readPasswordFile(file: string, exitCode?: number): Promise<string> {
+  const fail = (why: string): CliError => new CliError(`password file ${file}: ${why}`, 'failure', exitCode);
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (err) {
+    throw fail(`cannot open it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw fail('not a regular file');
+    const mode = stat.mode & 0o777;
+    if (!privateMode(mode)) throw fail(`its mode is ${mode.toString(8).padStart(4, '0')}, so others may read it; allow only its owner (chmod 600) — refused`);
+    const text = await handle.readFile('utf8');
+    const password = text.split(/\r?\n/)[0] ?? '';
+    if (!password) throw fail('its first line is empty');
+    return password;
+  } finally {
+    await handle.close();
+  }
+}
+
 export class CliPasswords {
   /** Why a password file gave a profile nothing, to say if the server then asks for a password. */
   private readonly misses = new Map<string, string>();
+  /** The password of --password-file, for every connection of this run that takes one. */
+  private fromFile: string | undefined;
 
   constructor(
     private readonly known: KnownSecrets,
@@ -40,10 +80,17 @@ export class CliPasswords {
     private readonly home: string = os.homedir(),
   ) {}
 
+  /** Uses `password` (from the file the user named) for every connection of this run. */
+  useFilePassword(password: string): void {
+    this.known.add(password);
+    this.fromFile = password;
+  }
+
   /** The password to send, undefined to try without one (the server may not ask), or NoPassword. */
   async passwordFor(profile: ConnectionProfile): Promise<string | undefined> {
     const engine = engineModule(profile.engine);
     if (!engine.usesPassword) return undefined;
+    if (this.fromFile !== undefined) return this.fromFile;
     const own = this.variable(passwordVariable(profile));
     if (own !== undefined) return own;
     const source = passwordSourceOf(profile);

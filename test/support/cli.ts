@@ -5,7 +5,7 @@
  * integration suites.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,9 +37,16 @@ export interface Ran {
 
 /** Runs dist/cli.js with `args` and only `env` added to a clean environment (no UPKEEP_* from outside). */
 export function upkeep(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  return startUpkeep(args, env).done;
+}
+
+/** As `upkeep`, with the child at hand (to signal it) while it runs. */
+export function startUpkeep(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Ran> } {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('UPKEEP_') && k !== 'PGPASSWORD' && k !== 'PGPASSFILE'));
-  return new Promise((resolve, reject) => {
+  let started: ChildProcess | undefined;
+  const done = new Promise<Ran>((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, HOME: CHILD_HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started = child;
     let stdout = '';
     let stderr = '';
     let cmdline = '';
@@ -63,6 +70,8 @@ export function upkeep(args: string[], env: Record<string, string> = {}): Promis
       resolve({ code, stdout, stderr, cmdline });
     });
   });
+  if (!started) throw new Error('the child did not start');
+  return { child: started, done };
 }
 
 /** A settings file; the test servers have no backups, so the last-backup check (upkeep.health.checkBackups) is off unless a test turns it on. */
