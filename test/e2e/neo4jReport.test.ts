@@ -83,7 +83,7 @@ describe('e2e: the Neo4j schema report panel, dark and light', function () {
       await conn.waitFor({ timeout: 30_000 });
       await contextMenu(page, conn, 'Set Password…');
       await answerQuickInput(page, n.password);
-      await expandRow(page, 'Library graph', 'neo4j');
+      await expandRow(page, 'Library graph', 'neo4j', 'Refresh Neo4j View');
       await contextMenu(page, treeItem(page, 'neo4j').first(), 'Schema and Usage Report');
       await answerIfAsked(page, [['Which Neo4j connection?', 'Library graph'], ['Which database?', 'neo4j']]);
       const frame = await settledWebviewFrame(page, 'Indexes and their usage', '.report-section');

@@ -76,13 +76,13 @@ describe('e2e: the Neo4j view with index states, dark and light', function () {
       await conn.waitFor({ timeout: 30_000 });
       await contextMenu(page, conn, 'Set Password…');
       await answerQuickInput(page, n.password);
-      await expandRow(page, 'Graph (staging)', 'neo4j');
-      await expandRow(page, 'neo4j', 'Labels');
-      await expandRow(page, 'Labels', `${P}Customer`);
+      await expandRow(page, 'Graph (staging)', 'neo4j', 'Refresh Neo4j View');
+      await expandRow(page, 'neo4j', 'Labels', 'Refresh Neo4j View');
+      await expandRow(page, 'Labels', `${P}Customer`, 'Refresh Neo4j View');
       // A fresh index on 300,000 nodes: still populating when the folder opens.
       await cypher(driver, 'DROP INDEX event_tag IF EXISTS');
       await cypher(driver, `CREATE TEXT INDEX event_tag FOR (n:${P}Event) ON (n.tag)`);
-      await expandRow(page, 'Indexes', 'note_body');
+      await expandRow(page, 'Indexes', 'note_body', 'Refresh Neo4j View');
       const box = await page.locator('.part.sidebar').boundingBox();
       if (box) {
         await page.mouse.move(box.x + box.width + 1, 400);

@@ -112,18 +112,24 @@ export async function widenSideBar(page: Page, toX: number): Promise<void> {
  * already expanded is not clicked again while its children may still be
  * loading. A row that stays expanded and empty (an expansion that raced the
  * connection's redraw right after sign-in: the workbench can drop that answer)
- * is collapsed and expanded again, as a user would, and the log says so.
+ * is collapsed and expanded again, or its view refreshed (`refreshCommand`),
+ * as a user would, and the log says so.
  */
-export async function expandRow(page: Page, row: string, child: string): Promise<void> {
+export async function expandRow(page: Page, row: string, child: string, refreshCommand?: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const target = treeItem(page, child);
     if (await target.count()) return;
     try {
       const r = treeItem(page, row).first();
       if ((await r.getAttribute('aria-expanded')) === 'true' && attempt > 0) {
-        console.log(`      (the row "${row}" stayed expanded without "${child}": collapsing and expanding it again)`);
-        await r.click({ timeout: 5_000 });
-        await page.waitForTimeout(500);
+        if (refreshCommand && attempt % 2 === 0) {
+          console.log(`      (the row "${row}" stayed expanded without "${child}": running ${refreshCommand})`);
+          await runFromPalette(page, refreshCommand);
+        } else {
+          console.log(`      (the row "${row}" stayed expanded without "${child}": collapsing and expanding it again)`);
+          await r.click({ timeout: 5_000 });
+          await page.waitForTimeout(500);
+        }
       }
       if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click({ timeout: 5_000 });
       await target.first().waitFor({ timeout: 20_000 });
