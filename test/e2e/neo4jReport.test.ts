@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { ServicesInfo } from '../services/index';
+import { cypher } from '../support/neo4jCypher';
 import {
   answerIfAsked, answerQuickInput, collapseViews, expandRow, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, type Workbench,
 } from './workbench';
@@ -11,16 +12,6 @@ const P = 'Lib';
 const DOCS = path.resolve(__dirname, '../../../docs/images');
 const XSS_LABEL = `${P} <img src=x onerror=alert(1)> shelf`;
 const XSS_INDEX = 'loan <b>due</b>';
-
-async function cypher(driver: Driver | undefined, text: string): Promise<void> {
-  if (!driver) throw new Error('no driver');
-  const s = driver.session({ database: 'neo4j' });
-  try {
-    await s.run(text);
-  } finally {
-    await s.close();
-  }
-}
 
 /**
  * The Neo4j schema report in the shared panel, opened from the database's

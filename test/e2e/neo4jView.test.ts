@@ -3,20 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { ServicesInfo } from '../services/index';
+import { cypher } from '../support/neo4jCypher';
 import { answerQuickInput, collapseViews, expandRow, contextMenu, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, type Workbench } from './workbench';
 
 const P = 'Shop';
 const DOCS = path.resolve(__dirname, '../../../docs/images');
-
-async function cypher(driver: Driver | undefined, text: string): Promise<void> {
-  if (!driver) throw new Error('no driver');
-  const s = driver.session({ database: 'neo4j' });
-  try {
-    await s.run(text);
-  } finally {
-    await s.close();
-  }
-}
 
 /**
  * The Neo4j tree in the workbench with indexes in every state: ONLINE and
