@@ -167,9 +167,23 @@ export async function runFromPalette(page: Page, title: string): Promise<void> {
 
 /** Opens a tree row's context menu and chooses an action. */
 export async function contextMenu(page: Page, row: ReturnType<Page['locator']>, action: string): Promise<void> {
-  await row.click({ button: 'right' });
   const item = page.locator('.context-view .action-item').filter({ hasText: action }).first();
-  await item.waitFor({ timeout: 15_000 });
+  // A redraw of the tree (a connection's status changing) between the
+  // right-click and the menu closes the menu or opens it for a row that is
+  // being replaced: as a user would, right-click again.
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    try {
+      await item.waitFor({ timeout: 5_000 });
+      break;
+    } catch (err) {
+      const shown = await page.locator('.context-view .action-item').allInnerTexts().catch(() => []);
+      console.log(`      (right-click ${attempt}: no "${action}" in the menu${shown.length ? `, it showed: ${shown.filter(Boolean).join(' | ')}` : ', no menu'}; trying again)`);
+      if (attempt >= 4) throw err;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+  }
   // VS Code ignores a mouse-up that comes right after the menu opens; hover, then choose with Enter.
   await item.hover();
   await page.waitForTimeout(300);
