@@ -15,7 +15,8 @@ import type Dockerode from 'dockerode';
 import { startDocker } from '../test/services/docker';
 import { run } from '../test/services/util';
 import { openDocker } from '../src/core/docker/connection';
-import { readDiskUsage, readOverview } from '../src/core/docker/resources';
+import { readOverview } from '../src/core/docker/resources';
+import { readDiskUsage } from '../src/core/docker/diskUsage';
 import type { ConnectionProfile } from '../src/core/connections/profile';
 import type { BenchCase } from './bench';
 

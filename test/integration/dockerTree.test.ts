@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type Dockerode from 'dockerode';
 import { openDocker } from '../../src/core/docker/connection';
-import {
-  groupByProject, readContainers, readDiskUsage, readImages, readNetworks, readVolumes,
-} from '../../src/core/docker/resources';
+import { groupByProject, readContainers, readImages, readNetworks, readVolumes } from '../../src/core/docker/resources';
+import { readDiskUsage } from '../../src/core/docker/diskUsage';
 import { DockerEventWatcher, type DockerEvent, type WatchState } from '../../src/core/docker/events';
 import { dockerProfile, services, uniqueName } from './services';
 import { dockerFixture, type DockerFixture, waitUntil } from './dockerFixture';

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { comparePlan, describePlan, mapPruneResponse, planPrune, untilText, type PruneInput } from '../../src/core/docker/prune';
 import { shellWord } from '../../src/core/docker/cli';
 import { buildContainerOp, buildPruneOp, containerCommand } from '../../src/core/docker/operation';
-import { mapContainers, mapDiskUsage, mapImages, mapNetworks, mapVolumes } from '../../src/core/docker/resources';
+import { mapContainers, mapImages, mapNetworks, mapVolumes } from '../../src/core/docker/resources';
+import { mapDiskUsage } from '../../src/core/docker/diskUsage';
 import { formatBytes } from '../../src/core/format';
 
 const HEX = 'b'.repeat(64);

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
-import {
-  apiAtLeast, groupByProject, healthOf, isAnonymousVolume, mapContainers, mapDiskUsage, mapImages, mapNetworks, mapVolumes, portsText, volumeUnused,
-} from '../../src/core/docker/resources';
+import { apiAtLeast, groupByProject, healthOf, isAnonymousVolume, mapContainers, mapImages, mapNetworks, mapVolumes, portsText, volumeUnused } from '../../src/core/docker/resources';
+import { mapDiskUsage } from '../../src/core/docker/diskUsage';
 import { affectsTree, backoffDelay, JsonLines } from '../../src/core/docker/events';
 
 const HEX = 'a'.repeat(64);

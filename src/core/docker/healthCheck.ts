@@ -8,7 +8,8 @@ import type { EngineHealth, HealthCheck, HealthRequest } from '../health/model';
 import { connectionLink, orUnknown } from '../health/links';
 import type { DockerSession } from './connection';
 import { DEFAULT_RECLAIMABLE_WARN_BYTES, judgeContainers, judgeReclaimable } from './healthJudge';
-import { readContainers, readDiskUsage } from './resources';
+import { readContainers } from './resources';
+import { readDiskUsage } from './diskUsage';
 
 export const dockerHealth: EngineHealth = {
   async check(req: HealthRequest): Promise<HealthCheck[]> {

@@ -8,7 +8,8 @@ import type { ConnectionProfile } from '../connections/profile';
 import { formatBytes } from '../format';
 import { connectionLink, DOCKER_PRUNE_COMMAND } from '../health/links';
 import type { HealthCheck } from '../health/model';
-import type { DiskUsage, DockerContainer } from './resources';
+import type { DockerContainer } from './resources';
+import type { DiskUsage } from './diskUsage';
 
 /** Reclaimable disk from which a warning is shown (10 GiB). */
 export const DEFAULT_RECLAIMABLE_WARN_BYTES = 10 * 1024 ** 3;

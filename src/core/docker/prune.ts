@@ -19,7 +19,8 @@
  * none), so nothing made after the preview goes.
  */
 import { shellWord } from './cli';
-import type { DiskUsage, DockerContainer, DockerImage, DockerNetwork, DockerVolume } from './resources';
+import type { DockerContainer, DockerImage, DockerNetwork, DockerVolume } from './resources';
+import type { DiskUsage } from './diskUsage';
 import { apiAtLeast, isActive, shortId } from './resources';
 
 export type PruneKind = 'containers' | 'networks' | 'volumes' | 'images' | 'build-cache';

@@ -5,7 +5,8 @@
  */
 import type Dockerode from 'dockerode';
 import { planPrune, type PruneOptions, type PrunePlan } from './prune';
-import { mapContainers, mapDiskUsage, mapImages, mapNetworks, mapVolumes } from './resources';
+import { mapContainers, mapImages, mapNetworks, mapVolumes } from './resources';
+import { mapDiskUsage } from './diskUsage';
 
 export async function readPrunePlan(docker: Dockerode, options: PruneOptions): Promise<PrunePlan> {
   const [info, version] = await Promise.all([docker.info() as Promise<{ SystemTime?: string }>, docker.version()]);

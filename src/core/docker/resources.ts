@@ -1,7 +1,7 @@
 /**
  * What a Docker engine holds, as Upkeep shows it: containers (grouped by
- * Compose project), images, volumes, networks and the disk-usage summary of
- * `system df`. The mapping functions are pure (unit-tested on the engine's
+ * Compose project), images, volumes and networks (the disk-usage summary of
+ * `system df` is in diskUsage.ts). The mapping functions are pure (unit-tested on the engine's
  * JSON); the readers take a dockerode client.
  */
 import type Dockerode from 'dockerode';
@@ -99,49 +99,18 @@ export interface DockerNetwork {
   running: string[];
 }
 
-export interface BuildCacheRecord {
-  id: string;
-  type: string;
-  size: number;
-  inUse: boolean;
-  shared: boolean;
-  description?: string;
-  lastUsedAt?: string;
-}
-
-/** One line of `docker system df`. */
-export interface UsageLine {
-  count: number;
-  active: number;
-  size: number;
-  reclaimable: number;
-}
-
-export interface DiskUsage {
-  images: UsageLine;
-  containers: UsageLine;
-  volumes: UsageLine;
-  buildCache: UsageLine;
-  total: number;
-  reclaimable: number;
-  /** The raw lists, for the per-kind children and prune planning. */
-  imageSizes: { id: string; tags: string[]; size: number; sharedSize: number; containers: number }[];
-  containerSizes: { id: string; name: string; state: string; sizeRw: number }[];
-  volumeSizes: { name: string; size?: number; refCount?: number; anonymous: boolean }[];
-  buildCacheRecords: BuildCacheRecord[];
-}
-
 // ---------------------------------------------------------------- mapping (pure)
 
-type Raw = Record<string, unknown>;
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const labelsOf = (v: unknown): Labels => {
+/** The engine's JSON, read field by field (shared with diskUsage.ts). */
+export type Raw = Record<string, unknown>;
+export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+export const labelsOf = (v: unknown): Labels => {
   const out: Labels = {};
   if (v && typeof v === 'object') for (const [k, x] of Object.entries(v as Raw)) if (typeof x === 'string') out[k] = x;
   return out;
 };
-const list = (v: unknown): Raw[] => (Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Raw[]) : []);
+export const list = (v: unknown): Raw[] => (Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Raw[]) : []);
 
 /** A container's name as people write it: the first of its names, without the leading slash. */
 export function containerName(names: unknown, id: string): string {
@@ -213,7 +182,7 @@ export function portsText(ports: readonly DockerPort[]): string {
   return parts.join(', ');
 }
 
-const NONE_TAG = '<none>:<none>';
+export const NONE_TAG = '<none>:<none>';
 const NONE_DIGEST = '<none>@<none>';
 
 /** `GET /images/json` (+ the containers, for "used by") → images. */
@@ -303,80 +272,6 @@ export function mapNetworks(raw: unknown, containers: readonly DockerContainer[]
   });
 }
 
-/**
- * `GET /system/df` → the summary `docker system df` prints, with the same
- * rules: images' reclaimable space is the layers' size less what images in
- * use hold alone; containers' is the writable layers of stopped ones;
- * volumes' the size of those no container references; build cache's the
- * records not in use and not shared.
- */
-export function mapDiskUsage(raw: unknown): DiskUsage {
-  const df = (raw ?? {}) as Raw;
-  const images = list(df['Images']).map((i) => ({
-    id: str(i['Id']),
-    tags: (Array.isArray(i['RepoTags']) ? (i['RepoTags'] as unknown[]) : []).filter((t): t is string => typeof t === 'string' && t !== NONE_TAG),
-    size: num(i['Size']),
-    sharedSize: Math.max(0, num(i['SharedSize'])),
-    containers: Math.max(0, num(i['Containers'])),
-  }));
-  const layers = typeof df['LayersSize'] === 'number' ? df['LayersSize'] : images.reduce((s, i) => s + i.size - i.sharedSize, 0);
-  const imagesUsed = images.filter((i) => i.containers > 0).reduce((s, i) => s + i.size - i.sharedSize, 0);
-  const containers = list(df['Containers']).map((c) => ({
-    id: str(c['Id']),
-    name: containerName(c['Names'], str(c['Id'])),
-    state: str(c['State']),
-    sizeRw: Math.max(0, num(c['SizeRw'])),
-  }));
-  const volumes = list(df['Volumes']).map((v) => {
-    const u = v['UsageData'] as Raw | undefined;
-    const size = typeof u?.['Size'] === 'number' && u['Size'] >= 0 ? u['Size'] : undefined;
-    const refCount = typeof u?.['RefCount'] === 'number' && u['RefCount'] >= 0 ? u['RefCount'] : undefined;
-    return { name: str(v['Name']), size, refCount, anonymous: isAnonymousVolume(str(v['Name']), labelsOf(v['Labels'])) };
-  });
-  const cache: BuildCacheRecord[] = list(df['BuildCache']).map((b) => ({
-    id: str(b['ID']),
-    type: str(b['Type']),
-    size: num(b['Size']),
-    inUse: b['InUse'] === true,
-    shared: b['Shared'] === true,
-    ...(str(b['Description']) ? { description: str(b['Description']) } : {}),
-    ...(str(b['LastUsedAt']) ? { lastUsedAt: str(b['LastUsedAt']) } : {}),
-  }));
-  const line = (count: number, active: number, size: number, reclaimable: number): UsageLine => ({ count, active, size, reclaimable: Math.max(0, reclaimable) });
-  const imagesLine = line(images.length, images.filter((i) => i.containers > 0).length, layers, layers - imagesUsed);
-  const containersLine = line(
-    containers.length,
-    containers.filter((c) => isActive(c.state)).length,
-    containers.reduce((s, c) => s + c.sizeRw, 0),
-    containers.filter((c) => !isActive(c.state)).reduce((s, c) => s + c.sizeRw, 0),
-  );
-  const volumesLine = line(
-    volumes.length,
-    volumes.filter((v) => (v.refCount ?? 0) > 0).length,
-    volumes.reduce((s, v) => s + (v.size ?? 0), 0),
-    volumes.filter((v) => v.refCount === 0).reduce((s, v) => s + (v.size ?? 0), 0),
-  );
-  const cacheLine = line(
-    cache.length,
-    cache.filter((b) => b.inUse).length,
-    cache.filter((b) => !b.shared).reduce((s, b) => s + b.size, 0),
-    cache.filter((b) => !b.inUse && !b.shared).reduce((s, b) => s + b.size, 0),
-  );
-  const all = [imagesLine, containersLine, volumesLine, cacheLine];
-  return {
-    images: imagesLine,
-    containers: containersLine,
-    volumes: volumesLine,
-    buildCache: cacheLine,
-    total: all.reduce((s, l) => s + l.size, 0),
-    reclaimable: all.reduce((s, l) => s + l.reclaimable, 0),
-    imageSizes: images,
-    containerSizes: containers,
-    volumeSizes: volumes,
-    buildCacheRecords: cache,
-  };
-}
-
 /** Containers in Compose projects (by the project label) and the rest, projects sorted by name. */
 export function groupByProject<C extends Pick<DockerContainer, 'project' | 'name'>>(containers: readonly C[]): { projects: { project: string; containers: C[] }[]; loose: C[] } {
   const byProject = new Map<string, C[]>();
@@ -401,12 +296,6 @@ export async function readContainers(docker: Dockerode): Promise<DockerContainer
 export async function readImages(docker: Dockerode, containers?: readonly DockerContainer[]): Promise<DockerImage[]> {
   const [raw, cs] = await Promise.all([docker.listImages(), containers ? Promise.resolve(containers) : readContainers(docker)]);
   return mapImages(raw, cs);
-}
-
-/** The engine's `system df` (it measures every volume and writable layer: seconds on a busy engine). */
-export async function readDiskUsage(docker: Dockerode): Promise<{ raw: unknown; usage: DiskUsage }> {
-  const raw: unknown = await docker.df();
-  return { raw, usage: mapDiskUsage(raw) };
 }
 
 export async function readVolumes(docker: Dockerode, df?: unknown, containers?: readonly DockerContainer[]): Promise<DockerVolume[]> {

@@ -8,7 +8,8 @@
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
 import type { DockerSession } from '../../core/docker/connection';
-import { type DiskUsage, type DockerContainer, type DockerOverview, groupByProject, portsText, readDiskUsage, readOverview } from '../../core/docker/resources';
+import { type DockerContainer, type DockerOverview, groupByProject, portsText, readOverview } from '../../core/docker/resources';
+import { type DiskUsage, readDiskUsage } from '../../core/docker/diskUsage';
 import { DATABASE_KINDS, type DatabaseKind, recogniseDatabase } from '../../core/docker/discovery';
 import type Dockerode from 'dockerode';
 import type { ProfileScope } from '../../connections/profileStore';

@@ -1,9 +1,8 @@
 /** Images, volumes, networks and the disk-usage summary of a Docker connection. */
 import * as vscode from 'vscode';
 import type { ConnectionProfile } from '../../core/connections/profile';
-import {
-  type DiskUsage, type DockerImage, type DockerNetwork, type DockerVolume, mapVolumes, shortId, type UsageLine, volumeUnused,
-} from '../../core/docker/resources';
+import { type DockerImage, type DockerNetwork, type DockerVolume, mapVolumes, shortId, volumeUnused } from '../../core/docker/resources';
+import { type DiskUsage, type UsageLine } from '../../core/docker/diskUsage';
 import { formatAge, formatBytes, formatCount } from '../../core/format';
 import { escapeMd } from '../markdown';
 import { type BackupTargetRef, childId, UpkeepNode } from '../node';
