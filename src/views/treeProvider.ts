@@ -14,6 +14,12 @@ import { MessageNode, type UpkeepNode } from './node';
  * and new child objects would drop what a context menu or a selection holds
  * while the status flips from checking to connected). A refresh — the
  * Refresh button, a profile change, a node's own change — loads them anew.
+ *
+ * A redraw of a node is held back while the workbench is loading that node's
+ * children: the extension host registers each child by its id when a load
+ * ends, and a second load started by the redraw that ends after the first
+ * fails with "Element with id … is already registered" — the workbench then
+ * shows the node expanded and empty, and expanding it again does not ask.
  */
 export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<UpkeepNode | undefined>();
@@ -28,6 +34,9 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   private rootsKey: string | undefined;
   /** Connections whose next redraw is for a status change only. */
   private readonly statusOnly = new WeakSet<UpkeepNode>();
+  /** Nodes whose children the workbench is loading now (how many loads), and those with a redraw held back until they end. */
+  private readonly loading = new Map<UpkeepNode, number>();
+  private readonly heldBack = new Set<UpkeepNode>();
 
   constructor(
     readonly engine: Engine,
@@ -46,7 +55,7 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
         // Unknown and error mean the session was dropped or failed: load the children again then.
         const state = connections.status(id).state;
         if (state === 'connected' || state === 'checking') this.statusOnly.add(node);
-        this.changed.fire(node);
+        this.redraw(node);
       }),
     );
   }
@@ -80,6 +89,27 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   }
 
   private async childrenOf(element: UpkeepNode): Promise<UpkeepNode[]> {
+    this.loading.set(element, (this.loading.get(element) ?? 0) + 1);
+    try {
+      return await this.loadChildren(element);
+    } finally {
+      const left = (this.loading.get(element) ?? 1) - 1;
+      if (left > 0) this.loading.set(element, left);
+      else {
+        this.loading.delete(element);
+        // The extension host registers the children after this answer (in its own continuations): redraw after that.
+        if (this.heldBack.delete(element)) setTimeout(() => this.redraw(element), 0);
+      }
+    }
+  }
+
+  /** Fires a node's change now, or once the load of its children in flight has ended. */
+  private redraw(node: UpkeepNode): void {
+    if (this.loading.has(node)) this.heldBack.add(node);
+    else this.changed.fire(node);
+  }
+
+  private async loadChildren(element: UpkeepNode): Promise<UpkeepNode[]> {
     const last = this.loaded.get(element);
     if (last && this.statusOnly.has(element)) {
       this.statusOnly.delete(element);
@@ -109,8 +139,13 @@ export class EngineTreeProvider implements vscode.TreeDataProvider<UpkeepNode>, 
   }
 
   refresh(node?: UpkeepNode): void {
-    if (node) this.statusOnly.delete(node);
-    this.changed.fire(node);
+    if (!node) {
+      this.heldBack.clear();
+      this.changed.fire(undefined);
+      return;
+    }
+    this.statusOnly.delete(node);
+    this.redraw(node);
   }
 
   dispose(): void {

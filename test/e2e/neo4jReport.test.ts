@@ -5,7 +5,7 @@ import neo4j, { type Driver } from 'neo4j-driver';
 import type { ServicesInfo } from '../services/index';
 import { cypher } from '../support/neo4jCypher';
 import {
-  answerIfAsked, answerQuickInput, collapseViews, expandRow, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, type Workbench,
+  answerIfAsked, collapseViews, expandRow, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, signIn, settledWebviewFrame, treeItem, type Workbench,
 } from './workbench';
 
 const P = 'Lib';
@@ -72,8 +72,7 @@ describe('e2e: the Neo4j schema report panel, dark and light', function () {
       await collapseViews(page, ['PostgreSQL', 'Redis', 'Docker', 'RabbitMQ']);
       const conn = treeItem(page, 'Library graph');
       await conn.waitFor({ timeout: 30_000 });
-      await contextMenu(page, conn, 'Set Password…');
-      await answerQuickInput(page, n.password);
+      await signIn(page, conn, n.password);
       await expandRow(page, 'Library graph', 'neo4j', 'Refresh Neo4j View');
       await contextMenu(page, treeItem(page, 'neo4j').first(), 'Schema and Usage Report');
       await answerIfAsked(page, [['Which Neo4j connection?', 'Library graph'], ['Which database?', 'neo4j']]);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { ServicesInfo } from '../services/index';
 import { cypher } from '../support/neo4jCypher';
-import { answerQuickInput, collapseViews, expandRow, contextMenu, openWorkbench, requireServices, screenshot, screenshotOnFailure, treeItem, type Workbench } from './workbench';
+import { collapseViews, expandRow, openWorkbench, requireServices, screenshot, screenshotOnFailure, signIn, treeItem, type Workbench } from './workbench';
 
 const P = 'Shop';
 const DOCS = path.resolve(__dirname, '../../../docs/images');
@@ -65,8 +65,7 @@ describe('e2e: the Neo4j view with index states, dark and light', function () {
       await collapseViews(page, ['PostgreSQL', 'Redis', 'Docker', 'RabbitMQ']);
       const conn = treeItem(page, 'Graph (staging)');
       await conn.waitFor({ timeout: 30_000 });
-      await contextMenu(page, conn, 'Set Password…');
-      await answerQuickInput(page, n.password);
+      await signIn(page, conn, n.password);
       await expandRow(page, 'Graph (staging)', 'neo4j', 'Refresh Neo4j View');
       await expandRow(page, 'neo4j', 'Labels', 'Refresh Neo4j View');
       await expandRow(page, 'Labels', `${P}Customer`, 'Refresh Neo4j View');
