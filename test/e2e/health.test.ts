@@ -137,4 +137,39 @@ describe('e2e: health in the status bar and the Health panel', function () {
     await screenshot(page, 'health-light');
     for (const theme of ['dark', 'light']) fs.copyFileSync(path.join(SCREENSHOTS, `health-${theme}.png`), path.join(REPO_ROOT, 'docs', 'images', `health-${theme}.png`));
   });
+
+  it('comes back after a reload of the window: the last run at once, marked, then a fresh check', async () => {
+    const { page } = wb;
+    // The fresh check after the reload waits 20 s for the stuck replica, so the page's restored run can be seen first.
+    const settingsFile = path.join(wb.server.userDataDir, 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'upkeep.health.timeoutMs': 20_000 }, null, 2));
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.tabs-container .tab').filter({ hasText: 'Upkeep Health' }).first().click({ timeout: 60_000 });
+    const frame = await settledWebviewFrame(page, 'Upkeep Health', '.subject');
+    const notice = frame.locator('.restored');
+    await notice.waitFor({ timeout: 15_000 });
+    assert.match(await notice.innerText(), /The last check before the window reloaded; checking again…/);
+    const names = await frame.locator('.subject .subject-name').allInnerTexts();
+    assert.equal(names[0], `Billing API ${XSS}`, 'the run from before the reload, worst first');
+    assert.deepEqual(names.slice(1).sort(), ['Orders DB', `Stuck replica ${XSS}`, 'Website'].sort());
+    assert.match(await frame.locator('.subject[data-severity="unknown"] .reason').first().innerText(), /4 s/, 'the old run says the old limit');
+    assert.equal(await frame.locator('button.explain, button.fix').count(), 0, 'no links until the host has its own run');
+    assert.equal(await frame.locator('#refresh').getAttribute('disabled'), 'true');
+    await page.mouse.move(1300, 780);
+    await screenshot(page, 'health-reload-restored');
+    // The fresh check: the stuck replica now says the new limit, the notice is gone and the links are back.
+    await frame.locator('.subject[data-severity="unknown"] .reason', { hasText: /20 s/ }).first().waitFor({ timeout: 90_000 });
+    assert.equal(await notice.count(), 0);
+    const severities = await frame.locator('.subject').evaluateAll((els) => els.map((e) => e.getAttribute('data-severity')));
+    assert.deepEqual(severities, ['critical', 'warning', 'unknown', 'ok']);
+    const orders = frame.locator('.subject').filter({ has: frame.locator('.subject-name', { hasText: 'Orders DB' }) });
+    assert.ok(await orders.locator('.check[data-id="long-transactions"] button.explain').count(), 'links are back');
+    for (const f of page.frames()) {
+      const injected = await f.evaluate(() => document.querySelectorAll('img[src="x"], img[onerror]').length).catch(() => 0);
+      assert.equal(injected, 0, `no injected image in ${f.url().slice(0, 80)}`);
+    }
+    await screenshot(page, 'health-reload-fresh');
+  });
 });

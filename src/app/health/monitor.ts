@@ -44,6 +44,8 @@ export class HealthMonitor implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private lastStarted = 0;
   private visible = false;
+  /** Every healthy → critical notification shown, in order (the extension's test API reads it). */
+  private readonly notices: string[] = [];
   private readonly changed = new vscode.EventEmitter<HealthRun>();
   /** Fires after every run. */
   readonly onDidRun = this.changed.event;
@@ -137,11 +139,19 @@ export class HealthMonitor implements vscode.Disposable {
     const previous = this.last;
     this.last = result;
     log.info(`Health: ${result.worst} over ${result.subjects.length} subjects in ${result.durationMs} ms.`);
-    for (const s of wentCritical(previous, result, notifyMode(settings.get<unknown>('upkeep.health.notify', 'production')))) {
-      void vscode.window.showWarningMessage(criticalMessage(s), 'Open Health').then((choice) => choice && vscode.commands.executeCommand(HEALTH_SHOW_COMMAND));
-    }
+    for (const s of wentCritical(previous, result, notifyMode(settings.get<unknown>('upkeep.health.notify', 'production')))) this.notify(criticalMessage(s));
     this.changed.fire(result);
     return result;
+  }
+
+  /** The notifications shown so far (their words), oldest first. */
+  notified(): string[] {
+    return [...this.notices];
+  }
+
+  private notify(message: string): void {
+    this.notices.push(message);
+    void vscode.window.showWarningMessage(message, 'Open Health').then((choice) => choice && vscode.commands.executeCommand(HEALTH_SHOW_COMMAND));
   }
 
   private show(): void {
