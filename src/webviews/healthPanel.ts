@@ -96,7 +96,7 @@ export class HealthPanels implements vscode.Disposable {
   }
 
   private checkIfNone(): void {
-    if (!this.source.lastRun && !this.source.isRunning) void this.source.run().catch(() => undefined);
+    if (!this.source.lastRun && !this.source.isRunning) void this.source.run().catch(() => this.send());
   }
 
   snapshot(): HealthPanelSnapshot {
@@ -111,7 +111,8 @@ export class HealthPanels implements vscode.Disposable {
       this.send();
     } else if (m.type === 'refresh') {
       this.send(true);
-      void this.source.run().catch(() => undefined);
+      // A failed run fires no event: the page is told it is no longer running (the monitor logs why).
+      void this.source.run().catch(() => this.send());
     } else {
       const link = linkOf(this.source.lastRun, m);
       if (!link || !HEALTH_LINK_COMMANDS.includes(link.command)) {

@@ -113,10 +113,16 @@ export class HealthMonitor implements vscode.Disposable {
   run(): Promise<HealthRun> {
     if (this.running) return this.running;
     this.lastStarted = Date.now();
-    const run = this.runOnce().finally(() => {
-      this.running = undefined;
-      this.show();
-    });
+    const run = this.runOnce()
+      .finally(() => {
+        this.running = undefined;
+        this.show();
+      })
+      // Fired once the run no longer counts as running, so the panel draws it finished (Check again enabled).
+      .then((result) => {
+        this.changed.fire(result);
+        return result;
+      });
     this.running = run;
     this.show();
     return run;
@@ -140,7 +146,6 @@ export class HealthMonitor implements vscode.Disposable {
     this.last = result;
     log.info(`Health: ${result.worst} over ${result.subjects.length} subjects in ${result.durationMs} ms.`);
     for (const s of wentCritical(previous, result, notifyMode(settings.get<unknown>('upkeep.health.notify', 'production')))) this.notify(criticalMessage(s));
-    this.changed.fire(result);
     return result;
   }
 
