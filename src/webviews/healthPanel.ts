@@ -24,6 +24,8 @@ export interface HealthPanelSnapshot {
   ready: boolean;
   /** Panels handed back by the serializer and shown. */
   restored: number;
+  /** What the page was last sent: whether a check was running, and the run's start (undefined: nothing sent yet). */
+  sent: { running: boolean; startedAt: string | undefined } | undefined;
 }
 
 export interface HealthSource {
@@ -39,6 +41,7 @@ export class HealthPanels implements vscode.Disposable {
   private readonly opened: string[] = [];
   private refused = 0;
   private restored = 0;
+  private sent: HealthPanelSnapshot['sent'];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -100,7 +103,7 @@ export class HealthPanels implements vscode.Disposable {
   }
 
   snapshot(): HealthPanelSnapshot {
-    return { visible: this.panel?.visible === true, opened: [...this.opened], refused: this.refused, ready: this.ready, restored: this.restored };
+    return { visible: this.panel?.visible === true, opened: [...this.opened], refused: this.refused, ready: this.ready, restored: this.restored, sent: this.sent };
   }
 
   private receive(raw: unknown): void {
@@ -130,6 +133,7 @@ export class HealthPanels implements vscode.Disposable {
   private send(running = this.source.isRunning): void {
     if (!this.panel || !this.ready) return;
     const m: HealthHostToPage = { type: 'run', run: this.source.lastRun, running };
+    this.sent = { running, startedAt: m.run?.startedAt };
     void this.panel.webview.postMessage(m);
   }
 

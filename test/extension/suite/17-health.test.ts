@@ -132,6 +132,10 @@ describe('Health: status bar and Run Health Check', function () {
       await eventually('the restored page loaded under its CSP and asked for the run', () => api.health.panel()?.ready);
       assert.equal(api.health.panel()?.restored, restoredBefore + 1);
       assert.ok(api.health.panel()?.visible);
+      // A run that ends while the panel is open reaches the page as finished (its Check again enabled again).
+      const run = await api.health.run();
+      const sent = await eventually('the page was sent the new run', () => (api.health.panel()?.sent?.startedAt === run.startedAt ? api.health.panel()?.sent : undefined));
+      assert.equal(sent.running, false);
       const second = make();
       let closed = false;
       second.onDidDispose(() => (closed = true));
