@@ -17,6 +17,7 @@ import { DialogPrompter, type Prompter } from './app/prompter';
 import type { FlowDeps } from './app/operationFlow';
 import { lazy } from './app/lazy';
 import { REPORT_VIEW_TYPE } from './webviews/protocol';
+import { HEALTH_VIEW_TYPE } from './webviews/healthProtocol';
 import { REPORT_KINDS } from './core/postgres/reports/model';
 import type { ReportPanels } from './webviews/reportPanels';
 import type { ResultsPanel } from './webviews/resultsPanel';
@@ -98,7 +99,11 @@ export interface UpkeepApi {
     run(): Promise<HealthRun>;
     lastRun(): HealthRun | undefined;
     statusBar(): { text: string; tooltip: string; worst: string; visible: boolean };
-    panel(): { visible: boolean; opened: string[]; refused: number } | undefined;
+    panel(): HealthPanelModule.HealthPanelSnapshot | undefined;
+    /** The healthy → critical notifications the monitor has shown, their words, oldest first. */
+    notified(): string[];
+    /** What the Health panel's serializer does with a panel VS Code hands back after a reload. */
+    restorePanel(panel: vscode.WebviewPanel): void;
   };
 }
 
@@ -329,6 +334,15 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
     context.subscriptions.push(made);
     return made;
   });
+  // Registered at activation so the Health panel comes back after a reload; its code loads only then.
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(HEALTH_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel: vscode.WebviewPanel) => {
+        healthPanels().restore(panel);
+        return Promise.resolve();
+      },
+    }),
+  );
   register('upkeep.health.run', () => health().run());
   register('upkeep.health.show', () => healthPanels().show());
   register('upkeep.health.openReport', (args?: ReportLinkArgs) => {
@@ -380,6 +394,8 @@ export function activate(context: vscode.ExtensionContext): UpkeepApi {
       lastRun: () => health().lastRun,
       statusBar: () => health().shown(),
       panel: () => (healthPanelsMade ? healthPanels().snapshot() : undefined),
+      notified: () => health().notified(),
+      restorePanel: (panel) => healthPanels().restore(panel),
     },
   };
 }

@@ -10,9 +10,9 @@ import { HEALTH_LINK_COMMANDS } from '../core/health/links';
 import type { HealthRun } from '../core/health/model';
 import type { Logger } from '../core/log';
 import { panelHtml } from './panelHtml';
-import { linkOf, parseHealthMessage, type HealthHostToPage } from './healthProtocol';
+import { HEALTH_VIEW_TYPE, linkOf, parseHealthMessage, type HealthHostToPage } from './healthProtocol';
 
-export const HEALTH_VIEW_TYPE = 'upkeep.health';
+const TITLE = 'Upkeep Health';
 
 /** What the panel shows (tests read it: they cannot look inside a webview). */
 export interface HealthPanelSnapshot {
@@ -20,6 +20,12 @@ export interface HealthPanelSnapshot {
   /** Links run from the page, in order (command ids). */
   opened: string[];
   refused: number;
+  /** The page has loaded and asked for the run. */
+  ready: boolean;
+  /** Panels handed back by the serializer and shown. */
+  restored: number;
+  /** What the page was last sent: whether a check was running, and the run's start (undefined: nothing sent yet). */
+  sent: { running: boolean; startedAt: string | undefined } | undefined;
 }
 
 export interface HealthSource {
@@ -34,6 +40,8 @@ export class HealthPanels implements vscode.Disposable {
   private ready = false;
   private readonly opened: string[] = [];
   private refused = 0;
+  private restored = 0;
+  private sent: HealthPanelSnapshot['sent'];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -46,25 +54,56 @@ export class HealthPanels implements vscode.Disposable {
 
   /** Opens (or reveals) the panel; runs a check first when there is none yet. */
   show(): void {
+    if (this.panel) this.panel.reveal();
+    else this.adopt(vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, TITLE, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [this.dist()] }));
+    this.checkIfNone();
+  }
+
+  /**
+   * The panel coming back after a window reload (the serializer registered at
+   * activation calls this). Its saved state is the page's own: the page
+   * redraws the last run from it, marked as from before the reload, until the
+   * host's run arrives. The host takes nothing from that state (links are
+   * looked up in its own run) and checks again when it has no run yet. There
+   * is one Health panel: a second one handed back is closed.
+   */
+  restore(panel: vscode.WebviewPanel): void {
     if (this.panel) {
-      this.panel.reveal();
-    } else {
-      const dist = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-      const panel = vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, 'Upkeep Health', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [dist] });
-      const uri = (f: string): string => panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
-      panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, scriptUri: uri('health.js'), styleUri: uri('health.css'), codiconUri: uri('codicon.css'), title: 'Upkeep Health' });
-      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
-      panel.onDidDispose(() => {
-        this.panel = undefined;
-        this.ready = false;
-      });
-      this.panel = panel;
+      panel.dispose();
+      return;
     }
-    if (!this.source.lastRun && !this.source.isRunning) void this.source.run().catch(() => undefined);
+    this.restored++;
+    this.adopt(panel);
+    this.checkIfNone();
+  }
+
+  private dist(): vscode.Uri {
+    return vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    const dist = this.dist();
+    // A restored panel keeps the options it was saved with; they are set again so an older panel gets today's.
+    panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    panel.title = TITLE;
+    const uri = (f: string): string => panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, f)).toString();
+    panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, scriptUri: uri('health.js'), styleUri: uri('health.css'), codiconUri: uri('codicon.css'), title: TITLE });
+    panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
+    panel.onDidDispose(() => {
+      if (this.panel !== panel) return;
+      this.panel = undefined;
+      this.ready = false;
+    });
+    this.panel = panel;
+    this.ready = false;
+  }
+
+  private checkIfNone(): void {
+    if (!this.source.lastRun && !this.source.isRunning) void this.source.run().catch(() => this.send());
   }
 
   snapshot(): HealthPanelSnapshot {
-    return { visible: this.panel?.visible === true, opened: [...this.opened], refused: this.refused };
+    return { visible: this.panel?.visible === true, opened: [...this.opened], refused: this.refused, ready: this.ready, restored: this.restored, sent: this.sent };
   }
 
   private receive(raw: unknown): void {
@@ -75,7 +114,8 @@ export class HealthPanels implements vscode.Disposable {
       this.send();
     } else if (m.type === 'refresh') {
       this.send(true);
-      void this.source.run().catch(() => undefined);
+      // A failed run fires no event: the page is told it is no longer running (the monitor logs why).
+      void this.source.run().catch(() => this.send());
     } else {
       const link = linkOf(this.source.lastRun, m);
       if (!link || !HEALTH_LINK_COMMANDS.includes(link.command)) {
@@ -93,6 +133,7 @@ export class HealthPanels implements vscode.Disposable {
   private send(running = this.source.isRunning): void {
     if (!this.panel || !this.ready) return;
     const m: HealthHostToPage = { type: 'run', run: this.source.lastRun, running };
+    this.sent = { running, startedAt: m.run?.startedAt };
     void this.panel.webview.postMessage(m);
   }
 

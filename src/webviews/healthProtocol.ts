@@ -9,7 +9,19 @@ import type { HealthLink, HealthRun } from '../core/health/model';
 
 export type { HealthRun };
 
+/** The Health panel's webview type: its serializer is registered at activation (extension.ts; it must not load the panel's chunk). */
+export const HEALTH_VIEW_TYPE = 'upkeep.health';
+
 export type HealthHostToPage = { type: 'run'; run: HealthRun | undefined; running: boolean };
+
+/**
+ * What the page keeps across a window reload (webview state): the last run it
+ * showed, to redraw at once while the host checks again. Only the page reads
+ * it back; the host never takes anything from it.
+ */
+export interface HealthPageState {
+  run: HealthRun;
+}
 
 export type HealthLinkRef = { subject: number; check: number; link: 'explain' } | { subject: number; check: number; link: 'fix'; fix: number };
 

@@ -27,10 +27,15 @@ describe('e2e: health in the status bar and the Health panel', function () {
   const sockets = new Set<net.Socket>();
   let idle: Client;
   let dialogs: string[] = [];
+  /** The last test takes the website down: healthy → critical. */
+  let websiteDown = false;
 
   before(async () => {
     services = requireServices();
-    http500 = http.createServer((req, res) => void res.writeHead(req.url === '/health' ? 200 : 500).end(req.url === '/health' ? '{"status":"ok"}' : 'internal error'));
+    http500 = http.createServer((req, res) => {
+      const ok = req.url === '/health' && !websiteDown;
+      res.writeHead(ok ? 200 : 500).end(ok ? '{"status":"ok"}' : 'internal error');
+    });
     await new Promise<void>((resolve) => http500.listen(0, '127.0.0.1', resolve));
     const web = `http://127.0.0.1:${(http500.address() as AddressInfo).port}`;
     stuck = net.createServer((s) => {
@@ -55,6 +60,8 @@ describe('e2e: health in the status bar and the Health panel', function () {
           { name: `Billing API ${XSS}`, url: `${web}/billing` },
         ],
         'upkeep.health.intervalSeconds': 0,
+        // Endpoints notify too (the default notifies production connections only): the last test takes the website down.
+        'upkeep.health.notify': 'all',
         'upkeep.health.timeoutMs': 4_000,
         'upkeep.reports.longQuerySeconds': 1,
       },
@@ -136,5 +143,64 @@ describe('e2e: health in the status bar and the Health panel', function () {
     await page.waitForTimeout(1_500);
     await screenshot(page, 'health-light');
     for (const theme of ['dark', 'light']) fs.copyFileSync(path.join(SCREENSHOTS, `health-${theme}.png`), path.join(REPO_ROOT, 'docs', 'images', `health-${theme}.png`));
+  });
+
+  it('comes back after a reload of the window: the last run at once, marked, then a fresh check', async () => {
+    const { page } = wb;
+    // The fresh check after the reload waits 20 s for the stuck replica, so the page's restored run can be seen first.
+    const settingsFile = path.join(wb.server.userDataDir, 'User', 'settings.json');
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'upkeep.health.timeoutMs': 20_000 }, null, 2));
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.tabs-container .tab').filter({ hasText: 'Upkeep Health' }).first().click({ timeout: 60_000 });
+    const frame = await settledWebviewFrame(page, 'Upkeep Health', '.subject');
+    const notice = frame.locator('.restored');
+    await notice.waitFor({ timeout: 15_000 });
+    assert.match(await notice.innerText(), /The last check before the window reloaded; checking again…/);
+    const names = await frame.locator('.subject .subject-name').allInnerTexts();
+    assert.equal(names[0], `Billing API ${XSS}`, 'the run from before the reload, worst first');
+    assert.deepEqual(names.slice(1).sort(), ['Orders DB', `Stuck replica ${XSS}`, 'Website'].sort());
+    assert.match(await frame.locator('.subject[data-severity="unknown"] .reason').first().innerText(), /4 s/, 'the old run says the old limit');
+    assert.equal(await frame.locator('button.explain, button.fix').count(), 0, 'no links until the host has its own run');
+    assert.equal(await frame.locator('#refresh').getAttribute('disabled'), 'true');
+    await page.mouse.move(1300, 780);
+    await screenshot(page, 'health-reload-restored');
+    // The fresh check: the stuck replica now says the new limit, the notice is gone and the links are back.
+    await frame.locator('.subject[data-severity="unknown"] .reason', { hasText: /20 s/ }).first().waitFor({ timeout: 90_000 });
+    assert.equal(await notice.count(), 0);
+    await frame.locator('#refresh:not([disabled])', { hasText: 'Check again' }).waitFor({ timeout: 10_000 });
+    const severities = await frame.locator('.subject').evaluateAll((els) => els.map((e) => e.getAttribute('data-severity')));
+    assert.deepEqual(severities, ['critical', 'warning', 'unknown', 'ok']);
+    const orders = frame.locator('.subject').filter({ has: frame.locator('.subject-name', { hasText: 'Orders DB' }) });
+    assert.ok(await orders.locator('.check[data-id="long-transactions"] button.explain').count(), 'links are back');
+    for (const f of page.frames()) {
+      const injected = await f.evaluate(() => document.querySelectorAll('img[src="x"], img[onerror]').length).catch(() => 0);
+      assert.equal(injected, 0, `no injected image in ${f.url().slice(0, 80)}`);
+    }
+    await screenshot(page, 'health-reload-fresh');
+  });
+
+  it('a subject that goes from healthy to critical raises a notification; Open Health shows the panel', async () => {
+    const { page } = wb;
+    websiteDown = true;
+    // Another editor in front, so Open Health has something to do.
+    await page.locator('.part.sidebar').click({ position: { x: 150, y: 400 } });
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input.input').fill('maintenance.sql');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    await page.locator('.tab.active').filter({ hasText: 'maintenance.sql' }).waitFor({ timeout: 30_000 });
+    await page.keyboard.press('F1');
+    await answerQuickInput(page, '>Upkeep: Run Health Check');
+    const toast = page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Upkeep: Website went from healthy to critical' });
+    await toast.first().waitFor({ timeout: 90_000 });
+    assert.match(await toast.first().innerText(), /Upkeep: Website went from healthy to critical — HTTP status: HTTP 500/);
+    assert.equal(await page.locator('.notifications-toasts .notification-toast').filter({ hasText: 'Billing API' }).count(), 0, 'critical before and after: no notification');
+    await screenshot(page, 'health-notification');
+    await toast.first().locator('.monaco-button', { hasText: 'Open Health' }).click();
+    await page.locator('.tab.active').filter({ hasText: 'Upkeep Health' }).waitFor({ timeout: 30_000 });
+    const frame = await webviewFrame(page, 'Upkeep Health');
+    await frame.locator('.subject[data-severity="critical"]').filter({ has: frame.locator('.subject-name', { hasText: 'Website' }) }).waitFor({ timeout: 30_000 });
   });
 });

@@ -44,6 +44,8 @@ export class HealthMonitor implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private lastStarted = 0;
   private visible = false;
+  /** Every healthy → critical notification shown, in order (the extension's test API reads it). */
+  private readonly notices: string[] = [];
   private readonly changed = new vscode.EventEmitter<HealthRun>();
   /** Fires after every run. */
   readonly onDidRun = this.changed.event;
@@ -111,10 +113,16 @@ export class HealthMonitor implements vscode.Disposable {
   run(): Promise<HealthRun> {
     if (this.running) return this.running;
     this.lastStarted = Date.now();
-    const run = this.runOnce().finally(() => {
-      this.running = undefined;
-      this.show();
-    });
+    const run = this.runOnce()
+      .finally(() => {
+        this.running = undefined;
+        this.show();
+      })
+      // Fired once the run no longer counts as running, so the panel draws it finished (Check again enabled).
+      .then((result) => {
+        this.changed.fire(result);
+        return result;
+      });
     this.running = run;
     this.show();
     return run;
@@ -137,11 +145,18 @@ export class HealthMonitor implements vscode.Disposable {
     const previous = this.last;
     this.last = result;
     log.info(`Health: ${result.worst} over ${result.subjects.length} subjects in ${result.durationMs} ms.`);
-    for (const s of wentCritical(previous, result, notifyMode(settings.get<unknown>('upkeep.health.notify', 'production')))) {
-      void vscode.window.showWarningMessage(criticalMessage(s), 'Open Health').then((choice) => choice && vscode.commands.executeCommand(HEALTH_SHOW_COMMAND));
-    }
-    this.changed.fire(result);
+    for (const s of wentCritical(previous, result, notifyMode(settings.get<unknown>('upkeep.health.notify', 'production')))) this.notify(criticalMessage(s));
     return result;
+  }
+
+  /** The notifications shown so far (their words), oldest first. */
+  notified(): string[] {
+    return [...this.notices];
+  }
+
+  private notify(message: string): void {
+    this.notices.push(message);
+    void vscode.window.showWarningMessage(message, 'Open Health').then((choice) => choice && vscode.commands.executeCommand(HEALTH_SHOW_COMMAND));
   }
 
   private show(): void {

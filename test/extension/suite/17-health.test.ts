@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { HealthRun } from '../../../src/core/health/model';
-import { eventually, report, services, upkeep } from './helpers';
+import { HEALTH_VIEW_TYPE } from '../../../src/webviews/healthProtocol';
+import { EXTENSION_ID, eventually, report, services, upkeep } from './helpers';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -114,5 +115,35 @@ describe('Health: status bar and Run Health Check', function () {
     const api = await upkeep();
     await eventually('the Health panel is visible', () => api.health.panel()?.visible);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('a panel handed back after a reload becomes the Health panel (strict CSP, the host\'s run); a second one is closed', async () => {
+    const api = await upkeep();
+    const restoredBefore = api.health.panel()?.restored ?? 0;
+    // As VS Code recreates it after a reload: the saved panel's options (its scripts come from dist/webview).
+    const dist = vscode.Uri.joinPath(vscode.extensions.getExtension(EXTENSION_ID)?.extensionUri ?? vscode.Uri.file('/'), 'dist', 'webview');
+    const make = (): vscode.WebviewPanel => vscode.window.createWebviewPanel(HEALTH_VIEW_TYPE, 'Restored', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [dist] });
+    const panel = make();
+    try {
+      // The path the serializer takes (registered at activation for upkeep.health).
+      api.health.restorePanel(panel);
+      assert.equal(panel.title, 'Upkeep Health');
+      assert.match(panel.webview.html, /content="default-src 'none'; script-src 'nonce-[^']+'; style-src /);
+      await eventually('the restored page loaded under its CSP and asked for the run', () => api.health.panel()?.ready);
+      assert.equal(api.health.panel()?.restored, restoredBefore + 1);
+      assert.ok(api.health.panel()?.visible);
+      // A run that ends while the panel is open reaches the page as finished (its Check again enabled again).
+      const run = await api.health.run();
+      const sent = await eventually('the page was sent the new run', () => (api.health.panel()?.sent?.startedAt === run.startedAt ? api.health.panel()?.sent : undefined));
+      assert.equal(sent.running, false);
+      const second = make();
+      let closed = false;
+      second.onDidDispose(() => (closed = true));
+      api.health.restorePanel(second);
+      assert.ok(closed, 'one Health panel: a second one handed back is closed');
+      assert.equal(api.health.panel()?.restored, restoredBefore + 1);
+    } finally {
+      panel.dispose();
+    }
   });
 });
