@@ -66,7 +66,7 @@ export function restoreOperation(t: BackupTarget, file: string, options: Restore
     kind: 'restore',
     title: `Restore ${file.split('/').pop() ?? file} into ${into}`,
     text,
-    language: t.profile.engine === 'neo4j' ? 'cypher' : 'shell',
+    language: t.support.restoreLanguage ?? 'shell',
     impact,
     // Into a new or empty target nothing of the user's is removed; otherwise what it holds is replaced.
     risk: options.create || (t.support.restoreImpact && state?.empty) ? 'heavy' : 'destructive',

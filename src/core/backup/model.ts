@@ -324,6 +324,8 @@ export interface BackupSupport {
   restoreTargets?(ctx: RestoreContext): Promise<RestoreTargets>;
   /** One existing target's state (empty or not; what clearing it runs). */
   restoreTargetState?(name: string, ctx: RestoreContext): Promise<RestoreTargetState>;
+  /** The language of `restoreText` in the preview (absent: 'shell', a command line). */
+  restoreLanguage?: 'shell' | 'cypher';
   /** What the restore does to the target, in words, for the preview (absent: PostgreSQL's wording). */
   restoreImpact?(options: RestoreOptions, state?: RestoreTargetState): string;
 }

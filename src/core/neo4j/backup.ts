@@ -31,6 +31,7 @@ export const neo4jBackup: BackupSupport = {
   write: (file, _options, _database, ctx) => writeExport(file, ctx),
   verify: verifyExport,
   restoreOn: 'any',
+  restoreLanguage: 'cypher',
   restore: restoreExport,
   restoreText: neo4jRestoreText,
   restoreTargets: neo4jRestoreTargets,

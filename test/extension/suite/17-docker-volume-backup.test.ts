@@ -75,7 +75,7 @@ describe('Docker volumes through the shared backup commands', function () {
   it('the volume node offers Back Up, Verify and List, and backs up, verifies and lists from them', async () => {
     const node = await volumeNode();
     const commands = menuCommands(String(node.toTreeItem().contextValue));
-    for (const c of ['upkeep.backup.backupNow', 'upkeep.backup.verify', 'upkeep.backup.list']) assert.ok(commands.includes(c), `${c} in the volume's menu: ${commands.join(', ')}`);
+    for (const c of ['upkeep.backup.backupNow', 'upkeep.backup.verify', 'upkeep.backup.list', 'upkeep.backup.restore']) assert.ok(commands.includes(c), `${c} in the volume's menu: ${commands.join(', ')}`);
 
     const result = await vscode.commands.executeCommand<BackupNowResult>('upkeep.backup.backupNow', node, { options: { format: 'docker-volume' }, folder });
     assert.ok(result, 'the command returned its result');
