@@ -13,7 +13,7 @@ import type { Neo4jSnapshotDetail } from '../../src/core/neo4j/backupSnapshot';
 import { startNeo4j } from '../services/neo4j';
 import type { RunningService, ServicesInfo } from '../services/types';
 import { collectingLogger } from '../support/backup';
-import { loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../support/neo4jBackupFixture';
+import { clearNeo4j, loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../support/neo4jBackupFixture';
 import { neo4jProfile, services } from './services';
 
 /**
@@ -42,11 +42,7 @@ describe('Neo4j restore through BackupSupport: into an empty or cleared database
     profile: sourceProfile(), password: services().neo4j.password, log: collectingLogger(logLines), tools: {}, target: { profile: targetProfile(), password: target.password }, ...over,
   });
   const empty = { nodes: 0, indexes: [], constraints: [] };
-  const clearTarget = async (): Promise<void> => {
-    await targetDriver.executeQuery('MATCH (n) DETACH DELETE n');
-    for (const c of (await neo4jContents(targetDriver)).constraints) await targetDriver.executeQuery(`DROP CONSTRAINT \`${c.replace(/`/g, '``')}\``);
-    for (const i of (await neo4jContents(targetDriver)).indexes) await targetDriver.executeQuery(`DROP INDEX \`${i.replace(/`/g, '``')}\``);
-  };
+  const clearTarget = (): Promise<void> => clearNeo4j(targetDriver);
   /** Node counts per label and relationship counts per type on the target, from the graph itself. */
   const graphCounts = async (): Promise<{ labels: Record<string, number>; types: Record<string, number> }> => {
     const l = await targetDriver.executeQuery('MATCH (n) UNWIND labels(n) AS l RETURN l, count(*) AS c');

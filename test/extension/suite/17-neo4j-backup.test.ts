@@ -11,7 +11,7 @@ import type { RestoreDone, VerifyResult } from '../../../src/core/backup/model';
 import { openNeo4jDriver } from '../../../src/core/neo4j/connection';
 import { startNeo4j } from '../../services/neo4j';
 import type { RunningService, ServicesInfo } from '../../services/types';
-import { loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../../support/neo4jBackupFixture';
+import { clearNeo4j, loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../../support/neo4jBackupFixture';
 import { report, services, upkeep } from './helpers';
 
 /**
@@ -134,8 +134,6 @@ describe('Neo4j backups through the commands', function () {
     } finally {
       await api.profiles.save({ ...tgt.profile, readOnly: false }, 'user');
     }
-    await targetDriver.executeQuery('MATCH (n) DETACH DELETE n');
-    for (const c of (await neo4jContents(targetDriver)).constraints) await targetDriver.executeQuery(`DROP CONSTRAINT \`${c.replace(/`/g, '``')}\``);
-    for (const i of (await neo4jContents(targetDriver)).indexes) await targetDriver.executeQuery(`DROP INDEX \`${i.replace(/`/g, '``')}\``);
+    await clearNeo4j(targetDriver);
   });
 });
