@@ -124,6 +124,18 @@ describe('Docker volume restore through BackupSupport: new volume, existing volu
     await noHelperLeft();
   });
 
+  it('cancel mid-restore into an existing volume keeps the volume and says it is partial (no success claimed)', async () => {
+    const name = `${label}_partial`;
+    await makeVolume(docker, name, label);
+    const controller = new AbortController();
+    await assert.rejects(
+      dockerBackup.restore!(backup.path, backup.manifest, { database: name, create: false, clean: false }, ctx({ signal: controller.signal, onProgress: (p) => p.bytes !== undefined && controller.abort() })),
+      (err: Error) => isCancelled(err) && err.message.includes(`Volume ${name} is PARTIAL`),
+    );
+    assert.equal(await volumeExists(name), true, 'the user\'s volume is never removed');
+    await noHelperLeft();
+  });
+
   it('read-only connection and a name Docker refuses: nothing is sent', async () => {
     const name = `${label}_ro`;
     await assert.rejects(dockerBackup.restore!(backup.path, backup.manifest, { database: name, create: true, clean: false }, ctx({ profile: { ...profile, readOnly: true } })), /read-only connection/);
