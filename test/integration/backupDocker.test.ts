@@ -13,23 +13,9 @@ import { dockerBackup, VERIFY_LABEL } from '../../src/core/docker/backup';
 import { openDocker } from '../../src/core/docker/connection';
 import { HELPER_LABEL } from '../../src/core/docker/volumeBackup';
 import type { VolumeSnapshotDetail } from '../../src/core/docker/volumeSnapshot';
-import { makeVolume, removeLabelled, runLabel, runToEnd } from '../support/dockerFixtures';
+import { DIR, HOSTILE_ENV, makeVolume, NAME, POPULATE, removeLabelled, runLabel, runToEnd } from '../support/dockerFixtures';
 import { collectingLogger, flipBytes } from '../support/backup';
 import { dockerProfile, services } from './services';
-
-/** Files with hostile names (spaces, quotes, unicode, HTML) and 2 MB of random bytes, written by busybox. */
-const POPULATE = [
-  'set -e',
-  'mkdir -p "/v/$DIR"',
-  'printf "%s" "$CONTENT" > "/v/$DIR/$NAME"',
-  'printf "%s" "$CONTENT" > "/v/.hidden file"',
-  'dd if=/dev/urandom of=/v/random.bin bs=1024 count=2048 2>/dev/null',
-  'ln -s "$DIR/$NAME" "/v/link to it"',
-  'mkdir -p /v/empty-dir',
-].join('; ');
-const DIR = 'ünïcødé dir/<img src=x onerror=alert(1)>"quoted"';
-const NAME = `it's <b onclick="alert(1)"> & ✓.txt`;
-const HOSTILE_ENV = [`DIR=${DIR}`, `NAME=${NAME}`, 'CONTENT=<html>"double" \'single\' ünïcødé ✓\nline two\n'];
 
 /** Rewrites a .tar.gz with the bytes of one file's content flipped (the archive stays a valid tar.gz). */
 function tamperFile(file: string, target: string): void {

@@ -66,3 +66,17 @@ export async function removeLabelled(docker: Dockerode, label: string): Promise<
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Files with hostile names (spaces, quotes, unicode, HTML) and 2 MB of random bytes, written by busybox. */
+export const POPULATE = [
+  'set -e',
+  'mkdir -p "/v/$DIR"',
+  'printf "%s" "$CONTENT" > "/v/$DIR/$NAME"',
+  'printf "%s" "$CONTENT" > "/v/.hidden file"',
+  'dd if=/dev/urandom of=/v/random.bin bs=1024 count=2048 2>/dev/null',
+  'ln -s "$DIR/$NAME" "/v/link to it"',
+  'mkdir -p /v/empty-dir',
+].join('; ');
+export const DIR = 'ünïcødé dir/<img src=x onerror=alert(1)>"quoted"';
+export const NAME = `it's <b onclick="alert(1)"> & ✓.txt`;
+export const HOSTILE_ENV = [`DIR=${DIR}`, `NAME=${NAME}`, 'CONTENT=<html>"double" \'single\' ünïcødé ✓\nline two\n'];

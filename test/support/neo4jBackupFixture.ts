@@ -84,3 +84,11 @@ export async function neo4jContents(driver: Neo4j.Driver, database?: string): Pr
     await s.close();
   }
 }
+
+/** Empties a test server's database: its nodes, constraints and indexes (not the token lookups). */
+export async function clearNeo4j(driver: Neo4j.Driver, database?: string): Promise<void> {
+  const opts = database ? { database } : {};
+  await driver.executeQuery('MATCH (n) DETACH DELETE n', {}, opts);
+  for (const c of (await neo4jContents(driver, database)).constraints) await driver.executeQuery(`DROP CONSTRAINT ${q(c)}`, {}, opts);
+  for (const i of (await neo4jContents(driver, database)).indexes) await driver.executeQuery(`DROP INDEX ${q(i)}`, {}, opts);
+}

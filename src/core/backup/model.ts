@@ -226,6 +226,45 @@ export interface RestoreOptions {
   jobs?: number;
 }
 
+/** A restore's context: the source connection's, and the connection restored into when it is another one. */
+export interface RestoreContext extends BackupContext {
+  /** Restore on this connection (same engine) instead of the backed-up one. */
+  target?: VerifyTarget;
+}
+
+/**
+ * Where a restore may go on a connection (engines that answer
+ * `restoreTargets`): what exists there, and whether a new one can be made.
+ */
+export interface RestoreTargets {
+  /** What one target is called: 'database', 'volume'. */
+  noun: string;
+  /** The existing ones, by name. */
+  existing: string[];
+  /** Whether a new one can be created; when not, why (Neo4j Community has one user database). */
+  create: { allowed: true } | { allowed: false; reason: string };
+}
+
+/** One existing target as it is now, read just before the restore is shown. */
+export interface RestoreTargetState {
+  /** Holds nothing the restore would have to remove. */
+  empty: boolean;
+  /** What it holds, in words ("12 nodes, 2 indexes"), when not empty. */
+  holds?: string;
+  /** What clearing it first runs (the statements or command line), for the preview. */
+  clearText?: string;
+  /** Why restoring into it is refused now (a running container writes to it), when it is. */
+  refusal?: string;
+}
+
+/** What a restore reports when it finished. */
+export interface RestoreDone {
+  commandText: string;
+  notes: string[];
+  /** The restored target compared with the backup's snapshot (counts, checksums), when the engine compares. */
+  comparison?: VerifyResult;
+}
+
 /** A server the user named to verify on, instead of the source (PostgreSQL: another server; Neo4j: an empty server). */
 export interface VerifyTarget {
   profile: ConnectionProfile;
@@ -269,7 +308,24 @@ export interface BackupSupport {
   /** Restores into something throwaway, compares with the manifest's snapshot, removes the throwaway. Never throws for a difference. */
   verify(path: string, manifest: BackupManifest, ctx: VerifyContext): Promise<VerifyResult>;
   /** Restores into a database of the user's; the caller has asked and refused read-only already. */
-  restore?(path: string, manifest: BackupManifest | undefined, options: RestoreOptions, ctx: BackupContext): Promise<{ commandText: string; notes: string[] }>;
-  /** The text of the restore command, for the confirmation (no secret). */
-  restoreText?(path: string, options: RestoreOptions): string;
+  restore?(path: string, manifest: BackupManifest | undefined, options: RestoreOptions, ctx: RestoreContext): Promise<RestoreDone>;
+  /** The text of the restore command, for the confirmation (no secret); `state` is the existing target's, when it exists. */
+  restoreText?(path: string, options: RestoreOptions, state?: RestoreTargetState): string | Promise<string>;
+  /**
+   * Whether the Restore command offers other connections of the engine to
+   * restore into ('any': the backed-up one first) or only the backed-up one
+   * ('source'). Absent: 'source'.
+   */
+  restoreOn?: 'source' | 'any';
+  /**
+   * The targets a restore may pick on the connection restored into (`ctx.target`, else the source).
+   * Engines without it (PostgreSQL) are asked a name and whether it is new.
+   */
+  restoreTargets?(ctx: RestoreContext): Promise<RestoreTargets>;
+  /** One existing target's state (empty or not; what clearing it runs). */
+  restoreTargetState?(name: string, ctx: RestoreContext): Promise<RestoreTargetState>;
+  /** The language of `restoreText` in the preview (absent: 'shell', a command line). */
+  restoreLanguage?: 'shell' | 'cypher';
+  /** What the restore does to the target, in words, for the preview (absent: PostgreSQL's wording). */
+  restoreImpact?(options: RestoreOptions, state?: RestoreTargetState): string;
 }

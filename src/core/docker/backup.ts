@@ -10,47 +10,24 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import type Dockerode from 'dockerode';
 import type { BackupContext, BackupManifest, BackupSupport, BackupWritten, VerifyContext, VerifyResult } from '../backup/model';
-import type { ConnectionProfile } from '../connections/profile';
 import { Cancelled, isCancelled, UserFacingError } from '../errors';
 import { shellWord } from './cli';
 import { dockerFailure, engineMessage } from './streaming';
-import { TarDigest, type TarListing } from './tarDigest';
 import { backupVolume, createHelper, helperImage, HELPER_LABEL, MOUNT_POINT, removeHelper, runningWriters } from './volumeBackup';
+import { clientFor, digestOf, listVolume } from './volumeClient';
+import { dockerRestoreImpact, dockerRestoreTargets, dockerRestoreTargetState, dockerRestoreText, restoreVolumeBackup } from './volumeRestore';
 import { compareSnapshots, volumeSnapshot, type VolumeSnapshotDetail } from './volumeSnapshot';
 
 export const VOLUME_FORMAT = 'docker-volume';
 /** Label of the throwaway volumes Verify makes (value: the backup's file name). */
 export const VERIFY_LABEL = 'upkeep.verify-of';
 
-/** A client without the per-request idle timeout: an archive stream may be quiet while the engine reads a large file. */
-async function clientFor(profile: ConnectionProfile): Promise<Dockerode> {
-  // import(): the connection module is a chunk of its own.
-  const { openDocker } = await import('./connection');
-  return openDocker({ ...profile, connectTimeoutMs: 0 }, { streaming: true });
-}
-
-/** The listing of a tar stream (from a file or the engine), stopped by `signal`. */
-async function digestOf(stages: (Readable | Writable)[], signal: AbortSignal | undefined): Promise<TarListing> {
-  const digest = new TarDigest();
-  await pipeline([...stages, digest] as unknown as readonly NodeJS.ReadWriteStream[], ...(signal ? [{ signal }] : []));
-  return digest.listing;
-}
-
-/** The files of a volume as the engine's archive gives them, through a read-only helper that never starts. */
-export async function listVolume(docker: Dockerode, volume: string, image: string, signal?: AbortSignal): Promise<TarListing> {
-  const helper = await createHelper(docker, volume, image, true, 'volume-list');
-  try {
-    const tar = (await helper.getArchive({ path: `${MOUNT_POINT}/.`, abortSignal: signal })) as Readable;
-    return await digestOf([tar], signal);
-  } finally {
-    await removeHelper(helper);
-  }
-}
+export { listVolume };
 
 /** The `docker run … tar` line that does what Upkeep does through the archive API (for the history and the manifest). */
 export function volumeBackupText(volume: string, file: string): string {
@@ -184,7 +161,7 @@ export const dockerBackup: BackupSupport = {
   // Verify creates a throwaway volume on the engine.
   verifyWritesToServer: true,
   describe: () =>
-    'Every file of one Docker volume (names, contents, modes, owners, symbolic links) as a .tar.gz, read through the engine\'s archive API by a helper container that is never started, so no image needs tar. Not captured: the volume\'s driver, options and labels; files a running container changes while they are read are copied as they are at that moment (stop it for a consistent copy). Verify extracts the file into a fresh throwaway volume and compares every file\'s SHA-256 (above 5,000 files, one digest of the whole list), the file count and the total bytes with those recorded at backup time; the throwaway volume is removed afterwards.',
+    'Every file of one Docker volume (names, contents, modes, owners, symbolic links) as a .tar.gz, read through the engine\'s archive API by a helper container that is never started, so no image needs tar. Not captured: the volume\'s driver, options and labels; files a running container changes while they are read are copied as they are at that moment (stop it for a consistent copy). Verify extracts the file into a fresh throwaway volume and compares every file\'s SHA-256 (above 5,000 files, one digest of the whole list), the file count and the total bytes with those recorded at backup time; the throwaway volume is removed afterwards. Restore writes the files into a new volume you name (or, after saying that its files are replaced, into an existing one) and compares every file\'s SHA-256 with the backup\'s; a cancel removes the new volume.',
   async databases(ctx) {
     const docker = await clientFor(ctx.profile);
     const list = await docker.listVolumes();
@@ -195,4 +172,9 @@ export const dockerBackup: BackupSupport = {
     return writeVolume(file, volume, ctx);
   },
   verify: verifyVolume,
+  restore: restoreVolumeBackup,
+  restoreText: dockerRestoreText,
+  restoreTargets: dockerRestoreTargets,
+  restoreTargetState: dockerRestoreTargetState,
+  restoreImpact: dockerRestoreImpact,
 };

@@ -44,6 +44,15 @@ export interface RestoreFacts {
   evenIfInUse: boolean;
 }
 
+/** What a restore does to the volume, in words (the Docker view's restore and the shared Restore command). */
+export function volumeRestoreWhat(f: Pick<RestoreFacts, 'volume' | 'replaces' | 'exists'>): string {
+  return f.replaces
+    ? `removes every file now in volume ${f.volume} and puts the backup's in their place (cannot be undone)`
+    : f.exists
+      ? `writes the backup's files into the empty volume ${f.volume}`
+      : `creates volume ${f.volume} and writes the backup's files into it`;
+}
+
 export function buildVolumeRestore(f: RestoreFacts): VolumeRestoreOp {
   const dir = path.dirname(f.file);
   const base = path.basename(f.file);
@@ -52,11 +61,7 @@ export function buildVolumeRestore(f: RestoreFacts): VolumeRestoreOp {
     `  sh -c ${shellWord(`${f.replaces ? 'rm -rf /v/..?* /v/.[!.]* /v/* && ' : ''}tar -xzf ${shellWord(`/backup/${base}`)} -C /v`)}`,
     '# Upkeep does this through the engine archive API (PUT /containers/{helper}/archive); no tar is needed in any image.',
   ].join('\n');
-  const what = f.replaces
-    ? `removes every file now in volume ${f.volume} and puts the backup's in their place (cannot be undone)`
-    : f.exists
-      ? `writes the backup's files into the empty volume ${f.volume}`
-      : `creates volume ${f.volume} and writes the backup's files into it`;
+  const what = volumeRestoreWhat(f);
   const writers = f.writers.length ? `; running container${f.writers.length > 1 ? 's' : ''} ${f.writers.join(', ')} ${f.writers.length > 1 ? 'have' : 'has'} it mounted read-write and may see half-restored files` : '';
   return {
     engine: 'docker',

@@ -18,7 +18,7 @@
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type * as Neo4j from 'neo4j-driver';
-import type { BackupManifest, VerifyContext, VerifyResult } from '../backup/model';
+import type { BackupContext, BackupManifest, VerifyContext, VerifyResult } from '../backup/model';
 import { checkHashes } from '../backup/files';
 import { Cancelled, UserFacingError } from '../errors';
 import { cypherName, toNumber } from './cypherNames';
@@ -28,11 +28,26 @@ import { compareSnapshot, notEmptyReasons, readCounts, readSchema, type Neo4jSna
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-/** Replays the file on `database`, one transaction per :begin/:commit; returns the statements run and the console commands skipped. */
-async function replay(session: Neo4j.Session, file: string, ctx: VerifyContext): Promise<{ statements: number; skipped: string[] }> {
+/** How a replay went so far: the caller reads it after a cancel or a failure (what was committed). */
+export interface ReplayProgress {
+  /** Statements run (those of a transaction rolled back included until the rollback). */
+  statements: number;
+  /** Statements in committed transactions or run in auto-commit: what the target holds. */
+  committed: number;
+}
+
+/**
+ * Replays the file on the session's database, one transaction per
+ * :begin/:commit; returns the statements run and the console commands
+ * skipped. Verify skips APOC's clean-up statements at the end (its own
+ * clean-up deletes the marked nodes); a restore runs them (`runCleanup`), so
+ * the restored nodes lose APOC's import marker and its constraint.
+ */
+export async function replay(session: Neo4j.Session, file: string, ctx: Pick<BackupContext, 'signal' | 'onProgress'>, runCleanup = false, done: ReplayProgress = { statements: 0, committed: 0 }): Promise<{ statements: number; skipped: string[] }> {
   const reader = new CypherScriptReader();
   let tx: Neo4j.Transaction | undefined;
   let statements = 0;
+  let inTx = 0;
   let bytes = 0;
   const skipped: string[] = [];
   const run = async (item: ScriptItem): Promise<void> => {
@@ -46,19 +61,25 @@ async function replay(session: Neo4j.Session, file: string, ctx: VerifyContext):
         if (!tx) throw new Error('The backup file commits a transaction it never began.');
         await tx.commit();
         tx = undefined;
+        done.committed += inTx;
+        inTx = 0;
         ctx.onProgress?.({ phase: `importing: ${fmt(statements)} statements run`, bytes });
         return;
       case 'rollback':
         await tx?.rollback();
         tx = undefined;
+        inTx = 0;
         return;
       case 'console':
         skipped.push(item.text);
         return;
       case 'statement':
-        if (isImportCleanup(item.text)) return;
+        if (!runCleanup && isImportCleanup(item.text)) return;
         await (tx ?? session).run(item.text);
         statements++;
+        done.statements = statements;
+        if (tx) inTx++;
+        else done.committed++;
     }
   };
   try {

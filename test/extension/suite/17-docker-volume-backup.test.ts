@@ -6,8 +6,8 @@ import * as vscode from 'vscode';
 import Docker from 'dockerode';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import type { BackupNowResult } from '../../../src/commands/backup/index';
-import type { BackupEntry, VerifyResult } from '../../../src/core/backup/model';
-import type { OutcomeNotice } from '../../../src/app/prompter';
+import type { BackupEntry, RestoreDone, VerifyResult } from '../../../src/core/backup/model';
+import { typedNameFor, type OperationPreview, type OutcomeNotice } from '../../../src/app/prompter';
 import type { UpkeepNode } from '../../../src/views/node';
 import { makeVolume, removeLabelled, runLabel, runToEnd } from '../../support/dockerFixtures';
 import { importHostImage } from '../../support/hostImage';
@@ -31,6 +31,8 @@ describe('Docker volumes through the shared backup commands', function () {
   let connection: AddConnectionResult;
   let folder: string;
   const notices: OutcomeNotice[] = [];
+  const previews: OperationPreview[] = [];
+  let backupPath: string | undefined;
 
   before(async () => {
     docker = new Docker({ socketPath: services().docker.socketPath });
@@ -41,7 +43,10 @@ describe('Docker volumes through the shared backup commands', function () {
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-ext-bkvol-'));
     const api = await upkeep();
     api.setPrompter({
-      confirmOperation: () => Promise.resolve(true),
+      confirmOperation: (p) => {
+        previews.push(p);
+        return Promise.resolve(true);
+      },
       showOutcome: (n) => {
         notices.push(n);
         return Promise.resolve(undefined);
@@ -70,7 +75,7 @@ describe('Docker volumes through the shared backup commands', function () {
   it('the volume node offers Back Up, Verify and List, and backs up, verifies and lists from them', async () => {
     const node = await volumeNode();
     const commands = menuCommands(String(node.toTreeItem().contextValue));
-    for (const c of ['upkeep.backup.backupNow', 'upkeep.backup.verify', 'upkeep.backup.list']) assert.ok(commands.includes(c), `${c} in the volume's menu: ${commands.join(', ')}`);
+    for (const c of ['upkeep.backup.backupNow', 'upkeep.backup.verify', 'upkeep.backup.list', 'upkeep.backup.restore']) assert.ok(commands.includes(c), `${c} in the volume's menu: ${commands.join(', ')}`);
 
     const result = await vscode.commands.executeCommand<BackupNowResult>('upkeep.backup.backupNow', node, { options: { format: 'docker-volume' }, folder });
     assert.ok(result, 'the command returned its result');
@@ -90,6 +95,34 @@ describe('Docker volumes through the shared backup commands', function () {
     const { Volumes } = await docker.listVolumes({ filters: { label: ['upkeep.verify-of'] } });
     assert.deepEqual((Volumes ?? []).map((v) => v.Name), [], 'no throwaway volume left');
     report(`Docker volume backup from the tree: ${path.basename(result.path)}, ${result.verification?.summary}`);
+    backupPath = result.path;
+  });
+
+  it('Restore reaches Docker through the shared command: a new volume with equal checksums; the existing volume only with its files replaced by choice', async () => {
+    assert.ok(backupPath, 'the backup of the test before');
+    const node = await volumeNode();
+    const restored = `${runId}-restored`;
+    try {
+      const done = await vscode.commands.executeCommand<{ comparison?: RestoreDone['comparison'] }>('upkeep.backup.restore', node, { path: backupPath, folder, into: restored, create: true });
+      assert.equal(done?.comparison?.status, 'passed', `${done?.comparison?.summary}\n${done?.comparison?.differences.join('\n')}`);
+      assert.equal(previews.at(-1)?.risk, 'heavy');
+      assert.match(previews.at(-1)?.ops[0]?.text ?? '', new RegExp(`^docker volume create ${restored}\\n`));
+      report(`Docker volume restore through the command: ${done?.comparison?.summary ?? ''}`);
+    } finally {
+      await docker.getVolume(restored).remove({ force: true }).catch(() => undefined);
+    }
+    // The backed-up volume holds files: refused without the choice to replace them, nothing asked.
+    const asked = previews.length;
+    assert.equal(await vscode.commands.executeCommand('upkeep.backup.restore', node, { path: backupPath, folder, into: volume }), undefined);
+    assert.equal(previews.length, asked);
+    const replaced = await vscode.commands.executeCommand<{ comparison?: RestoreDone['comparison'] }>('upkeep.backup.restore', node, { path: backupPath, folder, into: volume, clean: true });
+    assert.equal(replaced?.comparison?.status, 'passed', replaced?.comparison?.summary);
+    const p = previews.at(-1);
+    assert.equal(p?.risk, 'destructive');
+    assert.match(p?.ops[0]?.impact ?? '', new RegExp(`^removes every file now in volume ${volume}`));
+    assert.equal(typedNameFor({ ...connection.profile, production: true }, p?.ops ?? [], p?.risk ?? 'safe'), volume);
+    const history = await (await upkeep()).history.read(connection.profile.id);
+    assert.deepEqual(history.slice(0, 2).map((h) => [h.kind, h.status]), [['restore', 'done'], ['restore', 'done']]);
   });
 
   it('a PostgreSQL connection made from a container backs up with the container\'s pg_dump (the Docker connection found through the profile)', async () => {
