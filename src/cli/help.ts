@@ -55,7 +55,8 @@ Usage: upkeep health [--connection NAME…] [--format text|json|junit] [--timeou
                        only when stdout is a UTF-8 terminal
 
 Exit code: the worst over all checks: 0 healthy, 1 warning, 2 critical,
-3 could not check (unreachable, no password, timed out) with nothing worse.
+3 could not check (no password, refused login, timed out) with nothing worse.
+A server that is down (nothing listening, its container stopped) is critical.
 
 Cron, every 5 minutes:
   */5 * * * * upkeep health --no-emoji >> ~/upkeep-health.log 2>&1

@@ -87,19 +87,19 @@ describe('upkeep health (built CLI, child process, real servers)', function () {
     assert.match(failure?.$['message'] ?? '', /HTTP 500/);
   });
 
-  it('health: a closed port → exit 3 with the reason on its line; an endpoint answering 500 → exit 2', async () => {
+  it('health: a closed port → critical (the server is down, exit 2) with the reason on its line; an endpoint answering 500 too', async () => {
     const port = await closedPort();
     const down = redisProfile({ id: 'cli-down', name: 'Stopped Redis', port });
     const config = writeConfig(dir, { 'upkeep.connections': [entry(pg), entry(down)] });
     const ran = await upkeep(['health', '--config', config], env);
-    assert.equal(ran.code, 3, ran.stdout + ran.stderr);
+    assert.equal(ran.code, 2, ran.stdout + ran.stderr);
     const line = ran.stdout.split('\n').find((l) => l.includes('Stopped Redis')) ?? '';
-    assert.match(line, new RegExp(`^UNKNOWN  Stopped Redis \\(Redis\\) — Reachable: could not check: Nothing is listening at 127\\.0\\.0\\.1:${port}`));
-    assert.match(ran.stdout.trimEnd().split('\n').at(-1) ?? '', /^UNKNOWN {2}1 not checked, 1 healthy \(of 2\)$/);
+    assert.match(line, new RegExp(`^CRITICAL Stopped Redis \\(Redis\\) — Reachable: Nothing is listening at 127\\.0\\.0\\.1:${port}`));
+    assert.match(ran.stdout.trimEnd().split('\n').at(-1) ?? '', /^CRITICAL 1 critical, 1 healthy \(of 2\)$/);
 
     const failing = writeConfig(dir, { 'upkeep.connections': [entry(pg), entry(down)], 'upkeep.health.endpoints': [{ name: 'api-500', url: `${base}/fail` }] });
     const worse = await upkeep(['health', '--config', failing], env);
-    assert.equal(worse.code, 2, 'critical outranks could-not-check');
+    assert.equal(worse.code, 2);
     assert.match(worse.stdout, /^CRITICAL api-500 \(http:\/\/127\.0\.0\.1:\d+\/fail\) — HTTP status: HTTP 500 Internal Server Error$/m);
   });
 

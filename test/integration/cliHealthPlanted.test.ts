@@ -125,7 +125,8 @@ describe('upkeep health with a problem planted per engine (built CLI, child proc
       assert.equal(ran.code, 2, explain(ran));
       assertNoSecret(ran);
       const out = ran.stdout;
-      assert.match(out, new RegExp(`^UNKNOWN {2}Spare Redis \\(Redis\\) — Reachable: could not check: Nothing is listening at 127\\.0\\.0\\.1:${spare?.info.port ?? 0}: is Redis running`, 'm'));
+      // A server that is down is critical, not "could not check".
+      assert.match(out, new RegExp(`^CRITICAL Spare Redis \\(Redis\\) — Reachable: Nothing is listening at 127\\.0\\.0\\.1:${spare?.info.port ?? 0}: is Redis running`, 'm'));
       assert.match(out, new RegExp(`^WARNING {2}${escapeRe(f.pg.name)} \\(PostgreSQL\\) — Long transactions: 1 idle in transaction \\(oldest [^)]+\\): longer than 1\\.0 s$`, 'm'));
       assert.match(out, new RegExp(`^CRITICAL Graph \\(Neo4j\\) — Failed indexes: 1 of \\d+ index(es)? failed: ${index.name} \\(Property value is too large to index.*\\) \\(critical on any\\)$`, 'm'));
       assert.match(out, new RegExp(`^CRITICAL Engine \\(Docker\\) — Containers: 1 unhealthy: ${container.name} \\(critical on any unhealthy\\)$`, 'm'));
@@ -136,16 +137,16 @@ describe('upkeep health with a problem planted per engine (built CLI, child proc
         const own = lines(ran).filter((l) => l.includes(` ${label} — `));
         assert.ok(own.length > 0 && own.every((l) => l.startsWith('OK ')), `${label}:\n${out}`);
       }
-      assert.equal(lines(ran).at(-1), 'CRITICAL 4 critical, 1 warning, 1 not checked, 3 healthy (of 9)');
+      assert.equal(lines(ran).at(-1), 'CRITICAL 5 critical, 1 warning, 3 healthy (of 9)');
     });
 
-    it('--format json names the failing check of each subject with its severity; --format junit parses, a failure per problem and an error for the stopped Redis', async () => {
+    it('--format json names the failing check of each subject with its severity; --format junit parses, a failure per problem (the stopped Redis a critical one)', async () => {
       const json = await upkeep(['health', '--config', plantedConfig, '--timeout', '60', '--format', 'json'], env);
       assert.equal(json.code, 2, explain(json));
       const run = JSON.parse(json.stdout) as HealthRun;
       assert.equal(run.worst, 'critical');
       const expected: [string, string, string, RegExp][] = [
-        ['Spare Redis', 'reachable', 'unknown', /Nothing is listening/],
+        ['Spare Redis', 'reachable', 'critical', /Nothing is listening/],
         [f.pg.name, 'long-transactions', 'warning', /1 idle in transaction/],
         ['Graph', 'failed-indexes', 'critical', new RegExp(`failed: ${index.name} `)],
         ['Engine', 'containers', 'critical', new RegExp(`unhealthy: ${container.name} `)],
@@ -167,16 +168,16 @@ describe('upkeep health with a problem planted per engine (built CLI, child proc
       assert.equal(junit.code, 2, explain(junit));
       const doc = await xml2js.parseStringPromise(junit.stdout, { strict: true });
       const suites = doc['testsuites'] as { $: Record<string, string>; testsuite: JunitSuite[] };
-      assert.equal(suites.$['failures'], '5', 'warning and critical checks are failures');
-      assert.equal(suites.$['errors'], '1', 'a check that could not be made is an error');
+      assert.equal(suites.$['failures'], '6', 'warning and critical checks are failures');
+      assert.equal(suites.$['errors'], '0', 'every check was made');
       assert.equal(suites.testsuite.length, 9);
       const suite = (prefix: string): JunitSuite => {
         const s = suites.testsuite.find((x) => x.$['name']?.startsWith(prefix));
         assert.ok(s, `no testsuite ${prefix}`);
         return s;
       };
-      const stopped = suite('Spare Redis (Redis)').testcase.find((c) => c.$['name'] === 'Reachable')?.error?.[0];
-      assert.equal(stopped?.$['type'], 'unknown');
+      const stopped = suite('Spare Redis (Redis)').testcase.find((c) => c.$['name'] === 'Reachable')?.failure?.[0];
+      assert.equal(stopped?.$['type'], 'critical');
       assert.match(stopped?.$['message'] ?? '', /Nothing is listening/);
       const failureOf = (prefix: string, title: string): Record<string, string> | undefined => suite(prefix).testcase.find((c) => c.$['name'] === title)?.failure?.[0]?.$;
       assert.equal(failureOf(`${f.pg.name} (PostgreSQL)`, 'Long transactions')?.['type'], 'warning');
@@ -192,7 +193,7 @@ describe('upkeep health with a problem planted per engine (built CLI, child proc
 
     it('--connection, one at a time: each subject exits with its own code', async () => {
       const cases: [string, number, RegExp][] = [
-        ['Spare Redis', 3, /^UNKNOWN {2}Spare Redis \(Redis\) — Reachable: could not check: Nothing is listening/m],
+        ['Spare Redis', 2, /^CRITICAL Spare Redis \(Redis\) — Reachable: Nothing is listening/m],
         [f.pg.id, 1, /^WARNING {2}.* \(PostgreSQL\) — Long transactions: 1 idle in transaction/m],
         ['Graph', 2, new RegExp(`^CRITICAL Graph \\(Neo4j\\) — Failed indexes: .*${index.name}`, 'm')],
         ['Engine', 2, new RegExp(`^CRITICAL Engine \\(Docker\\) — Containers: 1 unhealthy: ${container.name}`, 'm')],
@@ -201,8 +202,8 @@ describe('upkeep health with a problem planted per engine (built CLI, child proc
         ['Cache ✓', 0, /^OK {7}All 1 healthy$/m],
         ['Queues', 0, /^OK {7}All 1 healthy$/m],
         ['api', 0, /^OK {7}All 1 healthy$/m],
-        // The documented order (critical > warning > unknown > ok): a warning beside a server that could not be checked exits 1, not 3.
-        [`Spare Redis,${f.pg.id}`, 1, /^WARNING {2}1 warning, 1 not checked \(of 2\)$/m],
+        // A stopped server beside a warning: the stopped server decides (critical outranks warning).
+        [`Spare Redis,${f.pg.id}`, 2, /^CRITICAL 1 critical, 1 warning \(of 2\)$/m],
       ];
       const seen: string[] = [];
       for (const [names, code, line] of cases) {

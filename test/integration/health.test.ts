@@ -88,6 +88,8 @@ describe('health run against the test servers', function () {
       assert.match(checkOf(s, 'wraparound').reason, /warning from 1,/);
       // The check's own connection is closed after the run (it named itself in pg_stat_activity).
       await waitUntil('the health session to end', async () => {
+        // Inside BEGIN, pg_stat_activity is read once per transaction: clear that snapshot so each look is fresh.
+        await client.query('SELECT pg_stat_clear_snapshot()');
         const left = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'Upkeep health %'");
         return left.rows[0]?.n === '0';
       });

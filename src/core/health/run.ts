@@ -1,18 +1,23 @@
 /**
  * One health run over many connections and endpoints: each subject gets its
  * own time limit (a hanging server marks itself 'unknown', it does not hold
- * the others), a few run at once, and nothing here knows an engine by name —
+ * the others; one that is down — nothing listening — is critical), a few run
+ * at once, and nothing here knows an engine by name —
  * each engine's module gives its checks through the `health` hook; a module
  * without one is checked for being reachable only. The editor (status bar,
  * Health panel) and the CLI both call `runHealth`.
  */
 import type { ConnectionProfile } from '../connections/profile';
-import { describeConnectionError } from '../connections/errors';
+import { describeConnectionError, type ProblemKind } from '../connections/errors';
 import { engineModule } from '../engines';
 import type { EngineSession, SettingsReader } from '../engine';
 import type { Logger } from '../log';
 import type { HealthCheck, HealthEndpoint, HealthRun, HealthSubject, SubjectHealth } from './model';
+
 import { worstOf } from './model';
+
+/** Connection problems that mean the server is down (nothing listening, its container stopped, the link dropped): critical, not "could not check". */
+const SERVER_DOWN: ReadonlySet<ProblemKind> = new Set<ProblemKind>(['unreachable', 'container-stopped', 'connection-lost']);
 
 export interface HealthRunDeps {
   settings: SettingsReader;
@@ -110,7 +115,8 @@ async function checkConnection(profile: ConnectionProfile, deps: HealthRunDeps, 
     });
   } catch (err) {
     const problem = describeConnectionError(profile, err, [password]);
-    checks = [{ id: 'reachable', title: 'Reachable', severity: 'unknown', reason: problem.message }];
+    // A server that is down is the worst news a health check gives; one that could not be asked (no password, a hang) is unknown.
+    checks = [{ id: 'reachable', title: 'Reachable', severity: SERVER_DOWN.has(problem.kind) ? 'critical' : 'unknown', reason: problem.message }];
   } finally {
     over = true;
     if (released) await released().catch(() => undefined);
