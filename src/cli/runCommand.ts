@@ -64,7 +64,7 @@ async function runOperation(cmd: RunCommand, ctx: CliContext): Promise<number> {
   let password: string | undefined;
   try {
     password = await ctx.passwords.passwordFor(profile);
-    const opened = await openCliSession(profile, password, ctx.passwords, ctx.log);
+    const opened = await openCliSession(profile, password, ctx.passwords, { settings: config.settings, ...(ctx.log ? { log: ctx.log } : {}) });
     try {
       const op = await spec.build({ session: opened.session, database, ...(cmd.target !== undefined ? { target: cmd.target } : {}) });
       const why = needsYes(op, profile);
@@ -102,7 +102,8 @@ async function runOperation(cmd: RunCommand, ctx: CliContext): Promise<number> {
         ctx.info(`stopped (Ctrl+C): ${op.title} was cancelled on the server${op.cancelNote ? ` (${op.cancelNote})` : ''}.${left}`);
         return EXIT.interrupted;
       }
-      ctx.info(`failed: ${op.title} on “${profile.name}”: ${outcome.problem?.message ?? 'the server refused it'}.${left}`);
+      const problem = (outcome.problem?.message ?? 'the server refused it').replace(/\.+$/, '');
+      ctx.info(`failed: ${op.title} on “${profile.name}”: ${problem}.${left}`);
       return EXIT.runFailed;
     } finally {
       await opened.release().catch(() => undefined);
