@@ -17,7 +17,7 @@ import { findProfile } from './config';
 import type { CliContext } from './context';
 import { CliError, EXIT } from './errors';
 import { reportDatabase } from './reportCommand';
-import { findRunOperation, RUN_OPERATIONS } from './runOperations';
+import { BACKUP_OPERATION, findRunOperation, RUN_OPERATIONS } from './runOperations';
 import { openCliSession } from './sessions';
 
 export type RunCommand = Extract<Command, { command: 'run' }>;
@@ -48,8 +48,10 @@ export async function runCommand(cmd: RunCommand, ctx: CliContext): Promise<numb
 }
 
 async function runOperation(cmd: RunCommand, ctx: CliContext): Promise<number> {
+  // A backup of any engine with backups, through the catalog rather than an operation executor.
+  if (cmd.operation === BACKUP_OPERATION) return (await import('./backupCommand')).backupCommand(cmd, ctx, await ctx.config(cmd.config));
   const spec = findRunOperation(cmd.operation);
-  if (!spec) throw new CliError(`unknown operation "${cmd.operation}": use one of ${RUN_OPERATIONS.map((o) => o.name).join(', ')} (upkeep run --help)`, 'usage');
+  if (!spec) throw new CliError(`unknown operation "${cmd.operation}": use one of ${[...RUN_OPERATIONS.map((o) => o.name), BACKUP_OPERATION].join(', ')} (upkeep run --help)`, 'usage');
   const config = await ctx.config(cmd.config);
   const profile = findProfile(config.profiles, cmd.connection);
   const engine = engineModule(profile.engine);
