@@ -75,7 +75,8 @@ export function backupSummary(input: { file: string; sizeBytes: number; sha256: 
   const v = input.verification;
   const status = !v ? 'done' : v.status === 'passed' ? 'done' : v.status === 'failed' ? 'verify failed' : 'not verified';
   const sha = typeof input.sha256 === 'string' ? `sha256 ${input.sha256.slice(0, 12)}` : `sha256 of ${Object.keys(input.sha256).length} files`;
-  const verdict = !v ? 'not verified (no --verify)' : v.status === 'passed' ? `verify passed: ${v.summary}` : v.status === 'failed' ? `VERIFY FAILED: ${v.summary}` : `not verifiable here: ${v.summary}`;
+  const said = v?.summary.replace(/\.+$/, '') ?? '';
+  const verdict = !v ? 'not verified (no --verify)' : v.status === 'passed' ? `verify passed: ${said}` : v.status === 'failed' ? `VERIFY FAILED: ${said}` : `not verifiable here: ${said}`;
   const retired = input.retired.length ? `; retention removed ${input.retired.length} older backup${input.retired.length === 1 ? '' : 's'}` : '';
   return `${status}: backup ${input.file} (${formatBytes(input.sizeBytes)}, ${sha}) in ${formatDuration(input.durationMs)} — ${verdict}${retired}`;
 }
