@@ -8,8 +8,10 @@
  *
  * As in the editor, a backup only reads: no --yes, and read-only profiles
  * may be backed up (Verify then refuses where it would write: PostgreSQL's
- * throwaway database on the source server). Ctrl+C stops the tool (and its
- * server backends) and leaves nothing under a final name.
+ * throwaway database on the source server). A Verify that finds a difference
+ * exits 1; one that cannot run here is a warning (exit 0), as in the editor.
+ * Ctrl+C stops the tool (and its server backends) and leaves nothing under a
+ * final name.
  */
 import * as path from 'node:path';
 import { applyRetention, runBackup, verifyBackup } from '../core/backup/catalog';
@@ -137,6 +139,8 @@ export async function backupCommand(cmd: RunCommand, ctx: CliContext, config: Cl
         throw new CliError(`Verify of ${done.path} failed: ${describeConnectionError(profile, err, secrets()).message}`, 'failure', EXIT.runFailed);
       }
       for (const d of verification.differences) ctx.info(`difference: ${d}`);
+      // As the editor's warning: the backup is good, Verify could not run here (a read-only source, a broker that cannot take a copy, no server named).
+      if (verification.status === 'not-verifiable') ctx.info(`warning: ${done.manifest.file} is not verified: ${verification.summary}`);
       if (verification.status === 'passed') {
         const r = await applyRetention(folder, profile, support, subject, retentionFrom(config.settings));
         retired = r.deleted;
@@ -145,7 +149,7 @@ export async function backupCommand(cmd: RunCommand, ctx: CliContext, config: Cl
       }
     }
     await ctx.write(`${backupSummary({ file: done.path, sizeBytes: done.manifest.sizeBytes, sha256: done.manifest.sha256, durationMs: Date.now() - started, ...(verification ? { verification } : {}), retired })}\n`);
-    return !verification || verification.status === 'passed' ? EXIT.ok : EXIT.runFailed;
+    return verification?.status === 'failed' ? EXIT.runFailed : EXIT.ok;
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (ctx.signal.aborted) throw new CliError(`stopped (Ctrl+C): the backup of “${label}” was cancelled; nothing was kept`, 'failure', EXIT.interrupted);

@@ -114,8 +114,9 @@ Backup (run backup):
                        passes, upkeep.backup.keepLast/keepDays retire older ones
   --verify-on NAME     Neo4j (and optionally PostgreSQL): verify on this server
 A backup only reads: it needs no --yes and runs on read-only profiles too
-(Verify is then not run where it would write). Exit 1 when Verify fails or
-cannot run; Ctrl+C stops the tool and keeps nothing.
+(Verify is then not run where it would write). Exit 1 when Verify finds a
+difference; a Verify that cannot run here is a warning line (exit 0). Ctrl+C
+stops the tool and its server sessions and keeps nothing.
 
 A read-only profile is refused before anything connects (except backup). Without a needed --yes
 the exact statement is printed on stdout and nothing runs. On a terminal the

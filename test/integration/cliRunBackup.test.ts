@@ -13,7 +13,9 @@ import type { ConnectionProfile } from '../../src/core/connections/profile';
 import { watchChildren } from '../support/backup';
 import { assertNoSecret, entry, startUpkeep, upkeep, useCliFixture, writeConfig } from '../support/cli';
 import { dropDatabase, pgClient, recreateDatabase } from '../support/pg';
-import { services, uniqueName } from './services';
+import { openDocker } from '../../src/core/docker/connection';
+import { makeVolume, removeLabelled, runLabel, runToEnd } from '../support/dockerFixtures';
+import { rabbitProfile, services, uniqueName } from './services';
 
 function manifestOf(file: string): BackupManifest {
   return JSON.parse(fs.readFileSync(`${file}.upkeep.json`, 'utf8')) as BackupManifest;
@@ -93,14 +95,15 @@ describe('upkeep run backup (built CLI, child process, real servers)', function 
     assert.deepEqual(fs.readdirSync(folder).sort(), [path.basename(kept), `${path.basename(kept)}.upkeep.json`].sort());
   });
 
-  it('backs up a read-only profile (a backup only reads); --verify is not run there and exits 1', async () => {
+  it('backs up a read-only profile (a backup only reads); --verify is not run there: a warning, exit 0', async () => {
     const config = writeConfig(f.dir, { 'upkeep.connections': [entry(pg, { readOnly: true })] });
     const plain = await upkeep(['run', 'backup', '--connection', pg.id, '--config', config, '--folder', folder], f.env);
     assert.equal(plain.code, 0, plain.stderr);
     assert.ok(fs.existsSync(fileOf(plain.stdout)));
     const verified = await upkeep(['run', 'backup', '--connection', pg.id, '--config', config, '--folder', folder, '--verify'], f.env);
-    assert.equal(verified.code, 1, verified.stderr);
+    assert.equal(verified.code, 0, verified.stderr);
     assert.match(verified.stdout, /^not verified: backup .* — not verifiable here: .*read-only/);
+    assert.match(verified.stderr, /^upkeep: warning: .*\.dump is not verified: .*read-only/m);
     assert.equal(manifestOf(fileOf(verified.stdout)).verification?.status, 'not-verifiable');
     assert.deepEqual(await verifyDatabasesLeft(), []);
   });
@@ -119,6 +122,37 @@ describe('upkeep run backup (built CLI, child process, real servers)', function 
     const wrong = await upkeep(['run', 'backup', '--connection', f.redis.id, '--config', config, '--database', '3'], f.env);
     assert.equal(wrong.code, 64, wrong.stderr);
     assert.match(wrong.stderr, /whole server: it takes no --database/);
+  });
+
+  it('backs up RabbitMQ definitions, a Neo4j database (APOC export) and a Docker volume (verified) without the editor', async () => {
+    const rabbit = rabbitProfile({ id: 'cli-rabbit', name: 'Broker' });
+    const label = runLabel('cli-backup');
+    const docker = await openDocker(f.docker);
+    const volume = `${label}-vol`;
+    await makeVolume(docker, volume, label);
+    try {
+      assert.equal(await runToEnd(docker, { image: services().docker.image, label, cmd: ['sh', '-c', 'echo "<b>x</b>" > /v/a.txt && mkdir /v/d && head -c 50000 /dev/urandom > /v/d/b.bin'], mounts: [{ volume, target: '/v' }] }), 0);
+      const config = writeConfig(f.dir, { 'upkeep.connections': [entry(rabbit), entry(f.neo4j), entry(f.docker)] });
+      const env = { ...f.env, UPKEEP_PASSWORD_CLI_RABBIT: services().rabbitmq.password };
+      const defs = await upkeep(['run', 'backup', '--connection', rabbit.id, '--config', config, '--folder', folder], env);
+      assert.equal(defs.code, 0, defs.stderr);
+      assertNoSecret(defs);
+      assert.ok(Array.isArray((JSON.parse(fs.readFileSync(fileOf(defs.stdout), 'utf8')) as { vhosts?: unknown }).vhosts), 'RabbitMQ definitions');
+      const graph = await upkeep(['run', 'backup', '--connection', f.neo4j.id, '--config', config, '--folder', folder], env);
+      assert.equal(graph.code, 0, graph.stderr);
+      assert.match(fileOf(graph.stdout), /\.cypher$/);
+      assert.equal(manifestOf(fileOf(graph.stdout)).engine, 'neo4j');
+      const vol = await upkeep(['run', 'backup', '--connection', f.docker.id, '--config', config, '--folder', folder, '--target', volume, '--verify'], env);
+      assert.equal(vol.code, 0, vol.stderr);
+      assert.match(fileOf(vol.stdout), /\.tar\.gz$/);
+      assert.equal(manifestOf(fileOf(vol.stdout)).verification?.status, 'passed', vol.stdout);
+      const noVolume = await upkeep(['run', 'backup', '--connection', f.docker.id, '--config', config], env);
+      assert.equal(noVolume.code, 64, noVolume.stderr);
+      assert.match(noVolume.stderr, /needs --target VOLUME/);
+    } finally {
+      await removeLabelled(docker, label);
+      await docker.getVolume(volume).remove({ force: true }).catch(() => undefined);
+    }
   });
 
   describe('with a larger database', () => {
