@@ -6,7 +6,8 @@ const CONFIG = `Configuration:
   --config FILE        a settings file: VS Code's settings.json, a workspace's
                        .vscode/settings.json or an upkeep.json with the same keys
                        (upkeep.connections, upkeep.health.endpoints, upkeep.reports.*,
-                       upkeep.backup.*); JSON with comments. Also UPKEEP_CONFIG.
+                       upkeep.catalog.*, upkeep.backup.*); JSON with comments.
+                       Also UPKEEP_CONFIG.
                        Default: ~/.config/Code/User/settings.json, then
                        ~/.local/share/code-server/User/settings.json.
   --verbose            the engines' log and each step on stderr (secrets removed)
@@ -28,6 +29,7 @@ Usage:
   upkeep report <name> --connection NAME [--database D] [--format md|html|json|csv] [--out FILE [--force]]
   upkeep report backups [--connection NAME] [--format …] [--out FILE]
   upkeep run <operation> --connection NAME [--database D] [--target T] [--yes]
+  upkeep run backup --connection NAME [--database D] [--folder DIR] [--verify]
   upkeep help [health|report|run]    upkeep --version
 
 Exit codes:
