@@ -50,6 +50,23 @@ export function backupSubject(support: Pick<BackupSupport, 'engine' | 'databases
   return reportDatabase(profile, cmd.database);
 }
 
+/**
+ * The server --verify-on names, checked as the editor's chooseVerifyServer
+ * checks an argument: an engine that brings its own scratch server takes
+ * none, and naming the backed-up connection itself means "verify there"
+ * (refused by an engine that needs another server). Engine and read-only are
+ * verifyRules' to word, with nothing sent.
+ */
+export function verifyServer(support: Pick<BackupSupport, 'verifyTarget'>, source: ConnectionProfile, named: ConnectionProfile | undefined): ConnectionProfile | undefined {
+  if (!named) return undefined;
+  const mode = support.verifyTarget ?? 'never';
+  const label = engineModule(source.engine).label;
+  if (mode === 'never') throw new CliError(`--verify-on: Verify of a ${label} backup brings its own scratch server`, 'usage');
+  if (named.id !== source.id) return named;
+  if (mode === 'required') throw new CliError(`--verify-on: Verify of a ${label} backup needs another server than the backed-up one (“${source.name}”)`, 'usage');
+  return undefined;
+}
+
 /** The engine's settings under upkeep.backup (the keys its support names), non-empty strings only — as the editor's toolSettings. */
 export function backupToolSettings(support: Pick<BackupSupport, 'toolSettingKeys'>, settings: SettingsReader): ToolSettings {
   const out: Record<string, string> = {};
@@ -89,7 +106,7 @@ export async function backupCommand(cmd: RunCommand, ctx: CliContext, config: Cl
   if (!engine.backup) throw new CliError(`${engine.label} connections have no backups in Upkeep`, 'usage');
   const support = await engine.backup();
   const subject = backupSubject(support, profile, cmd);
-  const verifyOn = cmd.verifyOn !== undefined ? findProfile(config.profiles, cmd.verifyOn) : undefined;
+  const verifyOn = verifyServer(support, profile, cmd.verifyOn !== undefined ? findProfile(config.profiles, cmd.verifyOn) : undefined);
   const folder = cmd.folder !== undefined ? path.resolve(cmd.folder) : backupFolderFor(profile, config.settings, ctx.backupBase(config));
   const label = `${profile.name}${subject !== undefined ? `/${subject}` : ''}`;
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { parseArgs } from '../../src/cli/args';
-import { backupSubject, backupSummary, backupToolSettings, retentionFrom } from '../../src/cli/backupCommand';
+import { backupSubject, backupSummary, backupToolSettings, retentionFrom, verifyServer } from '../../src/cli/backupCommand';
 import { CliError } from '../../src/cli/errors';
 import { RUN_HELP } from '../../src/cli/help';
 import { catalogLimitsFrom } from '../../src/cli/sessions';
@@ -62,6 +62,19 @@ describe('cli: upkeep run backup arguments', () => {
     assert.equal(verifyRefusal(postgresBackup, ro, profile('postgres', { id: 'other' })), undefined);
     assert.equal(verifyRefusal(redisBackup, profile('redis', { readOnly: true }), undefined), undefined, 'Redis verifies on a scratch server of its own');
     assert.match(verifyRefusal(neo4jBackup, profile('neo4j'), undefined) ?? '', /needs a server to restore on/);
+  });
+
+  it('checks --verify-on as the editor checks a named verify server', () => {
+    const pg = profile('postgres');
+    const other = profile('postgres', { id: 'other' });
+    assert.equal(verifyServer(postgresBackup, pg, undefined), undefined);
+    assert.equal(verifyServer(postgresBackup, pg, other), other);
+    assert.equal(verifyServer(postgresBackup, pg, pg), undefined, 'the source itself: verify there');
+    usageError(() => verifyServer(redisBackup, profile('redis'), profile('redis', { id: 'r2' })), /brings its own scratch server/);
+    usageError(() => verifyServer(neo4jBackup, profile('neo4j'), profile('neo4j')), /needs another server/);
+    // A server of another engine, or a read-only one, is verifyRules' to refuse (nothing sent, recorded as not verifiable).
+    assert.match(verifyRefusal(postgresBackup, pg, profile('redis')) ?? '', /not a connection of the same engine/);
+    assert.match(verifyRefusal(postgresBackup, pg, profile('postgres', { id: 'ro', readOnly: true })) ?? '', /read-only/);
   });
 
   it('reads the engine\'s tool settings, retention and the catalog limits from the settings file as the editor does', () => {
