@@ -77,6 +77,27 @@ describe('upkeep run backup (built CLI, child process, real servers)', function 
     assert.deepEqual(await verifyDatabasesLeft(), [], 'the throwaway database was dropped');
   });
 
+  it('takes the password from --password-file (0600) to pg_dump through a temporary PGPASSFILE, removed afterwards; never in argv', async () => {
+    const config = writeConfig(f.dir, { 'upkeep.connections': [entry(pg, { passwordSource: 'secretStorage', passwordEnv: undefined })] });
+    const pwFile = path.join(f.dir, 'backup-pw');
+    fs.writeFileSync(pwFile, `${services().postgres.password}\n`, { mode: 0o600 });
+    fs.chmodSync(pwFile, 0o600);
+    const { result: ran, seen } = await watchChildren(['pg_dump'], () =>
+      upkeep(['run', 'backup', '--connection', pg.id, '--config', config, '--folder', folder, '--password-file', pwFile]));
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.ok(ran.cmdline.includes('--password-file'), 'the CLI was seen running');
+    assertNoSecret(ran);
+    const dumping = seen.filter((s) => s.argv.some((a) => a.startsWith('--format')));
+    assert.ok(dumping.length > 0, `pg_dump was seen: ${JSON.stringify(seen.map((s) => s.argv))}`);
+    for (const s of dumping) {
+      assert.ok(!s.argv.join(' ').includes(services().postgres.password), 'no password in pg_dump\'s argv');
+      const passFile = s.env['PGPASSFILE'] ?? '';
+      assert.ok(passFile && passFile !== pwFile, 'pg_dump got a PGPASSFILE of its own');
+      assert.ok(!fs.existsSync(passFile), `the temporary PGPASSFILE ${passFile} was removed`);
+    }
+    assert.ok(fs.existsSync(fileOf(ran.stdout)));
+  });
+
   it('applies retention only after a newer verified backup, into the settings\' backup folder by default', async () => {
     const config = writeConfig(f.dir, { 'upkeep.connections': [entry(pg)], 'upkeep.backup.folder': folder, 'upkeep.backup.keepLast': 1 });
     const first = await upkeep(['run', 'backup', '--connection', pg.id, '--config', config], f.env);
