@@ -219,5 +219,29 @@ describe('upkeep run backup (built CLI, child process, real servers)', function 
         await admin.end();
       }
     });
+
+    it('Ctrl+C during Verify: exit 130, the backup kept under its name, the throwaway database dropped', async () => {
+      const config = writeConfig(f.dir, { 'upkeep.connections': [entry(pg)] });
+      const { child, done } = startUpkeep(['run', 'backup', '--connection', pg.id, '--config', config, '--database', bigDb, '--folder', folder, '--verify'], f.env);
+      let exited = false;
+      void done.then(() => (exited = true));
+      for (let i = 0; i < 1200 && !exited && (await verifyDatabasesLeft()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      if (exited) assert.fail(`the run ended before its Verify could be stopped: ${JSON.stringify(await done)}`);
+      child.kill('SIGINT');
+      const ran = await done;
+      assert.equal(ran.code, 130, ran.stderr);
+      assert.match(ran.stderr, /stopped \(Ctrl\+C\) during Verify: .*the backup is kept at .*\.dump, not verified/);
+      const names = fs.readdirSync(folder).sort();
+      assert.equal(names.length, 2, names.join(', '));
+      assert.ok(names.every((n) => !n.startsWith('.')), 'no temporary file');
+      const dump = path.join(folder, names.find((n) => n.endsWith('.dump')) ?? '');
+      assert.equal(manifestOf(dump).verification, undefined, 'not recorded as verified');
+      let left = await verifyDatabasesLeft();
+      for (let i = 0; i < 100 && left.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await verifyDatabasesLeft();
+      }
+      assert.deepEqual(left, [], 'the throwaway database was dropped');
+    });
   });
 });
