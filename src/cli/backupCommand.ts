@@ -34,20 +34,26 @@ import { openCliSession, type OpenedSession } from './sessions';
 
 type RunCommand = Extract<Command, { command: 'run' }>;
 
-/** What the backup names: PostgreSQL's database (--database, else the profile's), Docker's volume (--target); nothing for the others. */
-export function backupSubject(support: Pick<BackupSupport, 'engine' | 'databases'>, profile: ConnectionProfile, cmd: Pick<RunCommand, 'database' | 'target'>): string | undefined {
-  const label = engineModule(profile.engine).label;
-  if (support.engine === 'docker') {
-    if (cmd.database !== undefined) throw new CliError('a Docker backup names a volume: give --target VOLUME, not --database', 'usage');
-    if (cmd.target === undefined) throw new CliError('run backup of a Docker connection needs --target VOLUME', 'usage');
-    return cmd.target;
-  }
-  if (cmd.target !== undefined) throw new CliError(`run backup of a ${label} connection takes no --target`, 'usage');
+/**
+ * What the backup names, for engines whose backups name one thing
+ * (`BackupSupport.databases`): a database (--database, else the profile's)
+ * when the engine's profiles have a database field, else the thing itself
+ * with --target (a Docker volume). Whole-server backups take neither.
+ */
+export function backupSubject(support: Pick<BackupSupport, 'databases'>, profile: ConnectionProfile, cmd: Pick<RunCommand, 'database' | 'target'>): string | undefined {
+  const engine = engineModule(profile.engine);
   if (!support.databases) {
-    if (cmd.database !== undefined) throw new CliError(`a ${label} backup covers the whole server: it takes no --database`, 'usage');
+    if (cmd.database !== undefined) throw new CliError(`a ${engine.label} backup covers the whole server: it takes no --database`, 'usage');
+    if (cmd.target !== undefined) throw new CliError(`run backup of a ${engine.label} connection takes no --target`, 'usage');
     return undefined;
   }
-  return reportDatabase(profile, cmd.database);
+  if (engine.fields.some((f) => f.key === 'database')) {
+    if (cmd.target !== undefined) throw new CliError(`run backup of a ${engine.label} connection takes no --target: name the database with --database`, 'usage');
+    return reportDatabase(profile, cmd.database);
+  }
+  if (cmd.database !== undefined) throw new CliError(`a ${engine.label} backup names no database: give --target NAME (for Docker, the volume), not --database`, 'usage');
+  if (cmd.target === undefined) throw new CliError(`run backup of a ${engine.label} connection needs --target NAME: what to back up (for Docker, the volume)`, 'usage');
+  return cmd.target;
 }
 
 /**

@@ -169,7 +169,7 @@ describe('upkeep run backup (built CLI, child process, real servers)', function 
       assert.equal(manifestOf(fileOf(vol.stdout)).verification?.status, 'passed', vol.stdout);
       const noVolume = await upkeep(['run', 'backup', '--connection', f.docker.id, '--config', config], env);
       assert.equal(noVolume.code, 64, noVolume.stderr);
-      assert.match(noVolume.stderr, /needs --target VOLUME/);
+      assert.match(noVolume.stderr, /needs --target NAME: what to back up/);
     } finally {
       await removeLabelled(docker, label);
       await docker.getVolume(volume).remove({ force: true }).catch(() => undefined);

@@ -45,13 +45,13 @@ describe('cli: upkeep run backup arguments', () => {
   it('names what it backs up: the PostgreSQL database (default the profile\'s), the Docker volume, nothing for whole-server engines', () => {
     assert.equal(backupSubject(postgresBackup, profile('postgres', { database: 'app' }), {}), 'app');
     assert.equal(backupSubject(postgresBackup, profile('postgres', { database: 'app' }), { database: 'other' }), 'other');
-    usageError(() => backupSubject(postgresBackup, profile('postgres'), { target: 'public.t' }), /takes no --target/);
+    usageError(() => backupSubject(postgresBackup, profile('postgres'), { target: 'public.t' }), /takes no --target: name the database with --database/);
     assert.equal(backupSubject(redisBackup, profile('redis'), {}), undefined);
     usageError(() => backupSubject(redisBackup, profile('redis'), { database: '3' }), /whole server: it takes no --database/);
     usageError(() => backupSubject(neo4jBackup, profile('neo4j'), { target: 'x' }), /takes no --target/);
     assert.equal(backupSubject(dockerBackup, profile('docker'), { target: 'pgdata' }), 'pgdata');
-    usageError(() => backupSubject(dockerBackup, profile('docker'), {}), /needs --target VOLUME/);
-    usageError(() => backupSubject(dockerBackup, profile('docker'), { database: 'pgdata' }), /give --target VOLUME, not --database/);
+    usageError(() => backupSubject(dockerBackup, profile('docker'), {}), /needs --target NAME: what to back up \(for Docker, the volume\)/);
+    usageError(() => backupSubject(dockerBackup, profile('docker'), { database: 'pgdata' }), /give --target NAME \(for Docker, the volume\), not --database/);
   });
 
   it('backs up read-only profiles (a backup only reads) but Verify refuses where it would write', () => {
