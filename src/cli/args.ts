@@ -52,6 +52,12 @@ export type Command =
       target?: string;
       /** Blocking or destructive operations, and any on a production profile, run only with it. */
       yes: boolean;
+      /** backup: the folder to write to, instead of the connection's backup folder. */
+      folder?: string;
+      /** backup: verify the new backup (and apply retention once it passes). */
+      verify?: true;
+      /** backup --verify: the connection Verify restores on, for engines that verify on a server the user names. */
+      verifyOn?: string;
     });
 
 interface OptionSpec {
@@ -64,7 +70,7 @@ const GLOBAL: Record<string, OptionSpec> = { config: { value: true }, verbose: {
 const OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
   health: { ...GLOBAL, connection: { value: true, repeat: true }, format: { value: true }, timeout: { value: true }, emoji: { value: false }, 'no-emoji': { value: false } },
   report: { ...GLOBAL, connection: { value: true }, database: { value: true }, format: { value: true }, out: { value: true }, force: { value: false } },
-  run: { ...GLOBAL, connection: { value: true }, database: { value: true }, target: { value: true }, yes: { value: false } },
+  run: { ...GLOBAL, connection: { value: true }, database: { value: true }, target: { value: true }, yes: { value: false }, folder: { value: true }, verify: { value: false }, 'verify-on': { value: true } },
 };
 
 const usage = (message: string): CliError => new CliError(message, 'usage');
@@ -163,7 +169,7 @@ export function parseArgs(argv: readonly string[]): Command {
     return cmd;
   }
 
-  if (command === 'run') return runCommand(global, positional, one, values.has('yes'));
+  if (command === 'run') return runCommand(global, positional, one, values.has('yes'), values.has('verify'));
 
   const [report, ...extra] = positional;
   if (!report) throw usage('which report? upkeep report <name> --connection NAME (upkeep report --help lists them)');
@@ -185,7 +191,7 @@ export function parseArgs(argv: readonly string[]): Command {
   return cmd;
 }
 
-function runCommand(global: GlobalOptions, positional: string[], one: (name: string) => string | undefined, yes: boolean): Command {
+function runCommand(global: GlobalOptions, positional: string[], one: (name: string) => string | undefined, yes: boolean, verify: boolean): Command {
   const [operation, ...extra] = positional;
   if (!operation) throw usage('which operation? upkeep run <operation> --connection NAME (upkeep run --help lists them)');
   if (extra.length) throw usage(`one operation at a time (got "${operation}" and "${extra[0] ?? ''}")`);
@@ -201,6 +207,24 @@ function runCommand(global: GlobalOptions, positional: string[], one: (name: str
   if (target !== undefined) {
     if (!target) throw usage('--target needs a name');
     cmd.target = target;
+  }
+  // The backup's own options: with another operation they would be silently ignored.
+  const folder = one('folder');
+  const verifyOn = one('verify-on');
+  if (operation !== 'backup') {
+    const given = [folder !== undefined && '--folder', verify && '--verify', verifyOn !== undefined && '--verify-on'].filter(Boolean);
+    if (given.length) throw usage(`${given.join(', ')}: only for run backup`);
+    return cmd;
+  }
+  if (folder !== undefined) {
+    if (!folder) throw usage('--folder needs a folder name');
+    cmd.folder = folder;
+  }
+  if (verify) cmd.verify = true;
+  if (verifyOn !== undefined) {
+    if (!verifyOn) throw usage('--verify-on needs a connection name');
+    if (!verify) throw usage('--verify-on goes with --verify');
+    cmd.verifyOn = verifyOn;
   }
   return cmd;
 }

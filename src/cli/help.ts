@@ -1,12 +1,13 @@
 /** The CLI's help texts: general, and one per command. */
 import { reportCatalog } from './reportNames';
-import { RUN_OPERATIONS } from './runOperations';
+import { BACKUP_OPERATION, BACKUP_SUMMARY, RUN_OPERATIONS } from './runOperations';
 
 const CONFIG = `Configuration:
   --config FILE        a settings file: VS Code's settings.json, a workspace's
                        .vscode/settings.json or an upkeep.json with the same keys
                        (upkeep.connections, upkeep.health.endpoints, upkeep.reports.*,
-                       upkeep.backup.*); JSON with comments. Also UPKEEP_CONFIG.
+                       upkeep.catalog.*, upkeep.backup.*); JSON with comments.
+                       Also UPKEEP_CONFIG.
                        Default: ~/.config/Code/User/settings.json, then
                        ~/.local/share/code-server/User/settings.json.
   --verbose            the engines' log and each step on stderr (secrets removed)
@@ -28,6 +29,7 @@ Usage:
   upkeep report <name> --connection NAME [--database D] [--format md|html|json|csv] [--out FILE [--force]]
   upkeep report backups [--connection NAME] [--format …] [--out FILE]
   upkeep run <operation> --connection NAME [--database D] [--target T] [--yes]
+  upkeep run backup --connection NAME [--database D] [--folder DIR] [--verify]
   upkeep help [health|report|run]    upkeep --version
 
 Exit codes:
@@ -90,9 +92,11 @@ ${CONFIG}
 export const RUN_HELP = `upkeep run — one maintenance operation, as the editor runs it
 
 Usage: upkeep run <operation> --connection NAME [--database D] [--target T] [--yes]
+       upkeep run backup --connection NAME [--database D | --target VOLUME] [--folder DIR] [--verify [--verify-on NAME]]
 
 Operations:
 ${RUN_OPERATIONS.map((o) => `  ${o.name.padEnd(12)} ${o.summary}${o.targetHelp ? `\n  ${''.padEnd(12)} --target ${o.targetHelp}` : ''}`).join('\n')}
+  ${BACKUP_OPERATION.padEnd(12)} ${BACKUP_SUMMARY}
 
   --connection NAME    the connection (id or name); its engine must be the operation's
   --database D         default: the connection's database
@@ -102,7 +106,22 @@ ${RUN_OPERATIONS.map((o) => `  ${o.name.padEnd(12)} ${o.summary}${o.targetHelp ?
                        or although the connection is a production one (there
                        every operation needs --yes)
 
-A read-only profile is refused before anything connects. Without a needed --yes
+Backup (run backup):
+  --database D         PostgreSQL: the database (default: the connection's)
+  --target VOLUME      Docker: the volume to back up
+  --folder DIR         default: the connection's backup folder, as the editor
+                       chooses it (upkeep.backup.connectionFolders, then
+                       upkeep.backup.folder, then the editor's storage)
+  --verify             restore it into something throwaway and compare
+                       (PostgreSQL: a database on the same server); once it
+                       passes, upkeep.backup.keepLast/keepDays retire older ones
+  --verify-on NAME     Neo4j (and optionally PostgreSQL): verify on this server
+A backup only reads: it needs no --yes and runs on read-only profiles too
+(Verify is then not run where it would write). Exit 1 when Verify finds a
+difference; a Verify that cannot run here is a warning line (exit 0). Ctrl+C
+stops the tool and its server sessions and keeps nothing.
+
+A read-only profile is refused before anything connects (except backup). Without a needed --yes
 the exact statement is printed on stdout and nothing runs. On a terminal the
 progress goes to stderr; otherwise one summary line goes to stdout at the end.
 Ctrl+C cancels the operation on the server (a second Ctrl+C quits at once).
@@ -113,8 +132,9 @@ Exit codes: 0 done, 1 failed (or could not connect), 2 refused: read-only
 profile, 4 needs --yes (statement printed, nothing ran), 64 wrong arguments,
 130 stopped with Ctrl+C (cancelled on the server).
 
-Cron, VACUUM (ANALYZE) every day at 02:00:
+Cron, VACUUM (ANALYZE) every day at 02:00, a verified backup on Sundays at 03:00:
   0 2 * * * upkeep run vacuum --connection prod --yes --password-file ~/.config/upkeep/prod.pw >> ~/upkeep-maintenance.log 2>&1
+  0 3 * * 0 upkeep run backup --connection prod --verify --password-file ~/.config/upkeep/prod.pw >> ~/upkeep-maintenance.log 2>&1
 
 ${CONFIG}
 `;

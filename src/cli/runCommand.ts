@@ -17,7 +17,7 @@ import { findProfile } from './config';
 import type { CliContext } from './context';
 import { CliError, EXIT } from './errors';
 import { reportDatabase } from './reportCommand';
-import { findRunOperation, RUN_OPERATIONS } from './runOperations';
+import { BACKUP_OPERATION, findRunOperation, RUN_OPERATIONS } from './runOperations';
 import { openCliSession } from './sessions';
 
 export type RunCommand = Extract<Command, { command: 'run' }>;
@@ -48,8 +48,10 @@ export async function runCommand(cmd: RunCommand, ctx: CliContext): Promise<numb
 }
 
 async function runOperation(cmd: RunCommand, ctx: CliContext): Promise<number> {
+  // A backup of any engine with backups, through the catalog rather than an operation executor.
+  if (cmd.operation === BACKUP_OPERATION) return (await import('./backupCommand')).backupCommand(cmd, ctx, await ctx.config(cmd.config));
   const spec = findRunOperation(cmd.operation);
-  if (!spec) throw new CliError(`unknown operation "${cmd.operation}": use one of ${RUN_OPERATIONS.map((o) => o.name).join(', ')} (upkeep run --help)`, 'usage');
+  if (!spec) throw new CliError(`unknown operation "${cmd.operation}": use one of ${[...RUN_OPERATIONS.map((o) => o.name), BACKUP_OPERATION].join(', ')} (upkeep run --help)`, 'usage');
   const config = await ctx.config(cmd.config);
   const profile = findProfile(config.profiles, cmd.connection);
   const engine = engineModule(profile.engine);
@@ -64,7 +66,7 @@ async function runOperation(cmd: RunCommand, ctx: CliContext): Promise<number> {
   let password: string | undefined;
   try {
     password = await ctx.passwords.passwordFor(profile);
-    const opened = await openCliSession(profile, password, ctx.passwords, ctx.log);
+    const opened = await openCliSession(profile, password, ctx.passwords, { settings: config.settings, ...(ctx.log ? { log: ctx.log } : {}) });
     try {
       const op = await spec.build({ session: opened.session, database, ...(cmd.target !== undefined ? { target: cmd.target } : {}) });
       const why = needsYes(op, profile);
@@ -102,7 +104,8 @@ async function runOperation(cmd: RunCommand, ctx: CliContext): Promise<number> {
         ctx.info(`stopped (Ctrl+C): ${op.title} was cancelled on the server${op.cancelNote ? ` (${op.cancelNote})` : ''}.${left}`);
         return EXIT.interrupted;
       }
-      ctx.info(`failed: ${op.title} on “${profile.name}”: ${outcome.problem?.message ?? 'the server refused it'}.${left}`);
+      const problem = (outcome.problem?.message ?? 'the server refused it').replace(/\.+$/, '');
+      ctx.info(`failed: ${op.title} on “${profile.name}”: ${problem}.${left}`);
       return EXIT.runFailed;
     } finally {
       await opened.release().catch(() => undefined);

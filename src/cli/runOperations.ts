@@ -144,6 +144,13 @@ export const RUN_OPERATIONS: readonly RunOperationSpec[] = [
   },
 ];
 
+/**
+ * `upkeep run backup`: not an engine Operation but the backup catalog's run
+ * (backupCommand.ts), for every engine whose module has backups.
+ */
+export const BACKUP_OPERATION = 'backup';
+export const BACKUP_SUMMARY = 'a backup as the editor makes it: pg_dump (custom format), Redis RDB,\n               Neo4j APOC export, RabbitMQ definitions, a Docker volume';
+
 export function findRunOperation(name: string): RunOperationSpec | undefined {
   return RUN_OPERATIONS.find((o) => o.name === name);
 }
