@@ -5,13 +5,11 @@ import * as path from 'node:path';
 import type * as Neo4j from 'neo4j-driver';
 import { readManifest, runBackup, verifyBackup } from '../../src/core/backup/catalog';
 import type { BackupContext, BackupManifest, VerifyContext } from '../../src/core/backup/model';
-import { openNeo4jDriver } from '../../src/core/neo4j/connection';
 import { neo4jBackup } from '../../src/core/neo4j/backup';
 import type { Neo4jSnapshotDetail } from '../../src/core/neo4j/backupSnapshot';
-import { startNeo4j } from '../services/neo4j';
 import type { RunningService, ServicesInfo } from '../services/types';
 import { collectingLogger } from '../support/backup';
-import { loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../support/neo4jBackupFixture';
+import { fixtureAndEmptyNeo4j, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../support/neo4jBackupFixture';
 import { neo4jProfile, services } from './services';
 
 /**
@@ -39,12 +37,10 @@ describe('Neo4j backups: APOC Cypher export, Verify into an empty second server'
   before(async function () {
     this.timeout(280_000);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-neo4j-verify-'));
-    const started = startNeo4j(root, { apoc: false });
-    source = await openNeo4jDriver(neo4jProfile(), services().neo4j.password);
-    await removeNeo4jBackupFixture(source, fixture);
-    await loadNeo4jBackupFixture(source, fixture);
-    ({ info: target, service: targetService } = await started);
-    targetDriver = await openNeo4jDriver(targetProfile(), target.password);
+    ({ source, target, targetService, targetDriver } = await fixtureAndEmptyNeo4j(root, fixture, (t) => {
+      target = t;
+      return targetProfile();
+    }));
   });
 
   after(async () => {

@@ -16,11 +16,11 @@ import type { ConnectionProfile } from '../../src/core/connections/profile';
 import type { SettingsReader } from '../../src/core/engine';
 import type { HealthEndpoint, HealthRun, SubjectHealth } from '../../src/core/health/model';
 import { runHealth } from '../../src/core/health/run';
-import { openDocker } from '../../src/core/docker/connection';
 import { openNeo4jDriver } from '../../src/core/neo4j/connection';
 import { openRedis } from '../../src/core/redis/connection';
 import { loadPg } from '../../src/core/drivers';
 import { pgClientConfig } from '../../src/core/postgres/connection';
+import { plantUnhealthyContainer } from '../support/plantedProblems';
 import { waitUntil } from './dockerFixture';
 import { dockerProfile, neo4jProfile, pgProfile, redisProfile, services, uniqueName } from './services';
 
@@ -145,26 +145,16 @@ describe('health run against the test servers', function () {
   });
 
   it('Docker: an unhealthy container is critical and named; reclaimable disk over the setting warns', async () => {
-    const docker = await openDocker(dockerProfile());
-    const name = `${uniqueName('unhealthy')}`;
-    const c = await docker.createContainer({
-      name,
-      Image: services().docker.image,
-      Cmd: ['sleep', '600'],
-      Labels: { 'upkeep.test': name },
-      Healthcheck: { Test: ['CMD', 'false'], Interval: 200_000_000, Timeout: 1_000_000_000, Retries: 1, StartPeriod: 0 },
-      HostConfig: { NetworkMode: 'none' },
-    });
+    const planted = await plantUnhealthyContainer(uniqueName('unhealthy'));
+    const { name } = planted;
     try {
-      await c.start();
-      await waitUntil('the container to be unhealthy', async () => ((await c.inspect()) as { State: { Health?: { Status?: string } } }).State.Health?.Status === 'unhealthy', 30_000);
       const result = await run([dockerProfile()], [], { 'upkeep.health.dockerReclaimableBytes': 0 });
       const s = result.subjects[0];
       assert.equal(s?.worst, 'critical', describeChecks(s));
       assert.match(checkOf(s, 'containers').reason, new RegExp(`unhealthy: .*${name}`));
       assert.equal(checkOf(s, 'reclaimable').severity, 'warning');
     } finally {
-      await c.remove({ force: true });
+      await planted.remove();
     }
   });
 

@@ -6,14 +6,12 @@ import type * as Neo4j from 'neo4j-driver';
 import { runBackup } from '../../src/core/backup/catalog';
 import type { BackupManifest, RestoreContext } from '../../src/core/backup/model';
 import { isCancelled } from '../../src/core/errors';
-import { openNeo4jDriver } from '../../src/core/neo4j/connection';
 import { neo4jBackup } from '../../src/core/neo4j/backup';
 import { IMPORT_CONSTRAINT, IMPORT_LABEL } from '../../src/core/neo4j/backupScript';
 import type { Neo4jSnapshotDetail } from '../../src/core/neo4j/backupSnapshot';
-import { startNeo4j } from '../services/neo4j';
 import type { RunningService, ServicesInfo } from '../services/types';
 import { collectingLogger } from '../support/backup';
-import { clearNeo4j, loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../support/neo4jBackupFixture';
+import { clearNeo4j, fixtureAndEmptyNeo4j, neo4jBackupFixture, neo4jContents, removeNeo4jBackupFixture } from '../support/neo4jBackupFixture';
 import { neo4jProfile, services } from './services';
 
 /**
@@ -57,12 +55,10 @@ describe('Neo4j restore through BackupSupport: into an empty or cleared database
     this.timeout(280_000);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-neo4j-restore-'));
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-rs-neo4j-'));
-    const started = startNeo4j(root, { apoc: false });
-    source = await openNeo4jDriver(neo4jProfile(), services().neo4j.password);
-    await removeNeo4jBackupFixture(source, fixture);
-    await loadNeo4jBackupFixture(source, fixture);
-    ({ info: target, service: targetService } = await started);
-    targetDriver = await openNeo4jDriver(targetProfile(), target.password);
+    ({ source, target, targetService, targetDriver } = await fixtureAndEmptyNeo4j(root, fixture, (t) => {
+      target = t;
+      return targetProfile();
+    }));
     backup = await runBackup(neo4jBackup, folder, { format: 'neo4j-cypher' }, undefined, { ...ctx(), target: undefined } as RestoreContext);
   });
 

@@ -8,6 +8,11 @@
  * the fixture is removed exactly.
  */
 import type * as Neo4j from 'neo4j-driver';
+import type { ConnectionProfile } from '../../src/core/connections/profile';
+import { openNeo4jDriver } from '../../src/core/neo4j/connection';
+import { neo4jProfile, services } from '../integration/services';
+import { startNeo4j } from '../services/neo4j';
+import type { RunningService, ServicesInfo } from '../services/types';
 
 export interface Neo4jBackupFixture {
   labels: { person: string; city: string; bulk: string };
@@ -91,4 +96,22 @@ export async function clearNeo4j(driver: Neo4j.Driver, database?: string): Promi
   await driver.executeQuery('MATCH (n) DETACH DELETE n', {}, opts);
   for (const c of (await neo4jContents(driver, database)).constraints) await driver.executeQuery(`DROP CONSTRAINT ${q(c)}`, {}, opts);
   for (const i of (await neo4jContents(driver, database)).indexes) await driver.executeQuery(`DROP INDEX ${q(i)}`, {}, opts);
+}
+
+/** The test server's Neo4j with the fixture loaded afresh, and a second, empty Neo4j (no APOC) started in `root` beside it. */
+export interface FixtureAndEmptyNeo4j {
+  source: Neo4j.Driver;
+  target: ServicesInfo['neo4j'];
+  targetService: RunningService;
+  targetDriver: Neo4j.Driver;
+}
+
+export async function fixtureAndEmptyNeo4j(root: string, f: Neo4jBackupFixture, targetProfile: (target: ServicesInfo['neo4j']) => ConnectionProfile): Promise<FixtureAndEmptyNeo4j> {
+  const started = startNeo4j(root, { apoc: false });
+  const source = await openNeo4jDriver(neo4jProfile(), services().neo4j.password);
+  await removeNeo4jBackupFixture(source, f);
+  await loadNeo4jBackupFixture(source, f);
+  const { info: target, service: targetService } = await started;
+  const targetDriver = await openNeo4jDriver(targetProfile(target), target.password);
+  return { source, target, targetService, targetDriver };
 }

@@ -62,7 +62,10 @@ export class PgMaintenanceCommands {
     const tables = (await listAllTables(conn, t.database, t.schema ?? '')).filter((x) => x.kind !== 'partitioned');
     if (!tables.length) throw new UserFacingError(`Schema ${t.schema ?? ''} has no tables.`);
     const ops = tables.map((x) => build({ kind: 'table', database: t.database, schema: t.schema, name: x.name }));
-    const verb = ops[0]?.title.split(' ').slice(0, -1).join(' ') ?? '';
+    // The verb is the first op's title less its table's name (which may hold spaces: "Order items").
+    const first = ops[0]?.title ?? '';
+    const shown = displayName(t.schema, tables[0]?.name ?? '');
+    const verb = first.endsWith(` ${shown}`) ? first.slice(0, first.length - shown.length - 1) : first;
     return { ops, title: `${verb} of ${ops.length} tables in schema ${displayName(undefined, t.schema ?? '')}`, risk: 'heavy' };
   }
 
