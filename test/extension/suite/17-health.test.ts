@@ -24,6 +24,8 @@ describe('Health: status bar and Run Health Check', function () {
     const c = vscode.workspace.getConfiguration();
     // No backup folder is filled by this suite: the backup age is not judged here (unit and integration tests do).
     await c.update('upkeep.health.checkBackups', false, vscode.ConfigurationTarget.Global);
+    // The shared test database's cache hit ratio is whatever the earlier tiers left (big tables read from disk): not judged here.
+    await c.update('upkeep.reports.cacheHitMin', 0, vscode.ConfigurationTarget.Global);
     added.push(await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', {
       url: `postgres://${s.postgres.user}:${encodeURIComponent(s.postgres.password)}@${s.postgres.host}:${s.postgres.port}/${s.postgres.database}`,
       name: `Health PG ${XSS}`,
@@ -38,7 +40,7 @@ describe('Health: status bar and Run Health Check', function () {
 
   after(async () => {
     const c = vscode.workspace.getConfiguration();
-    for (const key of ['upkeep.health.checkBackups', 'upkeep.health.endpoints']) await c.update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['upkeep.health.checkBackups', 'upkeep.health.endpoints', 'upkeep.reports.cacheHitMin']) await c.update(key, undefined, vscode.ConfigurationTarget.Global);
     for (const a of added) await vscode.commands.executeCommand('upkeep.removeConnection', a.profile.id, { confirm: false });
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
