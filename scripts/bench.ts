@@ -99,6 +99,8 @@ export interface BenchCase {
   title: string;
   /** Creates the data (timed and printed, not part of any ratio) and returns what to time. */
   setup(env: BenchEnv): Promise<{ timed: Timed[]; dispose: () => Promise<void> }>;
+  /** Run the rows round by round (timeInterleaved) rather than each row's runs in a row. */
+  interleaved?: boolean;
 }
 
 const RUNS = 5;
@@ -232,6 +234,27 @@ async function extensionHostBench(env: BenchEnv, root: string): Promise<string[]
   return lines;
 }
 
+/**
+ * Interleaved: each row's warm-up, then round after round of one run of each
+ * row, so a reference and its measurements see the same load on a shared,
+ * noisy machine (a burst from another process lands on all of them, not on
+ * one row's five runs in a row).
+ */
+export async function timeInterleaved(timed: Timed[], deadline: number): Promise<BenchRow[]> {
+  for (const t of timed) if (t.warmUp !== false) await t.run();
+  const samples = timed.map(() => [] as number[]);
+  const rounds = Math.max(...timed.map((t) => t.runs ?? RUNS));
+  for (let i = 0; i < rounds && (i === 0 || Date.now() < deadline); i++) {
+    for (const [k, t] of timed.entries()) {
+      if (i >= (t.runs ?? RUNS)) continue;
+      const t0 = performance.now();
+      const inner = await t.run();
+      samples[k]?.push(typeof inner === 'number' ? inner : performance.now() - t0);
+    }
+  }
+  return timed.map(({ run: _run, runs: _runs, warmUp: _warmUp, ...row }, k) => ({ ...row, samples: samples[k] ?? [] }));
+}
+
 export async function timeAll(timed: Timed[], deadline: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const t of timed) {
@@ -276,7 +299,7 @@ export async function main(cases: BenchCase[] = CASES, opts: { extensionHost?: b
       const { timed, dispose } = await c.setup(env);
       try {
         console.log(`\n${c.title}: setup ${formatMs(performance.now() - s0)} ms (not part of any ratio)`);
-        const rows = await timeAll(timed, deadline);
+        const rows = await (c.interleaved ? timeInterleaved : timeAll)(timed, deadline);
         console.log(formatTable(rows));
         summaries.push(formatSummary(c.title, rows));
       } finally {

@@ -124,6 +124,15 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     assert.deepEqual(listed.map((e) => [e.name, e.outside]), [[path.basename(done.path), false]]);
   });
 
+  it('without redis-check-rdb (tools.absentTools, as the bench measures the check\'s cost) backs up unchecked and says so', async () => {
+    const { result: done, seen } = await watchChildren(['redis-cli', 'redis-check-rdb'], () => runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, ctx({ tools: { absentTools: ['redis-check-rdb'] } })));
+    assert.equal((done.manifest.snapshot as RedisSnapshotDetail).checked, 'not installed');
+    assert.ok(done.manifest.notes.some((n) => n.startsWith('redis-check-rdb is not installed: the file was not checked')), done.manifest.notes.join('\n'));
+    assert.ok(seen.some((s) => s.argv.includes('--rdb')), 'redis-cli ran');
+    assert.ok(!seen.some((s) => s.argv.some((a) => a.endsWith('redis-check-rdb'))), 'no redis-check-rdb ran');
+    assert.equal(done.manifest.sha256, await sha256File(done.path));
+  });
+
   it('a tampered RDB fails: the SHA-256 first, redis-check-rdb when the manifest was rewritten too; keys lost or changed in the restore are named', async () => {
     const c = ctx();
     const d = await runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c);

@@ -25,7 +25,8 @@ const CHUNK = 1024 * 1024;
 /**
  * Follows `file` (which may not exist yet). Each byte goes once, in order, to
  * the SHA-256 and to `sink` (awaited: a slow sink slows the reading, never
- * the writer). `pollMs`: how long to wait when there is nothing new.
+ * the writer). `pollMs`: how long to wait when there is nothing new, or
+ * after a read that caught up with the writer.
  */
 export function followFile(file: string, opts: { holdBack: number; pollMs?: number; sink?: (chunk: Buffer) => Promise<void> }): Following {
   const hash = createHash('sha256');
@@ -89,8 +90,15 @@ export function followFile(file: string, opts: { holdBack: number; pollMs?: numb
             continue;
           }
         }
-        const want = finalSize === undefined ? CHUNK : Math.min(CHUNK, finalSize - read);
-        if (want <= 0) return;
+        // Only what the file holds now: a 1 MB buffer for each few KB the writer added would
+        // churn hundreds of MB through the garbage collector, on cores the transfer needs.
+        const size = finalSize ?? (await handle.stat()).size;
+        const want = Math.min(CHUNK, size - read);
+        if (want <= 0) {
+          if (finalSize !== undefined) return;
+          await sleep();
+          continue;
+        }
         const buf = Buffer.allocUnsafe(want);
         const { bytesRead } = await handle.read(buf, 0, want, read);
         if (bytesRead > 0) {
@@ -99,6 +107,8 @@ export function followFile(file: string, opts: { holdBack: number; pollMs?: numb
           held.push(buf.subarray(0, bytesRead));
           heldBytes += bytesRead;
           await release(opts.holdBack);
+          // Caught up with the writer: let more gather rather than reading each few KB as it comes.
+          if (read >= size && finalSize === undefined) await sleep();
           continue;
         }
         if (finalSize !== undefined) return;

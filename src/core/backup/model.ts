@@ -120,6 +120,8 @@ export interface ToolSettings {
   readonly [key: string]: string | readonly string[] | undefined;
   /** Folders searched before PATH (tests point these at fake tools). */
   readonly extraSearchDirs?: readonly string[];
+  /** Tools taken as not installed, wherever they are (the bench measures a backup without redis-check-rdb this way). */
+  readonly absentTools?: readonly string[];
 }
 
 /** A string setting of `tools`, or undefined when unset or not a string. */

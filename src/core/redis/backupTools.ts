@@ -7,6 +7,7 @@ import { childEnv, findExecutable, runChild, stderrTail } from '../backup/childP
 import { DEFAULT_PORT } from './port';
 
 export async function redisTool(name: 'redis-cli' | 'redis-server' | 'redis-check-rdb', tools: ToolSettings): Promise<string | undefined> {
+  if (tools.absentTools?.includes(name)) return undefined;
   return findExecutable(name, [toolSetting(tools, 'redisBinDir'), ...(tools.extraSearchDirs ?? []), '/usr/bin', '/usr/local/bin']);
 }
 
