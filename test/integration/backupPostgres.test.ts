@@ -11,6 +11,7 @@ import { postgresBackup } from '../../src/core/postgres/backup/index';
 import { pgClient, recreateDatabase, dropDatabase } from '../support/pg';
 import { collectingLogger, flipBytes, watchChildren } from '../support/backup';
 import { pgProfile, services, uniqueName } from './services';
+import { withBigTableDatabase } from './bigTableDatabase';
 import { isRoot } from '../services/util';
 
 const SCHEMA = `We"ird sch€ma <b>bold</b>`;
@@ -233,17 +234,7 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
   });
 
   describe('with a big table', () => {
-    const bigDb = uniqueName('upkeep_bk_big');
-    before(async function () {
-      this.timeout(300_000);
-      const c = await recreateDatabase(services().postgres, bigDb);
-      try {
-        await c.query("CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS payload FROM generate_series(1, 2500000) g");
-      } finally {
-        await c.end();
-      }
-    });
-    after(async () => dropDatabase(services().postgres, bigDb));
+    const bigDb = withBigTableDatabase('upkeep_bk_big', 2500000);
 
     it('cancel mid-dump leaves no file under the final name, no partial file and no backend behind', async () => {
       const controller = new AbortController();

@@ -12,10 +12,11 @@ import type { BackupManifest } from '../../src/core/backup/model';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
 import { watchChildren } from '../support/backup';
 import { assertNoSecret, entry, startUpkeep, upkeep, useCliFixture, writeConfig } from '../support/cli';
-import { dropDatabase, pgClient, recreateDatabase } from '../support/pg';
+import { pgClient } from '../support/pg';
 import { openDocker } from '../../src/core/docker/connection';
 import { makeVolume, removeLabelled, runLabel, runToEnd } from '../support/dockerFixtures';
-import { rabbitProfile, services, uniqueName } from './services';
+import { rabbitProfile, services } from './services';
+import { withBigTableDatabase } from './bigTableDatabase';
 
 function manifestOf(file: string): BackupManifest {
   return JSON.parse(fs.readFileSync(`${file}.upkeep.json`, 'utf8')) as BackupManifest;
@@ -177,17 +178,7 @@ describe('upkeep run backup (built CLI, child process, real servers)', function 
   });
 
   describe('with a larger database', () => {
-    const bigDb = uniqueName('upkeep_cli_bk_big');
-    before(async function () {
-      this.timeout(300_000);
-      const c = await recreateDatabase(services().postgres, bigDb);
-      try {
-        await c.query("CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS payload FROM generate_series(1, 1500000) g");
-      } finally {
-        await c.end();
-      }
-    });
-    after(async () => dropDatabase(services().postgres, bigDb));
+    const bigDb = withBigTableDatabase('upkeep_cli_bk_big', 1500000);
 
     it('Ctrl+C during pg_dump: exit 130, no file under the final name, no temporary file, no backend left', async () => {
       const config = writeConfig(f.dir, { 'upkeep.connections': [entry(pg)] });
