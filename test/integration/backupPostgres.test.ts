@@ -11,7 +11,7 @@ import { postgresBackup } from '../../src/core/postgres/backup/index';
 import { pgClient, recreateDatabase, dropDatabase } from '../support/pg';
 import { collectingLogger, flipBytes, watchChildren } from '../support/backup';
 import { pgProfile, services, uniqueName } from './services';
-import { withBigTableDatabase } from './bigTableDatabase';
+import { verifyDatabasesLeft, withBigTableDatabase } from './pgBackupFixtures';
 import { isRoot } from '../services/util';
 
 const SCHEMA = `We"ird sch€ma <b>bold</b>`;
@@ -87,14 +87,6 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
     fs.rmSync(folder, { recursive: true, force: true });
   });
 
-  async function verifyDatabasesLeft(): Promise<string[]> {
-    const c = await pgClient(services().postgres);
-    try {
-      return (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'upkeep\\_verify\\_%'")).rows.map((r) => r.datname);
-    } finally {
-      await c.end();
-    }
-  }
 
   it('backs up a database with hostile names (custom format), restores it and verifies it equal; the password is in no argv and no log', async () => {
     const c = ctx();

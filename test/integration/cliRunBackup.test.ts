@@ -16,7 +16,7 @@ import { pgClient } from '../support/pg';
 import { openDocker } from '../../src/core/docker/connection';
 import { makeVolume, removeLabelled, runLabel, runToEnd } from '../support/dockerFixtures';
 import { rabbitProfile, services } from './services';
-import { withBigTableDatabase } from './bigTableDatabase';
+import { verifyDatabasesLeft, withBigTableDatabase } from './pgBackupFixtures';
 
 function manifestOf(file: string): BackupManifest {
   return JSON.parse(fs.readFileSync(`${file}.upkeep.json`, 'utf8')) as BackupManifest;
@@ -29,14 +29,6 @@ function fileOf(stdout: string): string {
   return m[1];
 }
 
-async function verifyDatabasesLeft(): Promise<string[]> {
-  const c = await pgClient(services().postgres);
-  try {
-    return (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'upkeep\\_verify\\_%'")).rows.map((r) => r.datname);
-  } finally {
-    await c.end();
-  }
-}
 
 describe('upkeep run backup (built CLI, child process, real servers)', function () {
   this.timeout(240_000);

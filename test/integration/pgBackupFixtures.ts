@@ -1,9 +1,9 @@
 /**
- * A database of its own with one big table for the describe block that calls
+ * PostgreSQL fixtures of the backup suites. withBigTableDatabase: a database of its own with one big table for the describe block that calls
  * this: `big` (id, a 64-character payload), made before its tests and dropped
  * after — big enough that a dump is still running when a test cancels it.
  */
-import { dropDatabase, recreateDatabase } from '../support/pg';
+import { dropDatabase, pgClient, recreateDatabase } from '../support/pg';
 import { services, uniqueName } from './services';
 
 export function withBigTableDatabase(prefix: string, rows: number): string {
@@ -19,4 +19,14 @@ export function withBigTableDatabase(prefix: string, rows: number): string {
   });
   after(async () => dropDatabase(services().postgres, name));
   return name;
+}
+
+/** The throwaway databases Verify makes (upkeep_verify_…) still on the test server: none once a Verify has ended. */
+export async function verifyDatabasesLeft(): Promise<string[]> {
+  const c = await pgClient(services().postgres);
+  try {
+    return (await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'upkeep\\_verify\\_%'")).rows.map((r) => r.datname);
+  } finally {
+    await c.end();
+  }
 }
