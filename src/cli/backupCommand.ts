@@ -206,7 +206,7 @@ async function containerAccess(profile: ConnectionProfile, config: CliConfig, ct
   const host = config.profiles.find((p) => p.id === ref.docker);
   const module = host ? engineModule(host.engine) : undefined;
   if (!host || !module?.containerAccess) return undefined;
-  const session = await openCliSession(host, await ctx.passwords.passwordFor(host), ctx.passwords, { settings: config.settings, ...(ctx.log ? { log: ctx.log } : {}) });
+  const session = await openCliSession(host, await ctx.passwords.passwordFor(host), ctx.passwords, ctx.sessionOptions(config));
   opened.push(session);
   return module.containerAccess(session.session, ref.id);
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../core/log';
 import { type CliConfig, editorStorageDir, loadConfig } from './config';
 import { terminalText } from './healthOutput';
 import { CliPasswords } from './passwords';
+import type { CliSessionOptions } from './sessions';
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -34,6 +35,8 @@ export interface CliContext {
   storageDir(config: CliConfig): string;
   /** The folder the default backup folder sits in: the editor's storage when the settings are the editor's, else storageDir. */
   backupBase(config: CliConfig): string;
+  /** How every command opens a session: the settings file's catalog limits, and the --verbose log. */
+  sessionOptions(config: CliConfig): CliSessionOptions;
   write(text: string): Promise<void>;
   /** A line on stderr (progress, what was written). */
   info(line: string): void;
@@ -64,6 +67,7 @@ export function cliContext(io: CliIo, verbose: boolean): CliContext {
     },
     storageDir,
     backupBase: (config) => (config.editorSettings ? editorStorageDir(config.file) : storageDir()),
+    sessionOptions: (config) => ({ settings: config.settings, ...(log ? { log } : {}) }),
     write: (text) => io.stdout(text),
     info: (line) => io.stderr(terminalText(known.redact(`upkeep: ${line}`))),
     redact: (text) => known.redact(text),

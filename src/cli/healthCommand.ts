@@ -45,7 +45,7 @@ export async function healthCommand(cmd: HealthCommand, ctx: CliContext): Promis
   const run: HealthRun = await runHealth(profiles, endpoints, {
     settings: config.settings,
     passwordFor: (p) => ctx.passwords.passwordFor(p),
-    openSession: (p, password) => openCliSession(p, password, ctx.passwords, { settings: config.settings, ...(ctx.log ? { log: ctx.log } : {}) }),
+    openSession: (p, password) => openCliSession(p, password, ctx.passwords, ctx.sessionOptions(config)),
     // As the editor: the last-backup check is off when upkeep.health.checkBackups is false.
     backupFolder: (p) => (config.settings.get<boolean>('upkeep.health.checkBackups', true) ? backupFolderFor(p, config.settings, ctx.backupBase(config), os.homedir()) : undefined),
     ...(cmd.timeoutS !== undefined ? { timeoutMs: Math.round(cmd.timeoutS * 1000) } : {}),

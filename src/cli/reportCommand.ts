@@ -48,7 +48,7 @@ export async function reportCommand(cmd: ReportCommand, ctx: CliContext): Promis
       settings: config.settings,
       storageDir,
       backupFolder: (p) => backupFolderFor(p, config.settings, ctx.backupBase(config), os.homedir()),
-      dataDirectoryOf: (p) => dataDirectoryOf(p, ctx.passwords, { settings: config.settings, ...(ctx.log ? { log: ctx.log } : {}) }),
+      dataDirectoryOf: (p) => dataDirectoryOf(p, ctx.passwords, ctx.sessionOptions(config)),
       signal: ctx.signal,
     });
   } else {
@@ -58,7 +58,7 @@ export async function reportCommand(cmd: ReportCommand, ctx: CliContext): Promis
     let password: string | undefined;
     try {
       password = await ctx.passwords.passwordFor(profile);
-      const opened = await openCliSession(profile, password, ctx.passwords, { settings: config.settings, ...(ctx.log ? { log: ctx.log } : {}) });
+      const opened = await openCliSession(profile, password, ctx.passwords, ctx.sessionOptions(config));
       try {
         const req: ReportRequest = { session: opened.session, profile, database, signal: ctx.signal, settings: config.settings, storageDir, ...(ctx.log ? { log: ctx.log } : {}) };
         report = await resolved.reports.build(resolved.info.id, req);

@@ -66,7 +66,7 @@ async function runOperation(cmd: RunCommand, ctx: CliContext): Promise<number> {
   let password: string | undefined;
   try {
     password = await ctx.passwords.passwordFor(profile);
-    const opened = await openCliSession(profile, password, ctx.passwords, { settings: config.settings, ...(ctx.log ? { log: ctx.log } : {}) });
+    const opened = await openCliSession(profile, password, ctx.passwords, ctx.sessionOptions(config));
     try {
       const op = await spec.build({ session: opened.session, database, ...(cmd.target !== undefined ? { target: cmd.target } : {}) });
       const why = needsYes(op, profile);
