@@ -75,7 +75,7 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     const c = ctx();
     const scratchDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-verify-redis-'));
     const dirsBefore = new Set(scratchDirs());
-    const { result: done, seen } = await watchChildren(['redis-cli', 'redis-server'], async () => {
+    const { result: done, seen } = await watchChildren(['redis-cli', 'redis-server', 'redis-check-rdb'], async () => {
       const d = await runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, c);
       return { ...d, v: await verifyBackup(redisBackup, d.path, d.manifest, c) };
     });
@@ -114,6 +114,11 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     const password = services().redis.password;
     const cli = seen.filter((s) => s.argv.includes('--rdb'));
     assert.ok(cli.length, 'redis-cli --rdb was seen running');
+    // The check reads the file as it arrives, below the transfer's priority; redis-cli keeps the normal one.
+    const checkers = seen.filter((s) => s.argv.some((a) => a.endsWith('redis-check-rdb')) && s.argv.some((a) => a.includes('/upkeep-rdb-check-')));
+    assert.ok(checkers.length, 'redis-check-rdb was seen reading the transfer');
+    for (const s of checkers) assert.equal(s.nice, 19, `nice of ${s.argv.join(' ')}`);
+    for (const s of cli) assert.equal(s.nice, 0, `nice of ${s.argv.join(' ')}`);
     for (const s of seen) assert.ok(!s.argv.join(' ').includes(password), `password in argv of ${s.argv.join(' ')}`);
     for (const s of cli) assert.equal(s.env['REDISCLI_AUTH'], password, 'the password went through REDISCLI_AUTH');
     assert.ok(!logLines.join('\n').includes(password));

@@ -7,6 +7,14 @@ export interface SeenChild {
   argv: string[];
   /** Its environment's names and values (to find the PGPASSFILE it was given). */
   env: Record<string, string>;
+  /** The highest nice value seen while it ran (a priority set just after the start is caught on a later look). */
+  nice: number;
+}
+
+/** The nice value of a running process (field 19 of /proc/<pid>/stat). */
+function niceOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
 /** Whether `pid` descends from this process (other people's tools on a shared machine are not ours to judge). */
@@ -29,11 +37,15 @@ function scan(names: string[], seen: Map<number, SeenChild>): void {
       const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const exe = argv[0] ?? '';
       if (!names.some((n) => exe.endsWith(n) || argv.some((a) => a.endsWith(`/${n}`)))) continue;
-      if (seen.has(Number(entry))) continue;
+      const known = seen.get(Number(entry));
+      if (known) {
+        known.nice = Math.max(known.nice, niceOf(known.pid));
+        continue;
+      }
       const env = Object.fromEntries(
         fs.readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
-      seen.set(Number(entry), { pid: Number(entry), argv, env });
+      seen.set(Number(entry), { pid: Number(entry), argv, env, nice: niceOf(Number(entry)) });
     } catch {
       // Gone meanwhile.
     }

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import type { Readable } from 'node:stream';
 import * as path from 'node:path';
 import { Cancelled } from '../errors';
@@ -32,6 +33,12 @@ export interface ChildOptions {
   cwd?: string;
   /** What the child reads on stdin (default: nothing). */
   stdin?: Readable;
+  /**
+   * Run at the lowest CPU priority (nice 19): for work beside a transfer
+   * (a checker reading the file as it arrives) that must not take the CPU
+   * the transfer itself needs; it catches up once the transfer is done.
+   */
+  lowPriority?: boolean;
 }
 
 const TAIL = 64 * 1024;
@@ -75,7 +82,16 @@ export function runChild(file: string, args: readonly string[], opts: ChildOptio
       opts.signal?.removeEventListener('abort', onAbort);
       reject(err);
     });
-    child.on('spawn', () => opts.onSpawn?.(child));
+    child.on('spawn', () => {
+      if (opts.lowPriority && child.pid !== undefined) {
+        try {
+          os.setPriority(child.pid, 19);
+        } catch {
+          // Not allowed here (or the child is already gone): it runs at the normal priority.
+        }
+      }
+      opts.onSpawn?.(child);
+    });
     child.on('close', (code, signal) => {
       opts.signal?.removeEventListener('abort', onAbort);
       if (partial && opts.onStderrLine) opts.onStderrLine(partial);

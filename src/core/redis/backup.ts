@@ -33,7 +33,9 @@ async function sampleDigests(client: Awaited<ReturnType<typeof openRedis>>, byDb
 /**
  * redis-cli --rdb FILE, with everything else alongside the transfer rather
  * than after it: the file is followed as redis-cli writes it (follow.ts) and
- * each byte goes once to the SHA-256 and to redis-check-rdb through a pipe;
+ * each byte goes once to the SHA-256 and to redis-check-rdb through a pipe
+ * (the checker at the lowest CPU priority: on a two-core machine it would
+ * otherwise slow the server's snapshot and redis-cli, and finish later anyway);
  * the second reading of the counts and the sample starts as soon as the first
  * bytes arrive (the server has forked its snapshot by then). The first
  * reading comes before the transfer starts, so the snapshot lies between them.

@@ -61,7 +61,8 @@ export async function checkRdbStream(checker: string, signal?: AbortSignal): Pro
     await fs.rm(dir, { recursive: true, force: true });
     return undefined;
   }
-  const done = runChild(checker, [fifo], { env, ...(signal ? { signal } : {}) });
+  // Below the transfer's priority: on a busy machine the snapshot arrives first and the check finishes just after.
+  const done = runChild(checker, [fifo], { env, lowPriority: true, ...(signal ? { signal } : {}) });
   let exited = false;
   let opened = false;
   let broken = false;
