@@ -128,6 +128,8 @@ const extension = {
   // import() becomes require(): the extension host loads CommonJS, and the chunks are CommonJS files.
   supported: { 'dynamic-import': false },
   minify: production,
+  // Function and class names survive minifying, so a stack in the log (or a user's bug report) still reads.
+  keepNames: true,
   sourcemap: !production,
   sourcesContent: false,
   logLevel: 'warning',
