@@ -1,5 +1,5 @@
 // Local ESLint rule `upkeep/layers`: imports between the folders of src/ only go down.
-//   extension.ts → editor / commands → webviews / views → app → connections → core
+//   extension.ts → contributions → editor / commands → webviews / views → app → connections → core
 // chunks/ (lazily loaded entry modules) may import anything but extension.ts; cli/ only core.
 // Relative specifiers are resolved against the importing file; package imports are not checked
 // here. Type-only imports are checked too: they couple the layers all the same.
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src');
 
-const ALL_FOLDERS = ['core', 'connections', 'app', 'views', 'webviews', 'editor', 'commands', 'chunks', 'cli'];
+const ALL_FOLDERS = ['core', 'connections', 'app', 'views', 'webviews', 'editor', 'commands', 'contributions', 'chunks', 'cli'];
 
 /**
  * What each layer may import. Keys are folders directly under src/, plus `extension`
@@ -23,6 +23,8 @@ export const LAYERS = Object.freeze({
   webviews: ['webviews', 'app', 'connections', 'core'],
   editor: ['editor', 'webviews', 'app', 'connections', 'core'],
   commands: ['commands', 'views', 'webviews', 'app', 'connections', 'core'],
+  // What extension.ts registers, one file per part of the product (their code loads as chunks at first use).
+  contributions: ['contributions', 'editor', 'commands', 'views', 'webviews', 'app', 'connections', 'core'],
   chunks: [...ALL_FOLDERS],
   cli: ['cli', 'core'],
   extension: ['extension', ...ALL_FOLDERS],
@@ -31,7 +33,7 @@ export const LAYERS = Object.freeze({
 /** Folders next to src/ whose code never ships in the extension bundle. */
 export const FORBIDDEN_OUTSIDE = Object.freeze(['test', 'scripts', 'media']);
 
-const ORDER = 'extension → editor/commands/webviews/views → app → connections → core';
+const ORDER = 'extension → contributions → editor/commands/webviews/views → app → connections → core';
 
 /** @param {string} layer */
 const label = (layer) => (layer === 'extension' ? 'src/extension.ts' : layer === '.' ? 'src' : `src/${layer}`);
