@@ -44,8 +44,11 @@ export async function runBackup(support: BackupSupport, folder: string, options:
     const written = await support.write(temp, options, database, {
       ...ctx,
       onProgress: (p) => {
+        const changed = p.phase !== lastPhase;
         lastPhase = p.phase;
         if (p.objects !== undefined) lastObjects = p.objects;
+        // A new phase shows at once (there are few); bytes and objects come with the poll.
+        if (changed) ctx.onProgress?.({ phase: p.phase, ...(lastObjects !== undefined ? { objects: lastObjects } : {}) });
       },
     });
     clearInterval(poll);
