@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import IORedis from 'ioredis';
 import type { ServicesInfo } from '../services/index';
 import { loadRedisFixture } from '../services/redisFixture';
-import { answerQuickInput, collapseViews, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, webviewFrame, type Workbench } from './workbench';
+import { answerQuickInput, collapseViews, contextMenu, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewText, treeItem, webviewFrame, type Workbench } from './workbench';
 
 /** This suite's database (the other Redis engineers' suites use 1–5 and 9). */
 const DB = 8;
@@ -43,8 +43,7 @@ describe('e2e: Redis memory analysis panel', function () {
   });
 
   async function panelText(marker: string | RegExp): Promise<string> {
-    const frame = await settledWebviewFrame(wb.page, marker, '.report-section');
-    return frame.locator('#app').innerText();
+    return settledWebviewText(wb.page, marker, '.report-section');
   }
 
   /** Scrolls the report page so the section titled `title` is at the top. */

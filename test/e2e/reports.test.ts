@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { ServicesInfo } from '../services/index';
 import { pgClient, recreateDatabase } from '../support/pg';
-import { contextMenu, openUpkeepAndSignIn, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewFrame, treeItem, webviewFrame, type Workbench } from './workbench';
+import { contextMenu, openUpkeepAndSignIn, openWorkbench, recordDialogs, requireServices, screenshot, screenshotOnFailure, settledWebviewText, treeItem, webviewFrame, type Workbench } from './workbench';
 
 const DB = 'upkeep_e2e_reports';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -47,8 +47,7 @@ describe('e2e: report panels', function () {
 
   /** The text of the report page showing `marker`. */
   async function reportText(marker: string | RegExp): Promise<string> {
-    const frame = await settledWebviewFrame(wb.page, marker, '.report-section');
-    return frame.locator('#app').innerText();
+    return settledWebviewText(wb.page, marker, '.report-section');
   }
 
   async function openReport(item: string, marker: string | RegExp): Promise<string> {

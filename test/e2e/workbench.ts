@@ -89,10 +89,40 @@ export function treeItem(page: Page, label: string): ReturnType<Page['locator']>
 
 /** Collapses the named views of the open container, to give the others room. */
 export async function collapseViews(page: Page, titles: string[]): Promise<void> {
-  for (const title of titles) {
-    const header = page.locator('.pane-header[aria-expanded="true"]').filter({ hasText: title });
-    if (await header.count()) await header.first().click();
+  // A view's header may come (or open again as the workbench restores its layout) after the first look:
+  // wait for each header, and look again until every one stays collapsed.
+  for (let round = 0; round < 4; round++) {
+    let clicked = false;
+    for (const title of titles) {
+      const header = page.locator('.pane-header').filter({ hasText: title }).first();
+      await header.waitFor({ timeout: 10_000 }).catch(() => undefined);
+      if ((await header.getAttribute('aria-expanded').catch(() => null)) === 'true') {
+        await header.click({ timeout: 5_000 }).catch(() => undefined);
+        clicked = true;
+      }
+    }
+    if (!clicked && round > 0) return;
+    await page.waitForTimeout(500);
   }
+}
+
+/**
+ * Scrolls the views' lists until a row labelled `label` is drawn (a tree
+ * draws only the rows in sight). True when found.
+ */
+async function scrollToRow(page: Page, label: string): Promise<boolean> {
+  const lists = page.locator('.pane-body .monaco-list');
+  for (let i = 0; i < (await lists.count()); i++) {
+    const box = await lists.nth(i).boundingBox().catch(() => null);
+    if (!box || box.height < 10) continue;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let step = 0; step < 12; step++) {
+      if (await treeItem(page, label).count()) return true;
+      await page.mouse.wheel(0, 120);
+      await page.waitForTimeout(100);
+    }
+  }
+  return (await treeItem(page, label).count()) > 0;
 }
 
 /** Drags the side bar's edge to `toX`, so tree descriptions are readable in a screenshot; then moves the mouse out of the way. */
@@ -121,6 +151,7 @@ export async function expandRow(page: Page, row: string, child: string, refreshC
     const target = treeItem(page, child);
     if (await target.count()) return;
     try {
+      if (!(await treeItem(page, row).count())) await scrollToRow(page, row);
       const r = treeItem(page, row).first();
       if ((await r.getAttribute('aria-expanded')) === 'true' && attempt > 0) {
         if (refreshCommand && attempt % 2 === 0) {
@@ -232,6 +263,23 @@ export async function settledWebviewFrame(page: Page, text: string | RegExp, rea
     } catch (err) {
       if (Date.now() >= deadline) throw err;
       await page.waitForTimeout(500);
+    }
+  }
+}
+
+/**
+ * The text (`#app`) of a settled webview showing `text`: read again from a
+ * fresh frame when the one found detaches before it is read (the workbench
+ * replaces a webview's frame when it is moved or its page redrawn).
+ */
+export async function settledWebviewText(page: Page, text: string | RegExp, ready: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const frame = await settledWebviewFrame(page, text, ready);
+    try {
+      return await frame.locator('#app').innerText({ timeout: 10_000 });
+    } catch (err) {
+      if (attempt >= 3 || !/detached/i.test(String(err))) throw err;
+      console.log(`      (the webview showing ${String(text)} was replaced while it was read: reading it again)`);
     }
   }
 }
