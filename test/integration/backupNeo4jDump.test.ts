@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Dockerode from 'dockerode';
 import type * as Neo4j from 'neo4j-driver';
-import { readManifest, runBackup, verifyBackup } from '../../src/core/backup/catalog';
+import { listBackups, readManifest, runBackup, verifyBackup } from '../../src/core/backup/catalog';
 import { sha256File } from '../../src/core/backup/files';
 import type { BackupContext, BackupManifest } from '../../src/core/backup/model';
 import { manifestName } from '../../src/core/backup/naming';
@@ -121,6 +121,8 @@ describe('Neo4j backup with neo4j-admin database dump through the server\'s cont
     assert.equal(m.counts['constraints'], f.constraints.length);
     assert.match(m.commandText, /^docker stop --time \d+ \S+; docker run --rm --network none --volumes-from \S+ --entrypoint neo4j-admin \w+ database dump neo4j --to-stdout > .+; docker start \S+$/);
     assert.ok(m.notes.some((n) => /was stopped for the dump and started again/.test(n)), m.notes.join('\n'));
+    const listed = await listBackups(kept, profile, neo4jBackup, undefined);
+    assert.deepEqual(listed.map((e) => [e.name, e.outside, e.manifest?.format]), [[path.basename(done.path), false, 'neo4j-dump']]);
     // Back up and answering, with the same graph.
     assert.equal(await (await containerAccessOf(dockerConn, docker, ref.id))?.control.running(), true);
     assert.equal(await nodeCount(driver), before);

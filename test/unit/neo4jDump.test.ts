@@ -10,8 +10,7 @@ import { besideMounts, throwawayName } from '../../src/core/docker/containerCont
 import { oneFileTarHeader, tarPadding, TAR_END } from '../../src/core/docker/tarWrite';
 import { NEO4J_DUMP_DESCRIPTION, neo4jBackup } from '../../src/core/neo4j/backup';
 import { dumpCommandText } from '../../src/core/neo4j/backupDump';
-import { serverLogLines } from '../../src/core/neo4j/backupDumpVerify';
-import { adminFailure, dumpArgs, dumpFileName, dumpKind, dumpProgress, loadArgs, throwawayServerEnv } from '../../src/core/neo4j/dumpTool';
+import { adminFailure, serverLogLines, dumpArgs, dumpFileName, dumpKind, dumpProgress, loadArgs, throwawayServerEnv } from '../../src/core/neo4j/dumpTool';
 
 const profile: ConnectionProfile = {
   id: 'n1', engine: 'neo4j', name: 'Graph "prod" <b>', host: '127.0.0.1', port: 7687, user: 'neo4j', tls: 'disable', readOnly: false, production: true, connectTimeoutMs: 5_000,
@@ -48,6 +47,8 @@ describe('Neo4j dump: neo4j-admin arguments and output', () => {
       'Done: 36 files, 1.1MiB processed in 0.1 seconds.',
       'Failed to load database \'neo4j\': Unable to load database: ZipException: Corrupt GZIP trailer',
       'Load failed for databases: \'neo4j\'',
+      '\tat org.neo4j.cli.AdminTool.main(AdminTool.java:82)',
+      '\t... 22 more',
       'Load failed for databases: \'neo4j\'',
       'Run with \'--verbose\' for a more detailed error message.',
       '',

@@ -6,7 +6,9 @@
  * archive API. Cancel stops the process: the exec API has no kill, so the
  * caller's own stop runs first (PostgreSQL ends the backends, and pg_dump
  * exits), then, on a local engine, the exec's process gets SIGTERM by its
- * host pid (checked to be that process), and the stream is closed.
+ * host pid (checked to be that process), and the stream is closed. The
+ * container as a whole (stop, start, containers of its image beside it) is
+ * `control` (containerControl.ts).
  */
 import * as fs from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';

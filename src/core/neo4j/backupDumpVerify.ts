@@ -10,15 +10,14 @@
  * failure or a cancel. The source server is not touched.
  */
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import type { BackupManifest, ContainerControl, VerifyContext, VerifyResult } from '../backup/model';
-import { checkHashes } from '../backup/files';
 import { freeLocalPort } from '../backup/freePort';
 import type { ConnectionProfile } from '../connections/profile';
 import { Cancelled } from '../errors';
-import { compareSnapshot, readCounts, readSchema, type Neo4jSnapshotDetail } from './backupSnapshot';
+import { compareSnapshot, readCounts, readSchema } from './backupSnapshot';
+import { recordedSnapshot } from './backupVerify';
 import { waitForBolt } from './backupDump';
-import { ADMIN_ENTRYPOINT, adminFailure, CARRIED_ENV, dumpFileName, IMAGE_DATA_DIR, loadArgs, LOAD_DIR, throwawayServerEnv } from './dumpTool';
+import { ADMIN_ENTRYPOINT, adminFailure, CARRIED_ENV, serverLogLines, dumpFileName, IMAGE_DATA_DIR, loadArgs, LOAD_DIR, throwawayServerEnv } from './dumpTool';
 
 const START_WAIT_MS = 240_000;
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -42,12 +41,8 @@ export async function verifyDump(file: string, manifest: BackupManifest, ctx: Ve
   const result = (status: VerifyResult['status'], summary: string, differences: string[] = []): VerifyResult => ({
     status, at: new Date().toISOString(), durationMs: Date.now() - started, summary, differences, ...(into ? { restoredInto: into } : {}),
   });
-  ctx.onProgress?.({ phase: 'checking the SHA-256' });
-  if ((await checkHashes(file, manifest.shape, manifest.sha256)).length) {
-    return result('failed', 'The backup changed since it was written: SHA-256 differs from the manifest.', [`${path.basename(file)}: SHA-256 differs from the manifest`]);
-  }
-  const detail = manifest.snapshot as Neo4jSnapshotDetail | undefined;
-  if (!detail?.before) return result('not-verifiable', 'The manifest holds no counts to compare with (a backup from outside Upkeep).');
+  const detail = await recordedSnapshot(file, manifest, ctx, result);
+  if ('status' in detail) return detail;
   const ref = ctx.profile.container;
   const access = ref ? await ctx.container?.().catch(() => undefined) : undefined;
   if (!access) {
@@ -107,7 +102,3 @@ export async function verifyDump(file: string, manifest: BackupManifest, ctx: Ve
   }
 }
 
-/** The lines of a failed server's output that say why: not the stack frames. */
-export function serverLogLines(text: string, lines = 3): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(at |\.\.\. \d+ more|Caused by: .*\bat\b)/.test(l)).slice(-lines);
-}

@@ -48,6 +48,14 @@ export function dumpProgress(line: string): string | undefined {
   return m[2] === '?' ? `file ${m[1]}` : `${m[3]}% of the store (file ${m[1]} of ${m[2]})`;
 }
 
+/** A Java stack frame or its "... 22 more": never the reason. */
+const isStackLine = (line: string): boolean => /^(at |\.\.\. \d+ more)/.test(line);
+
+/** The lines of a failed server's output that say why: not the stack frames. */
+export function serverLogLines(text: string, lines = 3): string[] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !isStackLine(l)).slice(-lines);
+}
+
 /**
  * The lines of the tool's stderr that say why it failed: errors and their
  * causes, without the progress lines and the advice to run with --verbose.
@@ -56,7 +64,7 @@ export function adminFailure(stderr: string, lines = 3): string {
   const kept = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !dumpProgress(l) && !/^(Run with '--verbose'|Done: )/.test(l) && !/^\d{4}-\d\d-\d\d \S+ INFO /.test(l));
+    .filter((l) => l && !dumpProgress(l) && !isStackLine(l) && !/^(Run with '--verbose'|Done: )/.test(l) && !/^\d{4}-\d\d-\d\d \S+ INFO /.test(l));
   const unique = kept.filter((l, i) => kept.indexOf(l) === i);
   return unique.slice(-lines).join(' · ') || 'no message';
 }
