@@ -49,6 +49,7 @@ describe('Neo4j dump: neo4j-admin arguments and output', () => {
       'Load failed for databases: \'neo4j\'',
       '\tat org.neo4j.cli.AdminTool.main(AdminTool.java:82)',
       '\t... 22 more',
+      'Caused by: java.net.UnknownHostException: 08cd705abc55: Temporary failure in name resolution',
       'Load failed for databases: \'neo4j\'',
       'Run with \'--verbose\' for a more detailed error message.',
       '',

@@ -83,6 +83,8 @@ function containerSpec(facts: ControlFacts, spec: Omit<OneShotSpec, 'put'>, name
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
+    // Without a network the container's own name resolves nowhere (Java tools ask for it at start); as localhost it is in /etc/hosts. The host's network takes no host name.
+    ...((spec.network ?? 'none') === 'none' ? { Hostname: 'localhost' } : {}),
     HostConfig: { NetworkMode: spec.network ?? 'none', ...besideMounts(facts, spec.mounts) },
   };
 }

@@ -37,8 +37,12 @@ export async function dumpContainer(ctx: BackupContext): Promise<ContainerAccess
   return access;
 }
 
-/** Waits until the profile's server answers a query through Bolt; throws with the last failure after `ms`. */
-export async function waitForBolt(profile: ConnectionProfile, password: string | undefined, ms: number, stillWorth: () => Promise<boolean> = () => Promise.resolve(true)): Promise<void> {
+/**
+ * Waits until the profile's server answers a query through Bolt; throws with
+ * the last failure after `ms`, or at once with the reason `giveUp` finds
+ * (the container stopped, the database failed) after a failed attempt.
+ */
+export async function waitForBolt(profile: ConnectionProfile, password: string | undefined, ms: number, giveUp: () => Promise<string | undefined> = () => Promise.resolve(undefined)): Promise<void> {
   const { openNeo4jDriver } = await import('./connection');
   const deadline = Date.now() + ms;
   let last = '';
@@ -56,8 +60,28 @@ export async function waitForBolt(profile: ConnectionProfile, password: string |
       await driver.close().catch(() => undefined);
     }
     if (Date.now() > deadline) throw new Error(`Bolt did not answer within ${Math.round(ms / 1000)} s (last: ${last})`);
-    if (!(await stillWorth())) throw new Error(`the container stopped while starting (last: ${last})`);
+    const reason = await giveUp();
+    if (reason) throw new Error(`${reason} (last: ${last})`);
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Why a database will not come online, from the system database
+ * (`SHOW DATABASE`: offline or quarantined, with the server's message);
+ * undefined while it starts, is online, or the server does not answer yet.
+ */
+export async function databaseFailure(profile: ConnectionProfile, password: string | undefined, database: string): Promise<string | undefined> {
+  const { openNeo4jDriver } = await import('./connection');
+  const driver = await openNeo4jDriver({ ...profile, connectTimeoutMs: Math.min(profile.connectTimeoutMs, 5_000) }, password);
+  try {
+    const rows = await readRows(driver, 'system', 'SHOW DATABASE $db YIELD currentStatus, statusMessage RETURN currentStatus, statusMessage', { db: database });
+    const failed = rows.find((r) => r.currentStatus !== 'online' && r.currentStatus !== 'starting' && typeof r.statusMessage === 'string' && r.statusMessage !== '');
+    return failed ? `database ${JSON.stringify(database)} is ${String(failed.currentStatus)}: ${String(failed.statusMessage)}` : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await driver.close().catch(() => undefined);
   }
 }
 
@@ -140,7 +164,7 @@ export async function writeDump(file: string, ctx: BackupContext): Promise<Backu
   ctx.onProgress?.({ phase: `starting ${access.describe} again and waiting for Bolt` });
   const restart = await control
     .start()
-    .then(() => waitForBolt(ctx.profile, ctx.password, RESTART_WAIT_MS, () => control.running().catch(() => false)))
+    .then(() => waitForBolt(ctx.profile, ctx.password, RESTART_WAIT_MS, async () => ((await control.running().catch(() => false)) ? undefined : 'the container stopped while starting')))
     .then(() => undefined, (err: unknown) => err as Error);
   if (restart) {
     const before = failure ? ` The dump had ${ctx.signal?.aborted ? 'been cancelled' : `failed: ${failure.message}`}.` : ' The dump was complete but is not kept, so that this is not missed: back up again once the server runs.';

@@ -16,11 +16,12 @@ import type { ConnectionProfile } from '../connections/profile';
 import { Cancelled } from '../errors';
 import { compareSnapshot, readCounts, readSchema } from './backupSnapshot';
 import { recordedSnapshot } from './backupVerify';
-import { waitForBolt } from './backupDump';
+import { databaseFailure, waitForBolt } from './backupDump';
 import { ADMIN_ENTRYPOINT, adminFailure, CARRIED_ENV, serverLogLines, dumpFileName, IMAGE_DATA_DIR, loadArgs, LOAD_DIR, throwawayServerEnv } from './dumpTool';
 
 const START_WAIT_MS = 240_000;
 const fmt = (n: number): string => n.toLocaleString('en-US');
+const plural = (n: number, one: string, many: string): string => `${fmt(n)} ${n === 1 ? one : many}`;
 
 /** Runs `work` with a throwaway volume and removes it (and the server, once named) whatever happens. */
 async function withThrowaway<T>(control: ContainerControl, ctx: VerifyContext, work: (volume: string, named: (server: string) => void) => Promise<T>): Promise<T> {
@@ -72,7 +73,12 @@ export async function verifyDump(file: string, manifest: BackupManifest, ctx: Ve
       into = `throwaway container ${server} (volume ${volume}, 127.0.0.1:${port})`;
       const profile: ConnectionProfile = { id: `verify-${server}`, engine: 'neo4j', name: server, host: '127.0.0.1', port, user: 'neo4j', scheme: 'bolt', database, tls: 'disable', readOnly: true, production: false, connectTimeoutMs: 5_000 };
       try {
-        await waitForBolt(profile, password, START_WAIT_MS, async () => !ctx.signal?.aborted && (await control.running(server).catch(() => false)));
+        await waitForBolt(profile, password, START_WAIT_MS, async () => {
+          if (ctx.signal?.aborted) return 'cancelled';
+          if (!(await control.running(server).catch(() => false))) return 'the container stopped while starting';
+          // A store the server cannot open (a damaged dump) leaves the database offline, not starting: no use waiting.
+          return databaseFailure(profile, password, database);
+        });
       } catch (err) {
         if (ctx.signal?.aborted) throw new Cancelled();
         const logs = serverLogLines(await control.logsTail(server)).join(' · ');
@@ -90,7 +96,7 @@ export async function verifyDump(file: string, manifest: BackupManifest, ctx: Ve
         const types = Object.keys(detail.after.types).length;
         const summary = differences.length
           ? `${differences.length} difference${differences.length === 1 ? '' : 's'}: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''}.`
-          : `Loaded into ${into}: ${fmt(restored.counts.nodes)} nodes in ${labels} label${labels === 1 ? '' : 's'}, ${fmt(restored.counts.relationships)} relationships of ${types} type${types === 1 ? '' : 's'}, ${detail.indexes.length} indexes and ${detail.constraints.length} constraints as at backup time.`;
+          : `Loaded into ${into}: ${fmt(restored.counts.nodes)} nodes in ${labels} label${labels === 1 ? '' : 's'}, ${fmt(restored.counts.relationships)} relationships of ${types} type${types === 1 ? '' : 's'}, ${plural(detail.indexes.length, 'index', 'indexes')} and ${plural(detail.constraints.length, 'constraint', 'constraints')} as at backup time.`;
         return result(differences.length ? 'failed' : 'passed', summary, differences);
       } finally {
         await driver.close();

@@ -48,8 +48,12 @@ export function dumpProgress(line: string): string | undefined {
   return m[2] === '?' ? `file ${m[1]}` : `${m[3]}% of the store (file ${m[1]} of ${m[2]})`;
 }
 
-/** A Java stack frame or its "... 22 more": never the reason. */
-const isStackLine = (line: string): boolean => /^(at |\.\.\. \d+ more)/.test(line);
+/**
+ * A Java stack frame or its "... 22 more", and the tool's failure to resolve
+ * its own host name (a container without a network has none to ask): never
+ * the reason.
+ */
+const isStackLine = (line: string): boolean => /^(at |\.\.\. \d+ more)|UnknownHostException|Could not determine local host name/.test(line);
 
 /** The lines of a failed server's output that say why: not the stack frames. */
 export function serverLogLines(text: string, lines = 3): string[] {
