@@ -16,25 +16,11 @@ import { redisBackup } from '../../src/core/redis/backup';
 import { openRedis } from '../../src/core/redis/connection';
 import { loadRedisFixture } from '../services/redisFixture';
 import { freePort, waitFor } from '../services/util';
-import { collectingLogger } from '../support/backup';
+import { allCmdlines, collectingLogger } from '../support/backup';
 import { removeLabelled, runLabel, TEST_LABEL } from '../support/dockerFixtures';
 import { importHostImage } from '../support/hostImage';
 import { dropDatabase, pgClient, recreateDatabase } from '../support/pg';
 import { dockerProfile, pgProfile, redisProfile, services, uniqueName } from './services';
-
-/** Every process' argv on this machine, as text, for the secret hunt. */
-function allCmdlines(): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      out.push(fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
 
 /** While `work` runs: every process' argv and the Cmd of every exec of the container, polled. */
 async function watchSecrets<T>(docker: Dockerode, container: string, work: () => Promise<T>): Promise<{ result: T; cmdlines: Set<string>; execs: Map<string, string[]> }> {

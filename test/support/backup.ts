@@ -90,3 +90,35 @@ export function flipBytes(file: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** Every process' argv on this machine, as text, for the secret hunt. */
+export function allCmdlines(): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      out.push(fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Every process' argv seen while `work` runs (polled), for the secret hunt. */
+export async function watchCmdlines<T>(work: () => Promise<T>): Promise<{ result: T; cmdlines: Set<string> }> {
+  const cmdlines = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      for (const c of allCmdlines()) cmdlines.add(c);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    return { result: await work(), cmdlines };
+  } finally {
+    running = false;
+    await loop;
+  }
+}

@@ -21,7 +21,8 @@ export interface ImageFile {
   mode?: number;
 }
 
-function librariesOf(program: string): string[] {
+/** The shared libraries `ldd` lists for a program or library. */
+export function librariesOf(program: string): string[] {
   const out = execFileSync('ldd', [program], { encoding: 'utf8' });
   const libs: string[] = [];
   for (const line of out.split('\n')) {
@@ -39,8 +40,8 @@ function place(root: string, from: string, to: string, mode?: number): void {
   fs.chmodSync(dest, mode ?? fs.statSync(fs.realpathSync(from)).mode & 0o777);
 }
 
-/** Builds `repoTag` from busybox and `files` (plus what `contents` writes), and returns it. */
-export async function importHostImage(docker: Dockerode, repoTag: string, files: ImageFile[], contents: Record<string, string> = {}): Promise<string> {
+/** Builds `repoTag` from busybox and `files` (plus what `contents` writes, with the image settings `changes`), and returns it. */
+export async function importHostImage(docker: Dockerode, repoTag: string, files: ImageFile[], contents: Record<string, string> = {}, changes: string[] = ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'CMD ["/bin/sh"]']): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-image-'));
   try {
     const root = path.join(dir, 'rootfs');
@@ -49,7 +50,7 @@ export async function importHostImage(docker: Dockerode, repoTag: string, files:
     const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => fs.existsSync(p));
     if (!busybox) throw new Error('busybox is needed to build a test image: apt-get install -y busybox-static');
     place(root, busybox, 'bin/busybox', 0o755);
-    for (const tool of ['sh', 'sleep', 'kill', 'ls', 'cat', 'ps', 'rm', 'echo', 'true']) fs.symlinkSync('busybox', path.join(root, 'bin', tool));
+    for (const tool of ['sh', 'sleep', 'kill', 'ls', 'cat', 'ps', 'rm', 'echo', 'true', 'env', 'grep', 'sed', 'cp', 'mkdir', 'ln']) fs.symlinkSync('busybox', path.join(root, 'bin', tool));
     fs.writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0:root:/:/bin/sh\n');
     fs.writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\n');
     for (const f of files) {
@@ -58,12 +59,13 @@ export async function importHostImage(docker: Dockerode, repoTag: string, files:
     }
     for (const [to, text] of Object.entries(contents)) {
       fs.mkdirSync(path.dirname(path.join(root, to)), { recursive: true });
-      fs.writeFileSync(path.join(root, to), text, { mode: 0o644 });
+      // Scripts (a #! line) are made executable.
+      fs.writeFileSync(path.join(root, to), text, { mode: text.startsWith('#!') ? 0o755 : 0o644 });
     }
     const tarball = path.join(dir, 'rootfs.tar');
     execFileSync('tar', ['-C', root, '-cf', tarball, '.']);
     const [repo, tag] = repoTag.split(':');
-    const stream = await docker.importImage(tarball, { repo, tag, changes: ['ENV PATH=/usr/local/bin:/usr/bin:/bin', 'CMD ["/bin/sh"]'] } as unknown as Parameters<Dockerode['importImage']>[1]);
+    const stream = await docker.importImage(tarball, { repo, tag, changes } as unknown as Parameters<Dockerode['importImage']>[1]);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
     return repoTag;
   } finally {

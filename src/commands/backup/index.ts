@@ -20,6 +20,7 @@ import { formatBytes, formatDuration } from '../../core/format';
 import { isCancelled, isUserFacing, UserFacingError } from '../../core/errors';
 import { backupFolder, containerAccessFor, pick, pickOptions, resolveBackupTarget, retentionSettings, supportFor, toolSettings, type BackupTarget, type BackupTargetArgs } from './target';
 import { verifyRefusal } from '../../core/backup/verifyRules';
+import { interruptionOperation } from '../../core/backup/interruption';
 import { backupsToMarkdown } from './listing';
 import { RestoreCommand, type RestoreArgs } from './restoreCommand';
 import { chooseVerifyServer } from './verifyOn';
@@ -84,8 +85,8 @@ export class BackupCommands {
   }
 
   /** The server Verify restores on, when the engine verifies on one the user names (asked, or from the arguments). */
-  private async verifyTarget(t: BackupTarget, targetConnectionId: string | undefined, ask: boolean): Promise<VerifyTarget | undefined> {
-    const profile = await chooseVerifyServer(t.support, t.profile, this.deps.profiles, targetConnectionId, ask);
+  private async verifyTarget(t: BackupTarget, format: string, targetConnectionId: string | undefined, ask: boolean): Promise<VerifyTarget | undefined> {
+    const profile = await chooseVerifyServer(t.support, format, t.profile, this.deps.profiles, targetConnectionId, ask);
     return profile ? { profile, password: await this.password(profile) } : undefined;
   }
 
@@ -111,7 +112,8 @@ export class BackupCommands {
 
   async backupNow(node?: unknown, args?: BackupNowArgs): Promise<BackupNowResult | undefined> {
     const t = await this.resolve(node, args);
-    const options = args?.options ?? (await pickOptions(t.support));
+    const options = args?.options ?? (await pickOptions(t.support, t.profile));
+    if (!(await this.confirmInterruption(t, options))) return undefined;
     const folder = args?.folder ?? backupFolder(t.profile, this.deps.storageDir);
     const verify = args?.verify ?? vscode.workspace.getConfiguration('upkeep.backup').get<boolean>('verifyAfterBackup', true);
     const title = `Back up ${t.database ?? t.profile.name}`;
@@ -136,6 +138,14 @@ export class BackupCommands {
     const verdict = !v ? 'not verified' : v.status === 'passed' ? 'verified' : v.status === 'failed' ? `VERIFY FAILED: ${v.summary}` : `not verifiable here: ${v.summary}`;
     await this.notify(v?.status === 'failed' ? 'error' : v?.status === 'passed' ? 'info' : 'warning', `${title}: ${formatBytes(done.manifest.sizeBytes)} written to ${done.path} — ${verdict}${result.retired.length ? `; retention removed ${result.retired.length} older backup${result.retired.length === 1 ? '' : 's'}` : ''}.`);
     return result;
+  }
+
+  /** A method that does more than read (Neo4j's dump stops the container) asks first, with the name typed on production. */
+  private async confirmInterruption(t: BackupTarget, options: BackupOptions): Promise<boolean> {
+    const format = t.support.formats.find((f) => f.id === options.format);
+    const op = format && interruptionOperation(t.profile, format, t.support.describe(format.id));
+    if (!op) return true;
+    return this.deps.flow.prompter().confirmOperation({ connection: t.profile, title: op.title, ops: [op], risk: op.risk, sizeText: t.profile.container ? `container "${t.profile.container.name}"` : 'the server' });
   }
 
   /** Verifies one backup (given, or picked from the connection's list) and records the result. */
@@ -180,9 +190,9 @@ export class BackupCommands {
     const started = Date.now();
     const title = `Verify ${manifest.file}`;
     let result: VerifyResult;
-    const target = await this.verifyTarget(t, targetConnectionId, ask);
+    const target = await this.verifyTarget(t, manifest.format, targetConnectionId, ask);
     // Nothing is sent when Verify would write where the user said not to (verifyRules.ts).
-    const refusal = verifyRefusal(t.support, t.profile, target?.profile);
+    const refusal = verifyRefusal(t.support, t.profile, target?.profile, manifest.format);
     if (refusal) {
       result = { status: 'not-verifiable', at: new Date().toISOString(), durationMs: 0, summary: refusal, differences: [] };
       await recordVerification(backupPath, manifest, result);

@@ -103,11 +103,13 @@ export function retentionSettings(): { keepLast: number; keepDays: number } {
   return { keepLast: c.get<number>('keepLast', 0), keepDays: c.get<number>('keepDays', 0) };
 }
 
-/** The options picker: the format (when there are several), then what the format asks (content, jobs). */
-export async function pickOptions(support: BackupSupport): Promise<BackupOptions> {
-  const format = support.formats.length > 1
-    ? await pick(support.formats.map((f) => ({ label: f.label, value: f })), 'Which backup format?')
-    : support.formats[0];
+/** The options picker: the format (when there are several for this connection), then what the format asks (content, jobs). */
+export async function pickOptions(support: BackupSupport, profile: ConnectionProfile): Promise<BackupOptions> {
+  // A format that runs through the server's container is offered only when the connection names one.
+  const formats = support.formats.filter((f) => !f.needsContainer || profile.container);
+  const format = formats.length > 1
+    ? await pick(formats.map((f) => ({ label: f.label, value: f })), 'Which backup format?')
+    : formats[0];
   if (!format) throw new UserFacingError('This engine offers no backup format.');
   const options: BackupOptions = { format: format.id };
   if (format.asks?.includes('content')) {

@@ -12,6 +12,7 @@ import type { ConnectionProfile } from '../../core/connections/profile';
 import type { BackupSupport } from '../../core/backup/model';
 import type { ProfileStore } from '../../connections/profileStore';
 import { engineModule } from '../../core/engines';
+import { verifyTargetMode } from '../../core/backup/verifyRules';
 import { UserFacingError } from '../../core/errors';
 import { pick } from '../pick';
 
@@ -20,8 +21,8 @@ import { pick } from '../pick';
  * scratch server, the source server, or — when 'required' and there is no
  * other connection — a "not verifiable here" the engine words).
  */
-export async function chooseVerifyServer(support: BackupSupport, source: ConnectionProfile, profiles: ProfileStore, targetConnectionId: string | undefined, ask: boolean): Promise<ConnectionProfile | undefined> {
-  const mode = support.verifyTarget ?? 'never';
+export async function chooseVerifyServer(support: BackupSupport, format: string, source: ConnectionProfile, profiles: ProfileStore, targetConnectionId: string | undefined, ask: boolean): Promise<ConnectionProfile | undefined> {
+  const mode = verifyTargetMode(support, format);
   if (mode === 'never') return undefined;
   const label = engineModule(source.engine).label;
   if (targetConnectionId !== undefined) {

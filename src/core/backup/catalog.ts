@@ -114,7 +114,7 @@ export async function runBackup(support: BackupSupport, folder: string, options:
  * is sent and the result says why.
  */
 export async function verifyBackup(support: BackupSupport, backupPath: string, manifest: BackupManifest, ctx: VerifyContext): Promise<VerifyResult> {
-  const refusal = verifyRefusal(support, ctx.profile, ctx.target?.profile);
+  const refusal = verifyRefusal(support, ctx.profile, ctx.target?.profile, manifest.format);
   const result = refusal
     ? { status: 'not-verifiable' as const, at: new Date().toISOString(), durationMs: 0, summary: refusal, differences: [] }
     : await support.verify(backupPath, manifest, ctx);

@@ -9,9 +9,14 @@
 import type { ConnectionProfile } from '../connections/profile';
 import type { BackupSupport } from './model';
 
+/** Where Verify of a backup in `format` restores: the format's own rule, else the engine's. */
+export function verifyTargetMode(support: Pick<BackupSupport, 'verifyTarget' | 'formats'>, format: string | undefined): 'never' | 'optional' | 'required' {
+  return support.formats.find((f) => f.id === format)?.verifyTarget ?? support.verifyTarget ?? 'never';
+}
+
 /** Why Verify must not run here, in one sentence; undefined when it may. */
-export function verifyRefusal(support: BackupSupport, source: ConnectionProfile, target: ConnectionProfile | undefined): string | undefined {
-  const mode = support.verifyTarget ?? 'never';
+export function verifyRefusal(support: BackupSupport, source: ConnectionProfile, target: ConnectionProfile | undefined, format?: string): string | undefined {
+  const mode = verifyTargetMode(support, format);
   if (target) {
     if (mode === 'never') return `Verify of a ${source.engine} backup brings its own scratch server: it does not restore on "${target.name}".`;
     if (target.engine !== source.engine) return `"${target.name}" is not a connection of the same engine as "${source.name}": Verify restores there with the same tools.`;

@@ -6,7 +6,9 @@
  * archive API. Cancel stops the process: the exec API has no kill, so the
  * caller's own stop runs first (PostgreSQL ends the backends, and pg_dump
  * exits), then, on a local engine, the exec's process gets SIGTERM by its
- * host pid (checked to be that process), and the stream is closed.
+ * host pid (checked to be that process), and the stream is closed. The
+ * container as a whole (stop, start, containers of its image beside it) is
+ * `control` (containerControl.ts).
  */
 import * as fs from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
@@ -15,12 +17,11 @@ import type Dockerode from 'dockerode';
 import type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from '../backup/model';
 import { Cancelled, UserFacingError } from '../errors';
 import { exitCodeOf } from './exec';
-import { FrameDemuxer } from './logStream';
+import { containerControl, controlFactsOf, type ControlFacts } from './containerControl';
+import { pumpFrames } from './framePump';
 import { dockerFailure, streamingDocker } from './streaming';
 import type { ConnectionProfile } from '../connections/profile';
 import { TarDigest } from './tarDigest';
-
-const TAIL = 64 * 1024;
 
 interface ContainerFacts {
   id: string;
@@ -28,6 +29,7 @@ interface ContainerFacts {
   hostNetwork: boolean;
   /** Published ports: host port → container port. */
   published: Map<number, number>;
+  control: ControlFacts;
 }
 
 async function factsOf(docker: Dockerode, id: string): Promise<ContainerFacts | undefined> {
@@ -44,7 +46,7 @@ async function factsOf(docker: Dockerode, id: string): Promise<ContainerFacts | 
     const inner = Number(spec.split('/')[0]);
     for (const b of bindings ?? []) if (b.HostPort) published.set(Number(b.HostPort), inner);
   }
-  return { id: info.Id, name: info.Name.replace(/^\//, ''), hostNetwork: info.HostConfig.NetworkMode === 'host', published };
+  return { id: info.Id, name: info.Name.replace(/^\//, ''), hostNetwork: info.HostConfig.NetworkMode === 'host', published, control: controlFactsOf(info) };
 }
 
 /** Sends SIGTERM to the exec's process when the engine runs on this machine (its pid is then a host pid) and the pid is still that process. */
@@ -65,36 +67,8 @@ async function runIn(docker: Dockerode, facts: ContainerFacts, local: boolean, c
   const exec = await docker.getContainer(facts.id).exec({ Cmd: [...cmd], Env: env, AttachStdout: true, AttachStderr: true, Tty: false });
   opts.onStart?.(exec.id);
   const stream: Duplex = await exec.start({ hijack: true, stdin: false });
-  let stderr = '';
-  let stdout = '';
-  let partial = '';
   let aborted = false;
-  let writeFailure: Error | undefined;
-  const out = opts.stdout;
-  const onWriteError = (err: Error): void => {
-    writeFailure = err;
-    stream.destroy();
-  };
-  out?.on('error', onWriteError);
-  const demux = new FrameDemuxer(false, (which, bytes) => {
-    if (which === 'stderr') {
-      const text = bytes.toString('utf8');
-      stderr = (stderr + text).slice(-TAIL);
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) opts.onStderrLine?.(l);
-      return;
-    }
-    if (!out) {
-      stdout = (stdout + bytes.toString('utf8')).slice(-TAIL);
-      return;
-    }
-    // Backpressure: a slow disk pauses the engine's stream rather than filling memory.
-    if (!out.write(Buffer.from(bytes))) {
-      stream.pause();
-      out.once('drain', () => stream.resume());
-    }
-  });
+  const pump = pumpFrames(stream, opts, () => aborted);
   const onAbort = (): void => {
     aborted = true;
     void (async () => {
@@ -106,24 +80,18 @@ async function runIn(docker: Dockerode, facts: ContainerFacts, local: boolean, c
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => demux.push(chunk));
-      stream.on('end', () => resolve());
-      stream.on('close', () => resolve());
-      stream.on('error', (err) => (aborted ? resolve() : reject(err)));
-    });
+    await pump.done;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    out?.removeListener('error', onWriteError);
   }
-  if (partial) opts.onStderrLine?.(partial);
   if (aborted) {
     // Wait (briefly) for the process to be gone, so nothing writes on after the caller removed its files.
     await exitCodeOf(exec).catch(() => null);
     throw new Cancelled('Cancelled: the command in the container was stopped.');
   }
-  if (writeFailure) throw writeFailure;
-  return { exitCode: await exitCodeOf(exec), stderr, stdout };
+  const failure = pump.writeFailure();
+  if (failure) throw failure;
+  return { exitCode: await exitCodeOf(exec), stderr: pump.stderr(), stdout: pump.stdout() };
 }
 
 async function copyOut(docker: Dockerode, facts: ContainerFacts, containerPath: string, dest: string, signal?: AbortSignal): Promise<number> {
@@ -167,5 +135,6 @@ export async function containerAccess(docker: Dockerode, id: string, where: stri
     innerPort: (profilePort, defaultPort) => Promise.resolve(facts.hostNetwork ? profilePort : facts.published.get(profilePort) ?? defaultPort),
     exec: (cmd, opts) => runIn(docker, facts, local, cmd, opts),
     copyOut: (p, dest, signal) => copyOut(docker, facts, p, dest, signal),
+    control: containerControl(docker, facts.control, local),
   };
 }

@@ -1,14 +1,18 @@
 /**
- * Neo4j backups (the `neo4j-backup` chunk): APOC's Cypher export streamed to
- * a file (backupExport.ts), verified by importing it into an empty Neo4j
- * server the user names (backupVerify.ts), restored into a database the user
- * picks (backupRestore.ts).
- *
- * Not offered: `neo4j-admin database dump`. It needs the admin tool beside the
- * server's store (a container Upkeep knows, or the server's machine) and a
- * stopped database on Community; Upkeep does not run it yet.
+ * Neo4j backups (the `neo4j-backup` chunk), two methods:
+ * - APOC's Cypher export streamed to a file (backupExport.ts), online,
+ *   verified by importing it into an empty Neo4j server the user names
+ *   (backupVerify.ts), restored into a database the user picks
+ *   (backupRestore.ts);
+ * - `neo4j-admin database dump` through the server's container, offline
+ *   (backupDump.ts), offered only for connections made from a container,
+ *   verified by loading it into a throwaway container and volume of the same
+ *   image (backupDumpVerify.ts). Upkeep does not restore dumps (yet).
  */
-import type { BackupSupport } from '../backup/model';
+import type { BackupManifest, BackupSupport, RestoreContext, RestoreOptions } from '../backup/model';
+import { UserFacingError } from '../errors';
+import { writeDump } from './backupDump';
+import { verifyDump } from './backupDumpVerify';
 import { writeExport } from './backupExport';
 import { verifyExport } from './backupVerify';
 import { neo4jRestoreImpact, neo4jRestoreTargets, neo4jRestoreTargetState, neo4jRestoreText, restoreExport } from './backupRestore';
@@ -19,21 +23,46 @@ export const NEO4J_DESCRIPTION =
   'Verify imports the file into an empty Neo4j server you name (another connection), compares node counts per label, relationship counts per type, indexes and constraints with the database at backup time, and then removes everything it imported. It proves that the file restores and holds as many nodes and relationships of each kind as the database had, not that every property value is equal. ' +
   'Restore imports the file into a database you pick, on this connection or another Neo4j connection: an empty one, or one you choose to clear first (every node, relationship, constraint and index deleted); a new database only on Enterprise (Community has one user database). The same counts are compared afterwards; a cancel part-way leaves the database partial and says so.';
 
+export const NEO4J_DUMP_DESCRIPTION =
+  'An offline copy of the connection\'s database with neo4j-admin database dump, run from the image of the server\'s own container, for connections made from a Docker container. Neo4j refuses to dump a database in use (Community cannot stop one database on its own), so the container is STOPPED for the dump: the database is unavailable meanwhile (about as long as the dump takes, plus the server\'s shutdown and start); Upkeep asks first (on production, with the connection\'s name typed), and starts the container again afterwards — also after a failure or a cancel — and waits until Bolt answers. ' +
+  'Captured: the whole store of that one database as the server keeps it — every node, relationship and property exactly (byte arrays and all types included), the indexes with their names and configuration, the constraints. Not captured: the system database (users, roles, privileges, the list of databases) and other databases; index usage statistics. Needs no APOC; the dump is made by the neo4j-admin of the server\'s image (so it matches the server) in a one-shot container with the server\'s volumes (the store under /data, as in the official image) and no network; no password is used. ' +
+  'Verify loads the dump with neo4j-admin database load into a throwaway volume, starts a throwaway Neo4j of the same image on it (on a free port of this machine\'s loopback: the Docker engine must run on this machine), compares node counts per label, relationship counts per type, indexes and constraints with the database at backup time, and removes the throwaway container and volume — also after a failure or a cancel. ' +
+  'Restore: not offered for dumps (load one with neo4j-admin database load into a stopped server).';
+
+/** The manifest's format says which method wrote the file. */
+const isDump = (manifest: BackupManifest | undefined): boolean => manifest?.format === 'neo4j-dump';
+
+function restoreRefused(): never {
+  throw new UserFacingError('Upkeep does not restore Neo4j dumps: load one with neo4j-admin database load (--overwrite-destination) into a stopped server, or restore a Cypher export instead. Nothing was changed.');
+}
+
 export const neo4jBackup: BackupSupport = {
   engine: 'neo4j',
-  formats: [{ id: 'neo4j-cypher', label: 'Cypher statements (APOC export, streamed)', extension: '.cypher', shape: 'file' }],
+  formats: [
+    { id: 'neo4j-cypher', label: 'Cypher statements (APOC export, streamed; online)', extension: '.cypher', shape: 'file' },
+    {
+      id: 'neo4j-dump',
+      label: 'neo4j-admin database dump (offline: stops the server\'s container)',
+      extension: '.dump',
+      shape: 'file',
+      needsContainer: true,
+      interrupts: 'stops the server\'s container for the dump: the database is unavailable until the dump is written and the server has started again (Upkeep starts it again also after a failure or a cancel)',
+      verifyTarget: 'never',
+    },
+  ],
   defaultFormat: 'neo4j-cypher',
   // Verify writes to the server the user names, never to the source.
   verifyWritesToServer: false,
   // Community has one user database: the copy needs another, empty server.
   verifyTarget: 'required',
-  describe: () => NEO4J_DESCRIPTION,
-  write: (file, _options, _database, ctx) => writeExport(file, ctx),
-  verify: verifyExport,
+  describe: (format) => (format === 'neo4j-dump' ? NEO4J_DUMP_DESCRIPTION : NEO4J_DESCRIPTION),
+  write: (file, options, _database, ctx) => (options.format === 'neo4j-dump' ? writeDump(file, ctx) : writeExport(file, ctx)),
+  verify: (file, manifest, ctx) => (isDump(manifest) ? verifyDump(file, manifest, ctx) : verifyExport(file, manifest, ctx)),
   restoreOn: 'any',
   restoreLanguage: 'cypher',
-  restore: restoreExport,
-  restoreText: neo4jRestoreText,
+  restore: (file, manifest, options: RestoreOptions, ctx: RestoreContext) => (isDump(manifest) ? restoreRefused() : restoreExport(file, manifest, options, ctx)),
+  // A dump is refused before the preview (which would show the first statements of a Cypher file).
+  restoreText: (file, options, state) => (file.endsWith('.dump') ? restoreRefused() : neo4jRestoreText(file, options, state)),
   restoreTargets: neo4jRestoreTargets,
   restoreTargetState: neo4jRestoreTargetState,
   restoreImpact: neo4jRestoreImpact,

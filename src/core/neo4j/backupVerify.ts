@@ -127,6 +127,21 @@ async function removeImported(driver: Neo4j.Driver, database: string | undefined
   return left;
 }
 
+/**
+ * What every Neo4j Verify checks first: the file's SHA-256 against the
+ * manifest, then that the manifest holds counts to compare with. Returns the
+ * snapshot, or the result that ends the Verify (`result` words it).
+ */
+export async function recordedSnapshot(file: string, manifest: BackupManifest, ctx: VerifyContext, result: (status: VerifyResult['status'], summary: string, differences?: string[]) => VerifyResult): Promise<Neo4jSnapshotDetail | VerifyResult> {
+  ctx.onProgress?.({ phase: 'checking the SHA-256' });
+  if ((await checkHashes(file, manifest.shape, manifest.sha256)).length) {
+    return result('failed', 'The backup changed since it was written: SHA-256 differs from the manifest.', [`${path.basename(file)}: SHA-256 differs from the manifest`]);
+  }
+  const detail = manifest.snapshot as Neo4jSnapshotDetail | undefined;
+  if (!detail?.before) return result('not-verifiable', 'The manifest holds no counts to compare with (a backup from outside Upkeep).');
+  return detail;
+}
+
 export async function verifyExport(file: string, manifest: BackupManifest, ctx: VerifyContext): Promise<VerifyResult> {
   const started = Date.now();
   const target = ctx.target;
@@ -134,12 +149,8 @@ export async function verifyExport(file: string, manifest: BackupManifest, ctx: 
   const result = (status: VerifyResult['status'], summary: string, differences: string[] = []): VerifyResult => ({
     status, at: new Date().toISOString(), durationMs: Date.now() - started, summary, differences, ...(into ? { restoredInto: into } : {}),
   });
-  ctx.onProgress?.({ phase: 'checking the SHA-256' });
-  if ((await checkHashes(file, manifest.shape, manifest.sha256)).length) {
-    return result('failed', 'The backup changed since it was written: SHA-256 differs from the manifest.', [`${path.basename(file)}: SHA-256 differs from the manifest`]);
-  }
-  const detail = manifest.snapshot as Neo4jSnapshotDetail | undefined;
-  if (!detail?.before) return result('not-verifiable', 'The manifest holds no counts to compare with (a backup from outside Upkeep).');
+  const detail = await recordedSnapshot(file, manifest, ctx, result);
+  if ('status' in detail) return detail;
   if (!target) {
     return result('not-verifiable', 'Verify of a Neo4j backup imports it into an empty Neo4j server you name (Neo4j Community has one user database, so the source cannot take a throwaway copy): add one as a connection and pick it.');
   }

@@ -9,28 +9,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type IORedis from 'ioredis';
 import type { BackupManifest, VerifyContext, VerifyResult } from '../backup/model';
 import { checkHashes } from '../backup/files';
 import { childEnv } from '../backup/childProcess';
+import { freeLocalPort } from '../backup/freePort';
 import { Cancelled } from '../errors';
 import { checkRdb, redisTool } from './backupTools';
 import { countFits, digestKeys, keyspace, keyText, type RedisSnapshotDetail } from './backupSample';
-
-function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Scratch {
   child: ChildProcess;
