@@ -52,6 +52,10 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
   const client = await open(ctx.profile, ctx.password, 'upkeep-backup');
   const versionRun = cli && !fromContainer ? runChild(cli, ['--version'], { env: redisCliEnv(undefined) }) : undefined;
   versionRun?.catch(() => undefined);
+  // The checker waits on its pipe: made while the sample is read, it is ready when the transfer starts.
+  const checkReady = cli && !fromContainer && checker ? checkRdbStream(checker, ctx.signal) : undefined;
+  checkReady?.catch(() => undefined);
+  let checkTaken = false;
   try {
     const server = parseRedisInfo(await client.info('server'));
     const before = await keyspace(client);
@@ -79,7 +83,8 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
       }
     } else {
       ctx.onProgress?.({ phase: 'transferring the snapshot' });
-      const check = checker ? await checkRdbStream(checker, ctx.signal) : undefined;
+      checkTaken = true;
+      const check = checkReady ? await checkReady : undefined;
       // redis-cli cuts the 40-byte end marker of a diskless transfer off the file when it finishes.
       const following = followFile(file, { holdBack: 64, ...(check ? { sink: (chunk) => check.write(chunk) } : {}) });
       again = following.firstBytes.then(readAgain);
@@ -121,6 +126,8 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
     };
   } finally {
     client.disconnect();
+    // Failed before the transfer: the waiting checker is told there is nothing to read, and its folder removed.
+    if (checkReady && !checkTaken) await (await checkReady.catch(() => undefined))?.end().catch(() => undefined);
   }
 }
 
