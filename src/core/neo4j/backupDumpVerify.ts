@@ -14,14 +14,12 @@ import type { BackupManifest, ContainerControl, VerifyContext, VerifyResult } fr
 import { freeLocalPort } from '../backup/freePort';
 import type { ConnectionProfile } from '../connections/profile';
 import { Cancelled } from '../errors';
-import { compareSnapshot, readCounts, readSchema } from './backupSnapshot';
+import { compareRestored, differencesText, equalCountsText } from './backupSnapshot';
 import { recordedSnapshot } from './backupVerify';
 import { databaseFailure, waitForBolt } from './backupDump';
 import { ADMIN_ENTRYPOINT, adminFailure, CARRIED_ENV, serverLogLines, dumpFileName, IMAGE_DATA_DIR, loadArgs, LOAD_DIR, throwawayServerEnv } from './dumpTool';
 
 const START_WAIT_MS = 240_000;
-const fmt = (n: number): string => n.toLocaleString('en-US');
-const plural = (n: number, one: string, many: string): string => `${fmt(n)} ${n === 1 ? one : many}`;
 
 /** Runs `work` with a throwaway volume and removes it (and the server, once named) whatever happens. */
 async function withThrowaway<T>(control: ContainerControl, ctx: VerifyContext, work: (volume: string, named: (server: string) => void) => Promise<T>): Promise<T> {
@@ -90,13 +88,8 @@ export async function verifyDump(file: string, manifest: BackupManifest, ctx: Ve
       try {
         await ctx.afterRestore?.(into);
         ctx.onProgress?.({ phase: 'comparing counts, indexes and constraints' });
-        const restored = { counts: await readCounts(driver, database), ...(await readSchema(driver, database)) };
-        const differences = compareSnapshot(detail, restored);
-        const labels = Object.keys(detail.after.labels).length;
-        const types = Object.keys(detail.after.types).length;
-        const summary = differences.length
-          ? `${differences.length} difference${differences.length === 1 ? '' : 's'}: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''}.`
-          : `Loaded into ${into}: ${fmt(restored.counts.nodes)} nodes in ${labels} label${labels === 1 ? '' : 's'}, ${fmt(restored.counts.relationships)} relationships of ${types} type${types === 1 ? '' : 's'}, ${plural(detail.indexes.length, 'index', 'indexes')} and ${plural(detail.constraints.length, 'constraint', 'constraints')} as at backup time.`;
+        const { restored, differences } = await compareRestored(driver, database, detail);
+        const summary = differences.length ? `${differencesText(differences)}.` : `Loaded into ${into}: ${equalCountsText(detail, restored)}.`;
         return result(differences.length ? 'failed' : 'passed', summary, differences);
       } finally {
         await driver.close();

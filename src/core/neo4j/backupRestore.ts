@@ -25,7 +25,7 @@ import { Cancelled, UserFacingError } from '../errors';
 import { cypherName } from './cypherNames';
 import { readRows } from './schema';
 import { CypherScriptReader } from './backupScript';
-import { compareSnapshot, notEmptyReasons, readCounts, readSchema, type Neo4jSnapshotDetail, type SchemaObject } from './backupSnapshot';
+import { compareRestored, differencesText, equalCountsText, notEmptyReasons, readCounts, readSchema, type Neo4jSnapshotDetail, type SchemaObject } from './backupSnapshot';
 import { replay, type ReplayProgress } from './backupVerify';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -134,12 +134,9 @@ async function compare(driver: Neo4j.Driver, database: string, manifest: BackupM
   const detail = manifest?.snapshot as Neo4jSnapshotDetail | undefined;
   const result = (status: VerifyResult['status'], summary: string, differences: string[] = []): VerifyResult => ({ status, at: new Date().toISOString(), durationMs: Date.now() - started, summary, differences, restoredInto: into });
   if (!detail?.before) return result('not-verifiable', 'The backup has no Upkeep manifest with counts: the restore was not compared.');
-  const restored = { counts: await readCounts(driver, database), ...(await readSchema(driver, database)) };
-  const differences = compareSnapshot(detail, restored);
-  if (differences.length) return result('failed', `${differences.length} difference${differences.length === 1 ? '' : 's'} from the backup: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''}.`, differences);
-  const labels = Object.keys(detail.after.labels).length;
-  const types = Object.keys(detail.after.types).length;
-  return result('passed', `${fmt(restored.counts.nodes)} nodes in ${labels} label${labels === 1 ? '' : 's'}, ${fmt(restored.counts.relationships)} relationships of ${types} type${types === 1 ? '' : 's'}, ${detail.indexes.length} indexes and ${detail.constraints.length} constraints as at backup time.`);
+  const { restored, differences } = await compareRestored(driver, database, detail);
+  if (differences.length) return result('failed', `${differencesText(differences, ' from the backup')}.`, differences);
+  return result('passed', `${equalCountsText(detail, restored)}.`);
 }
 
 export async function restoreExport(file: string, manifest: BackupManifest | undefined, options: RestoreOptions, ctx: RestoreContext): Promise<RestoreDone> {

@@ -132,6 +132,26 @@ export function compareSnapshot(d: Neo4jSnapshotDetail, restored: RestoredState)
   ];
 }
 
+/** The database as restored (counts, indexes, constraints) and every difference from the backup's snapshot. */
+export async function compareRestored(driver: Neo4j.Driver, database: string | undefined, d: Neo4jSnapshotDetail): Promise<{ restored: RestoredState; differences: string[] }> {
+  const restored = { counts: await readCounts(driver, database), ...(await readSchema(driver, database)) };
+  return { restored, differences: compareSnapshot(d, restored) };
+}
+
+const plural = (n: number, one: string, many: string): string => `${fmt(n)} ${n === 1 ? one : many}`;
+
+/** "2 differences{after}: the first three; …" — the start of a failed comparison's summary. */
+export function differencesText(differences: readonly string[], after = ''): string {
+  return `${plural(differences.length, 'difference', 'differences')}${after}: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''}`;
+}
+
+/** What a restore that compared equal holds, in words: nodes in labels, relationships of types, indexes and constraints "as at backup time". */
+export function equalCountsText(d: Neo4jSnapshotDetail, restored: RestoredState): string {
+  const labels = Object.keys(d.after.labels).length;
+  const types = Object.keys(d.after.types).length;
+  return `${fmt(restored.counts.nodes)} nodes in ${plural(labels, 'label', 'labels')}, ${fmt(restored.counts.relationships)} relationships of ${plural(types, 'type', 'types')}, ${plural(d.indexes.length, 'index', 'indexes')} and ${plural(d.constraints.length, 'constraint', 'constraints')} as at backup time`;
+}
+
 /** Why a server is not an empty target, in words; empty when it is empty (the token lookup indexes every database has do not count). */
 export function notEmptyReasons(counts: Pick<GraphCounts, 'nodes'>, schema: { indexes: SchemaObject[]; constraints: SchemaObject[] }): string[] {
   const out: string[] = [];

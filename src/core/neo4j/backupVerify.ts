@@ -24,7 +24,7 @@ import { Cancelled, UserFacingError } from '../errors';
 import { cypherName, toNumber } from './cypherNames';
 import { readRows } from './schema';
 import { CypherScriptReader, isImportCleanup, type ScriptItem } from './backupScript';
-import { compareSnapshot, notEmptyReasons, readCounts, readSchema, type Neo4jSnapshotDetail } from './backupSnapshot';
+import { compareRestored, differencesText, equalCountsText, notEmptyReasons, readCounts, readSchema, type Neo4jSnapshotDetail } from './backupSnapshot';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -191,14 +191,9 @@ export async function verifyExport(file: string, manifest: BackupManifest, ctx: 
     if (ctx.signal?.aborted) throw new Cancelled();
     await ctx.afterRestore?.(into ?? '');
     ctx.onProgress?.({ phase: 'comparing counts, indexes and constraints' });
-    const restored = { counts: await readCounts(driver, database), ...(await readSchema(driver, database)) };
-    const differences = compareSnapshot(detail, restored);
+    const { restored, differences } = await compareRestored(driver, database, detail);
     const skipped = replayed.skipped.length ? ` (${replayed.skipped.length} console commands skipped: ${replayed.skipped.slice(0, 2).join(', ')})` : '';
-    const labels = Object.keys(detail.after.labels).length;
-    const types = Object.keys(detail.after.types).length;
-    const summary = differences.length
-      ? `${differences.length} difference${differences.length === 1 ? '' : 's'}: ${differences.slice(0, 3).join('; ')}${differences.length > 3 ? '; …' : ''}`
-      : `Imported into ${into}: ${fmt(restored.counts.nodes)} nodes in ${labels} label${labels === 1 ? '' : 's'}, ${fmt(restored.counts.relationships)} relationships of ${types} type${types === 1 ? '' : 's'}, ${detail.indexes.length} indexes and ${detail.constraints.length} constraints as at backup time`;
+    const summary = differences.length ? differencesText(differences) : `Imported into ${into}: ${equalCountsText(detail, restored)}`;
     return await finish(result(differences.length ? 'failed' : 'passed', `${summary}${skipped}.`, differences));
   } catch (err) {
     if (touched) await finish(undefined);
