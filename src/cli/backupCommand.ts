@@ -16,7 +16,8 @@
 import * as path from 'node:path';
 import { applyRetention, runBackup, verifyBackup } from '../core/backup/catalog';
 import { backupFolderFor } from '../core/backup/folder';
-import type { BackupContext, BackupProgress, BackupSupport, ContainerAccess, ToolSettings, VerifyContext, VerifyResult, VerifyTarget } from '../core/backup/model';
+import type { BackupContext, BackupProgress, BackupSupport, ToolSettings, VerifyContext, VerifyResult, VerifyTarget } from '../core/backup/model';
+import type { ContainerAccess } from '../core/backup/container';
 import { verifyRefusal } from '../core/backup/verifyRules';
 import type { ConnectionProfile } from '../core/connections/profile';
 import { describeConnectionError } from '../core/connections/errors';

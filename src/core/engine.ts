@@ -14,7 +14,8 @@ import type { StatementRisk } from './query/risk';
 import type { QueryStream, RunOptions } from './query/types';
 import type { ConnectionProfile, TlsMode } from './connections/profile';
 import type { CellValue, Report } from './reports/model';
-import type { BackupSupport, ContainerAccess } from './backup/model';
+import type { BackupSupport } from './backup/model';
+import type { ContainerAccess } from './backup/container';
 import type { EngineHealth } from './health/model';
 
 /** The engines' ids, in the order their views appear. Adding an engine adds its id here and its module in engines.ts. */

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
-import type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from '../backup/model';
+import type { ContainerAccess, ContainerExecOptions, ContainerExecResult } from '../backup/container';
 import { Cancelled, UserFacingError } from '../errors';
 import { exitCodeOf } from './exec';
 import { containerControl, controlFactsOf, type ControlFacts } from './containerControl';

@@ -10,7 +10,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import type { ContainerControl, ContainerExecOptions, ContainerExecResult, OneShotSpec } from '../backup/model';
+import type { ContainerControl, ContainerExecOptions, ContainerExecResult, OneShotSpec } from '../backup/container';
 import { Cancelled } from '../errors';
 import { pumpFrames } from './framePump';
 import { FrameDemuxer } from './logStream';

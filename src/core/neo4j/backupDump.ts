@@ -15,7 +15,8 @@
  * file. Cancel kills the one-shot (which is then removed) and restarts the server.
  */
 import { createWriteStream, promises as fs } from 'node:fs';
-import type { BackupContext, BackupWritten, ContainerAccess, ContainerControl } from '../backup/model';
+import type { BackupContext, BackupWritten } from '../backup/model';
+import type { ContainerAccess, ContainerControl } from '../backup/container';
 import { commandLine } from '../backup/childProcess';
 import { Cancelled, UserFacingError } from '../errors';
 import type { ConnectionProfile } from '../connections/profile';

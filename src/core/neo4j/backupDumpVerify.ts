@@ -10,7 +10,8 @@
  * failure or a cancel. The source server is not touched.
  */
 import { randomBytes } from 'node:crypto';
-import type { BackupManifest, ContainerControl, VerifyContext, VerifyResult } from '../backup/model';
+import type { BackupManifest, VerifyContext, VerifyResult } from '../backup/model';
+import type { ContainerControl } from '../backup/container';
 import { freeLocalPort } from '../backup/freePort';
 import type { ConnectionProfile } from '../connections/profile';
 import { Cancelled } from '../errors';

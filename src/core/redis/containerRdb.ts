@@ -11,7 +11,8 @@
  */
 import * as path from 'node:path';
 import type IORedis from 'ioredis';
-import type { BackupContext, ContainerAccess } from '../backup/model';
+import type { BackupContext } from '../backup/model';
+import type { ContainerAccess } from '../backup/container';
 import { toolSetting } from '../backup/model';
 import { Cancelled, UserFacingError } from '../errors';
 import { runBackground } from './persistence';

@@ -10,7 +10,8 @@
  * terminates the dump's backends and stops the exec's process.
  */
 import * as fs from 'node:fs';
-import type { BackupContext, BackupOptions, ContainerAccess } from '../../backup/model';
+import type { BackupContext, BackupOptions } from '../../backup/model';
+import type { ContainerAccess } from '../../backup/container';
 import { toolSetting } from '../../backup/model';
 import type { ChildRun } from '../../backup/childProcess';
 import { commandLine } from '../../backup/childProcess';
