@@ -5,10 +5,11 @@ import type { BackupEntry, BackupManifest, BackupSupport, VerifyStatus } from '.
 import { verifyRefusal } from '../../src/core/backup/verifyRules';
 import { commandLine } from '../../src/core/backup/childProcess';
 import { chooseTool, majorText, parseToolVersion, serverMajorNum, versionMessage, type FoundTool } from '../../src/core/postgres/backup/tools';
+import { toolErrors } from '../../src/core/postgres/backup/dump';
 import { connectionEnv, dumpArgs, exactPattern, pgpassLine, restoreArgs, sslMode } from '../../src/core/postgres/backup/args';
 import { compareInventories, compareInventory, inventoryCounts } from '../../src/core/postgres/backup/inventoryCompare';
 import { countFits, keyText, stableSample } from '../../src/core/redis/backupSample';
-import { redisCliArgs, redisCliEnv } from '../../src/core/redis/backupTools';
+import { redisCliArgs, redisCliEnv, redisCliFailure } from '../../src/core/redis/backupTools';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
 
 const PASSWORD = 's3cr:et\\pw "x"';
@@ -132,6 +133,31 @@ describe('PostgreSQL backups: command lines and environment', () => {
   });
 });
 
+describe('PostgreSQL backups: a tool\'s failure in one line', () => {
+  it('keeps the error and what the server said, not the statement or libpq\'s boilerplate', () => {
+    const terminated = [
+      'pg_dump: dumping contents of table "public.big"',
+      'pg_dump: error: Dumping the contents of table "big" failed: PQgetResult() failed.',
+      'pg_dump: detail: Error message from server: FATAL:  terminating connection due to administrator command',
+      'pg_dump: detail: Command was: COPY public.big (id, p) TO stdout;',
+    ].join('\n');
+    assert.equal(toolErrors(terminated, 'pg_dump'), 'Dumping the contents of table "big" failed: PQgetResult() failed. · Error message from server: FATAL: terminating connection due to administrator command');
+    const cut = [
+      'pg_dump: error: Dumping the contents of table "big" failed: PQgetCopyData() failed.',
+      'pg_dump: detail: Error message from server: server closed the connection unexpectedly',
+      '\tThis probably means the server terminated abnormally',
+      '\tbefore or while processing the request.',
+      'pg_dump: detail: Command was: COPY public.big (id, payload) TO stdout;',
+    ].join('\n');
+    assert.equal(toolErrors(cut, 'pg_dump'), 'Dumping the contents of table "big" failed: PQgetCopyData() failed. · Error message from server: server closed the connection unexpectedly');
+    const restore = 'pg_restore: error: error returned by PQputCopyData: server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request.\n';
+    assert.equal(toolErrors(restore, 'pg_restore'), 'error returned by PQputCopyData: server closed the connection unexpectedly');
+    assert.equal(toolErrors('pg_dump: error: could not write to file: No space left on device\n', 'pg_dump'), 'could not write to file: No space left on device');
+    // Nothing recognisable: the last lines, as before.
+    assert.equal(toolErrors('something odd\nand more\n', 'pg_dump'), 'something odd · and more');
+  });
+});
+
 describe('PostgreSQL backups: comparing inventories', () => {
   const expected = { tables: { '"s"."t"': 10, '"s"."u"': 0, '"s"."gone"': 1 }, objects: ['index "s"."t_pkey" on "t"', 'function "s"."f"(a integer)'] };
   it('names every difference: rows, missing and extra tables and objects', () => {
@@ -213,5 +239,12 @@ describe('Redis backups: counts, samples, redis-cli', () => {
     const env = redisCliEnv(PASSWORD);
     assert.equal(env['REDISCLI_AUTH'], PASSWORD);
     assert.ok(!redisCliArgs({ profile: p }).join(' ').includes(PASSWORD));
+  });
+
+  it('redis-cli\'s failure: its progress lines and the temporary file\'s name left out', () => {
+    const killed = "sending REPLCONF rdb-only 1\nSYNC sent to master, writing bytes of bulk transfer until EOF marker to '/tmp/x/.a.rdb.upkeep-partial-1'\nI/O Error reading RDB payload from socket\n";
+    assert.equal(redisCliFailure(killed), 'I/O Error reading RDB payload from socket');
+    assert.equal(redisCliFailure('Could not connect to Redis at 127.0.0.1:1: Connection refused\n'), 'Could not connect to Redis at 127.0.0.1:1: Connection refused');
+    assert.equal(redisCliFailure(''), 'it printed nothing');
   });
 });

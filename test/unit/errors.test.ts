@@ -43,6 +43,14 @@ describe('describeConnectionError', () => {
     });
   }
 
+  it('a Neo4j link closed mid-operation is a lost connection; the same words while connecting are left to the general rules', () => {
+    const neo = { ...pg, engine: 'neo4j' as const };
+    const closed = err('Connection was closed by server', 'ServiceUnavailable');
+    assert.equal(describeConnectionError(neo, closed, [], 'maintenance').kind, 'connection-lost');
+    assert.notEqual(describeConnectionError(neo, closed).kind, 'connection-lost');
+    assert.equal(describeConnectionError(neo, err('Failed to connect to server. Caused by: connect ECONNREFUSED 127.0.0.1:1', 'ServiceUnavailable'), [], 'maintenance').kind, 'unreachable');
+  });
+
   it('reads the cause inside an AggregateError', () => {
     const agg = new AggregateError([err('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')], 'AggregateError');
     assert.equal(describeConnectionError(pg, agg).kind, 'unreachable');

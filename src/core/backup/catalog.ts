@@ -10,6 +10,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ConnectionProfile } from '../connections/profile';
+import { describeConnectionError } from '../connections/errors';
+import { redact } from '../connections/redact';
+import { isCancelled, isUserFacing, UserFacingError } from '../errors';
 import type { BackupContext, BackupEntry, BackupManifest, BackupOptions, BackupSupport, VerifyContext, VerifyResult } from './model';
 import { backupName, isPartialName, manifestName, matchBackupName, MANIFEST_SUFFIX, partialName, slug } from './naming';
 import { claimFinalName, exists, randomSuffix, removeQuietly, sha256Of, sizeOf, writeFileAtomic } from './files';
@@ -104,8 +107,22 @@ export async function runBackup(support: BackupSupport, folder: string, options:
     clearInterval(poll);
     await removeQuietly(temp);
     await removeQuietly(tempManifest);
-    throw err;
+    throw lostOnTheWay(err, ctx, 'The backup', 'Nothing was kept.');
   }
+}
+
+/**
+ * A driver's or a socket's error (the server went away, the link dropped, a
+ * session was killed) as the one line a user reads, saying what became of
+ * the work; the raw error goes to the log. Errors already worded for the
+ * user, and cancels, pass unchanged.
+ */
+function lostOnTheWay(err: unknown, ctx: BackupContext, what: string, outcome: string): unknown {
+  if (isUserFacing(err) || isCancelled(err)) return err;
+  const secrets = [ctx.password];
+  ctx.log.warn(redact(`${what} of "${ctx.profile.name}" failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, secrets));
+  const problem = describeConnectionError(ctx.profile, err, secrets, 'maintenance');
+  return new UserFacingError(`${what} of "${ctx.profile.name}" failed: ${problem.message.replace(/[.:]?$/, '.')} ${outcome}`);
 }
 
 /**
@@ -117,7 +134,9 @@ export async function verifyBackup(support: BackupSupport, backupPath: string, m
   const refusal = verifyRefusal(support, ctx.profile, ctx.target?.profile, manifest.format);
   const result = refusal
     ? { status: 'not-verifiable' as const, at: new Date().toISOString(), durationMs: 0, summary: refusal, differences: [] }
-    : await support.verify(backupPath, manifest, ctx);
+    : await support.verify(backupPath, manifest, ctx).catch((err: unknown) => {
+        throw lostOnTheWay(err, ctx, 'Verify', 'The backup was not judged; its manifest is unchanged.');
+      });
   await recordVerification(backupPath, manifest, result);
   return result;
 }

@@ -1,12 +1,15 @@
 /** Neo4j as an engine: identity, URL schemes, status codes, probe. */
 import type { EngineModule, ErrorFacts, WordedProblem } from '../engine';
+import type { ErrorDuring } from '../connections/errors';
 import { DEFAULT_PORT } from './port';
 import { neo4jStatements } from './statements';
 import { neo4jReports } from './reports/hook';
 import type { Neo4jSession } from './connection';
 
-function describeError({ code, message }: ErrorFacts): WordedProblem | undefined {
+function describeError({ code, message }: ErrorFacts, ctx: { during?: ErrorDuring }): WordedProblem | undefined {
   const m = message.toLowerCase();
+  // Mid-operation (not while connecting, where it means nothing answers): the server or the link went away.
+  if (ctx.during && m.includes('connection was closed by server')) return 'connection-lost';
   if (code === 'Neo.ClientError.Security.Unauthorized' || m.includes('invalid username-password') || m.includes('the client is unauthorized due to authentication failure')) {
     return 'auth';
   }

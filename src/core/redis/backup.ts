@@ -8,8 +8,8 @@
  * redis-server (backupVerify.ts).
  */
 import type { BackupContext, BackupOptions, BackupSupport, BackupWritten } from '../backup/model';
-import { commandLine, runChild, stderrTail } from '../backup/childProcess';
-import { checkRdb, checkRdbStream, redisCliArgs, redisCliEnv, redisTool, type RdbCheck } from './backupTools';
+import { commandLine, runChild } from '../backup/childProcess';
+import { checkRdb, checkRdbStream, redisCliArgs, redisCliEnv, redisCliFailure, redisTool, type RdbCheck } from './backupTools';
 import { followFile } from '../backup/follow';
 import { Cancelled, UserFacingError } from '../errors';
 import type { openRedis } from './connection';
@@ -92,7 +92,7 @@ export async function writeRdb(file: string, _options: BackupOptions, ctx: Backu
       try {
         const run = await runChild(cli, args, { env: redisCliEnv(ctx.password), ...(ctx.signal ? { signal: ctx.signal } : {}) });
         const out = `${run.stdout}\n${run.stderr}`;
-        if (run.code !== 0 || !/Transfer finished with success/.test(out)) throw new UserFacingError(`redis-cli --rdb failed (exit ${run.code ?? run.signal}): ${stderrTail(out)}`);
+        if (run.code !== 0 || !/Transfer finished with success/.test(out)) throw new UserFacingError(`redis-cli --rdb failed (exit ${run.code ?? run.signal}): ${redisCliFailure(out)}`);
         hashed = await following.finish();
         checked = check ? await check.end() : checker ? await checkRdb(checker, file, ctx.signal) : undefined;
       } catch (err) {

@@ -29,6 +29,13 @@ export function redisCliEnv(password: string | undefined): NodeJS.ProcessEnv {
   return childEnv(process.env, (k) => k.startsWith('REDISCLI_'), { REDISCLI_AUTH: password });
 }
 
+/** redis-cli's failure in one line: its own progress lines (and the temporary file's name in them) left out. */
+export function redisCliFailure(out: string): string {
+  const chatter = /^(sending REPLCONF|SYNC sent to master|Transfer finished)/i;
+  const lines = out.split('\n').map((l) => l.trim()).filter((l) => l && !chatter.test(l));
+  return stderrTail(lines.join('\n')) || 'it printed nothing';
+}
+
 export interface RdbCheck {
   ok: boolean;
   message: string;

@@ -86,8 +86,19 @@ export async function writePgDump(file: string, options: BackupOptions, database
   }
 }
 
-/** A tool's error lines (its --verbose chatter left out), as one line. */
+/**
+ * A tool's error as one line: its `error:` lines and what the server said
+ * ("Error message from server: …", libpq's "server closed the connection
+ * unexpectedly"), without its --verbose chatter, libpq's boilerplate or the
+ * statement it was running; else the last lines it wrote.
+ */
 export function toolErrors(stderr: string, tool: string): string {
-  const errors = stderr.split('\n').filter((l) => !l.startsWith(`${tool}: `) || /^\S+: (error|warning|fatal|detail|hint):/i.test(l));
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const prefix = `${tool}: `;
+  const telling = lines
+    .filter((l) => (l.startsWith(prefix) ? /^\S+: (error|fatal):|Error message from server:/i.test(l) : /^(server closed the connection|FATAL:|ERROR:|could not)/i.test(l)))
+    .map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l).replace(/^(error|detail): /i, '').replace(/\s{2,}/g, ' '));
+  if (telling.length) return [...new Set(telling)].slice(0, 3).join(' · ');
+  const errors = lines.filter((l) => !l.startsWith(prefix) || /^\S+: (error|warning|fatal|detail|hint):/i.test(l));
   return stderrTail(errors.join('\n')) || stderrTail(stderr);
 }

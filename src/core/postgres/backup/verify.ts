@@ -35,6 +35,9 @@ async function createLike(admin: PostgresConnection, at: string, name: string, l
   }
 }
 
+/** libpq's words for a connection that went away (server stopped or restarted, session terminated, link cut). */
+const LINK_LOST = /server closed the connection unexpectedly|terminating connection due to|connection to server (was lost|.* failed)|no connection to the server|could not receive data from server/i;
+
 export async function verifyPgDump(file: string, manifest: BackupManifest, ctx: VerifyContext): Promise<VerifyResult> {
   const started = Date.now();
   const result = (status: VerifyResult['status'], summary: string, differences: string[] = [], restoredInto?: string): VerifyResult => ({
@@ -65,6 +68,8 @@ export async function verifyPgDump(file: string, manifest: BackupManifest, ctx: 
     created = true;
     await createTableSchemas(admin, verifyDb, manifest.options.tables);
     const restored = await runRestore(file, { database: verifyDb, create: false }, true, server, admin, appName, manifest.toolVersion);
+    // A lost link says nothing about the backup: no verdict, and the manifest is left as it was.
+    if (!restored.ok && LINK_LOST.test(restored.errors)) throw new UserFacingError(`Verify ${where} stopped: pg_restore lost its connection to the server (${restored.errors}). The backup was not judged; its manifest is unchanged.`);
     if (!restored.ok) return result('failed', `pg_restore failed: ${restored.errors}`, [`pg_restore: ${restored.errors}`], restoredInto);
     await ctx.afterRestore?.(verifyDb);
     if (ctx.signal?.aborted) throw new Cancelled();

@@ -1,0 +1,80 @@
+/**
+ * A TCP proxy in front of a real server that a test can cut: every open
+ * connection is destroyed at once (as when a server dies or a network link
+ * drops mid-operation), optionally as soon as a given number of bytes has
+ * gone from the server to the client. New connections after a cut reach the
+ * server again unless the proxy was told to refuse them.
+ */
+import * as net from 'node:net';
+
+export interface CutProxy {
+  port: number;
+  /** Bytes the server has sent to clients so far, over all connections. */
+  readonly served: number;
+  /** Destroys every open connection now; with `refuse`, later ones are closed at once too. */
+  cut(opts?: { refuse?: boolean }): void;
+  /** Cuts once the server has sent `bytes` in all (checked as data passes). */
+  cutAfter(bytes: number, opts?: { refuse?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCutProxy(target: { host: string; port: number }): Promise<CutProxy> {
+  const open = new Set<net.Socket>();
+  let served = 0;
+  let refusing = false;
+  let pending: { bytes: number; refuse: boolean; done: () => void } | undefined;
+
+  const cut = (opts: { refuse?: boolean } = {}): void => {
+    if (opts.refuse) refusing = true;
+    for (const s of open) s.destroy();
+    open.clear();
+  };
+
+  const server = net.createServer((client) => {
+    if (refusing) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(target.port, target.host);
+    open.add(client).add(upstream);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      served += chunk.length;
+      if (pending && served >= pending.bytes) {
+        const p = pending;
+        pending = undefined;
+        cut({ refuse: p.refuse });
+        p.done();
+        return;
+      }
+      if (!client.write(chunk)) {
+        upstream.pause();
+        client.once('drain', () => upstream.resume());
+      }
+    });
+    upstream.on('end', () => client.end());
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+
+  return {
+    port,
+    get served() {
+      return served;
+    },
+    cut,
+    cutAfter: (bytes, opts = {}) => new Promise<void>((resolve) => (pending = { bytes, refuse: opts.refuse ?? false, done: resolve })),
+    close: async () => {
+      cut({ refuse: true });
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
