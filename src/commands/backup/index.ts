@@ -102,8 +102,12 @@ export class BackupCommands {
       try {
         return await work(controller.signal, (p) => progress.report({ message: progressText(p) }));
       } catch (err) {
-        if (isCancelled(err) || isUserFacing(err)) throw err;
-        throw new UserFacingError(`${title} failed: ${(await this.deps.flow.connections.recordFailure(profile, err)).message}`);
+        if (isCancelled(err)) throw err;
+        // The catalog words a lost connection itself and keeps the driver's error as the cause: the tree still hears of it.
+        const cause = isUserFacing(err) ? err.cause : err;
+        if (cause === undefined || isUserFacing(cause)) throw err;
+        const problem = await this.deps.flow.connections.recordFailure(profile, cause, 'maintenance');
+        throw isUserFacing(err) ? err : new UserFacingError(`${title} failed: ${problem.message}`);
       } finally {
         sub.dispose();
       }

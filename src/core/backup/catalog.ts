@@ -122,7 +122,7 @@ function lostOnTheWay(err: unknown, ctx: BackupContext, what: string, outcome: s
   const secrets = [ctx.password];
   ctx.log.warn(redact(`${what} of "${ctx.profile.name}" failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, secrets));
   const problem = describeConnectionError(ctx.profile, err, secrets, 'maintenance');
-  return new UserFacingError(`${what} of "${ctx.profile.name}" failed: ${problem.message.replace(/[.:]?$/, '.')} ${outcome}`);
+  return new UserFacingError(`${what} of "${ctx.profile.name}" failed: ${problem.message.replace(/[.:]?$/, '.')} ${outcome}`, { cause: err });
 }
 
 /**
