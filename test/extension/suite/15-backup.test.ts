@@ -10,7 +10,8 @@ import type { BackupNowResult } from '../../../src/commands/backup/index';
 import type { BackupEntry, VerifyResult } from '../../../src/core/backup/model';
 import type { UpkeepNode } from '../../../src/views/node';
 import { openRedis } from '../../../src/core/redis/connection';
-import { label, report, services, upkeep } from './helpers';
+import { startCutProxy } from '../../support/cutProxy';
+import { eventually, label, report, services, upkeep } from './helpers';
 
 describe('Backups through the commands', function () {
   this.timeout(180_000);
@@ -157,5 +158,36 @@ describe('Backups through the commands', function () {
     assert.deepEqual(history.slice(0, 2).map((h) => [h.kind, h.status]), [['verify', 'done'], ['backup', 'done']]);
     assert.ok(history[1]?.text.startsWith('REDISCLI_AUTH=… '));
     assert.ok(!JSON.stringify(history).includes(services().redis.password));
+  });
+
+  it('a link that drops mid-backup: one line naming the lost connection, nothing kept, a failed backup in the history, and the connection marked as failing', async () => {
+    const s = services().rabbitmq;
+    const proxy = await startCutProxy({ host: s.host, port: s.managementPort });
+    const api = await upkeep();
+    const added = await vscode.commands.executeCommand<AddConnectionResult>('upkeep.addConnection', {
+      engine: 'rabbitmq', url: `http://${encodeURIComponent(s.user)}:${encodeURIComponent(s.password)}@127.0.0.1:${proxy.port}`, name: 'Cut <b>"rabbit"</b>',
+    });
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-bk-ext-cut-'));
+    try {
+      // The first answers pass (the connection works); the link drops once the definitions start to arrive.
+      void proxy.cutAfter(200, { refuse: true });
+      // The command shows its failure as one line (registerCommand) and returns nothing; the history keeps that line.
+      const result = await vscode.commands.executeCommand('upkeep.backup.backupNow', undefined, { connectionId: added.profile.id, folder: own });
+      assert.equal(result, undefined);
+      assert.deepEqual(fs.readdirSync(own), []);
+      const [last] = await api.history.read(added.profile.id);
+      assert.deepEqual([last?.kind, last?.status], ['backup', 'failed']);
+      assert.match(last?.message ?? '', /^The backup of "Cut <b>"rabbit"<\/b>" failed: The connection to RabbitMQ at .* was lost \(server shut down or restarted\): refresh to reconnect\. Nothing was kept\.$/);
+      const status = await eventually('the connection marked as failing', () => {
+        const st = api.connections.status(added.profile.id);
+        return st.state === 'error' ? st : undefined;
+      });
+      assert.equal(status.problem.kind, 'connection-lost', status.problem.message);
+      report(`backup with its link cut: ${last?.message ?? ''}`);
+    } finally {
+      await proxy.close();
+      await vscode.commands.executeCommand('upkeep.removeConnection', added.profile.id, { confirm: false });
+      fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 });
