@@ -109,6 +109,11 @@ describe('PostgreSQL backups: pg_dump, Verify by restore, retention', function (
     assert.ok((m.counts['indexes'] ?? 0) >= 3 && m.counts['functions'] === 2 && m.counts['procedures'] === 1 && m.counts['triggers'] === 1 && m.counts['views'] === 1 && m.counts['sequences'] === 2);
     assert.equal(typeof m.sha256, 'string');
     assert.equal(m.sizeBytes, fs.statSync(done.path).size);
+    // Other tools on the same file: coreutils' sha256sum, and pg_restore's own table of contents (one TABLE DATA entry per table counted).
+    assert.equal(execFileSync('sha256sum', [done.path], { encoding: 'utf8' }).split(' ')[0], m.sha256);
+    const toc = execFileSync(path.join(path.dirname(m.tool), 'pg_restore'), ['--list', done.path], { encoding: 'utf8' });
+    assert.equal(toc.split('\n').filter((l) => / TABLE DATA /.test(l)).length, m.counts['tables']);
+    assert.ok(toc.includes(`TABLE DATA ${SCHEMA} ${TABLE} `), 'the hostile table by its own name');
     // Only the final file and its manifest: no partial left.
     assert.deepEqual(fs.readdirSync(folder).sort(), [path.basename(done.path), manifestName(path.basename(done.path))].sort());
     const password = services().postgres.password;

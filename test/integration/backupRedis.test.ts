@@ -88,6 +88,14 @@ describe('Redis backups: redis-cli --rdb, Verify in a scratch redis-server', fun
     assert.ok(detail.sample.length > 100, `sampled ${detail.sample.length}`);
     assert.equal(detail.checked, 'RDB looks OK');
     assert.equal(m.sha256, await sha256File(done.path), 'hashed while it was written: equal to the finished file');
+    // Other tools on the same file: coreutils' sha256sum, and redis-check-rdb run by hand counts the keys the manifest holds.
+    assert.equal(execFileSync('sha256sum', [done.path], { encoding: 'utf8' }).split(' ')[0], m.sha256);
+    const byHand = execFileSync('redis-check-rdb', [done.path], { encoding: 'utf8' });
+    assert.match(byHand, /RDB looks OK/);
+    const keysRead = Number(/\[info\] (\d+) keys read/.exec(byHand)?.[1]);
+    const total = (counts: Record<number, { keys: number }>): number => Object.values(counts).reduce((a, c) => a + c.keys, 0);
+    assert.ok(keysRead >= Math.min(total(detail.before), total(detail.after)) && keysRead <= Math.max(total(detail.before), total(detail.after)), `${keysRead} keys read by redis-check-rdb`);
+    assert.equal(m.counts['keys'], total(detail.after));
     assert.match(done.v.summary, /keys in \d+ databases as at backup time, \d+ sampled values equal/);
     // The hostile keys made it, bytes and all; the scratch server asks for a password.
     let hostileSeen = 0;
