@@ -23,7 +23,7 @@ import type { ConnectionProfile } from '../core/connections/profile';
 import { describeConnectionError } from '../core/connections/errors';
 import type { SettingsReader } from '../core/engine';
 import { engineModule } from '../core/engines';
-import { isCancelled } from '../core/errors';
+import { isCancelled, isUserFacing } from '../core/errors';
 import { formatBytes, formatDuration } from '../core/format';
 import { silentLogger } from '../core/log';
 import type { Command } from './args';
@@ -160,7 +160,8 @@ export async function backupCommand(cmd: RunCommand, ctx: CliContext, config: Cl
         verification = await verifyBackup(support, done.path, done.manifest, vctx);
       } catch (err) {
         if (isCancelled(err) || ctx.signal.aborted) throw new CliError(`stopped (Ctrl+C) during Verify: its throwaway copy was removed; the backup is kept at ${done.path}, not verified`, 'failure', EXIT.interrupted);
-        throw new CliError(`Verify of ${done.path} failed: ${describeConnectionError(profile, err, secrets()).message}`, 'failure', EXIT.runFailed);
+        // Already one line for the user (the catalog words a lost connection and what became of the work).
+        throw new CliError(isUserFacing(err) ? err.message : `Verify of ${done.path} failed: ${describeConnectionError(profile, err, secrets()).message}`, 'failure', EXIT.runFailed);
       }
       for (const d of verification.differences) ctx.info(`difference: ${d}`);
       // As the editor's warning: the backup is good, Verify could not run here (a read-only source, a broker that cannot take a copy, no server named).
@@ -177,7 +178,7 @@ export async function backupCommand(cmd: RunCommand, ctx: CliContext, config: Cl
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (ctx.signal.aborted) throw new CliError(`stopped (Ctrl+C): the backup of “${label}” was cancelled; nothing was kept`, 'failure', EXIT.interrupted);
-    throw new CliError(`backup of “${label}”: ${describeConnectionError(profile, err, secrets()).message}`, 'failure', EXIT.runFailed);
+    throw new CliError(isUserFacing(err) ? err.message : `backup of “${label}”: ${describeConnectionError(profile, err, secrets()).message}`, 'failure', EXIT.runFailed);
   } finally {
     for (const o of opened) await o.release().catch(() => undefined);
   }

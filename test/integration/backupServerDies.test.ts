@@ -159,9 +159,27 @@ describe('Backups when the server goes away mid-operation', function () {
       const fifosBefore = new Set(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-rdb-check-')));
       const pid = Number(fs.readFileSync(path.join(root, 'redis', 'redis.pid'), 'utf8').trim());
       const ctx: BackupContext = { profile: redisProfile({ name: 'Dies "redis"', port: server.info.port }), password: server.info.password, log: collectingLogger(logLines), tools: {} };
-      const { seen } = await watchChildren(['redis-cli', 'redis-check-rdb'], () =>
-        backupFailing(redisBackup, ctx, 'redis-rdb', undefined, 1, () => process.kill(pid, 'SIGKILL'), /^redis-cli --rdb failed \(exit 1\): I\/O Error reading RDB payload from socket$/),
-      );
+      // Killed as soon as the snapshot's first bytes are in the temporary file (looked for every few ms, not at the catalog's 500 ms progress).
+      let killedAt = 0;
+      const watcher = setInterval(() => {
+        if (killedAt) return;
+        for (const n of fs.readdirSync(folder)) {
+          const size = fs.statSync(path.join(folder, n), { throwIfNoEntry: false })?.size ?? 0;
+          if (size > 0) {
+            killedAt = size;
+            process.kill(pid, 'SIGKILL');
+          }
+        }
+      }, 3);
+      const { seen } = await watchChildren(['redis-cli', 'redis-check-rdb'], async () => {
+        try {
+          await assert.rejects(runBackup(redisBackup, folder, { format: 'redis-rdb' }, undefined, ctx), clearFailure(/^redis-cli --rdb failed \(exit 1\): I\/O Error reading RDB payload from socket$/));
+        } finally {
+          clearInterval(watcher);
+        }
+      });
+      assert.ok(killedAt > 0, 'killed mid-transfer');
+      assert.deepEqual(fs.readdirSync(folder), []);
       assert.ok(seen.some((s) => s.argv[0]?.endsWith('redis-cli')), 'redis-cli ran');
       for (const s of seen) assert.equal(fs.existsSync(`/proc/${s.pid}`), false, `${s.argv.join(' ')} still runs`);
       assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('upkeep-rdb-check-') && !fifosBefore.has(n)), []);
@@ -195,7 +213,11 @@ describe('Backups when the server goes away mid-operation', function () {
       proxy = await startCutProxy({ host: n.host, port: n.port });
       const p = proxy;
       const ctx: BackupContext = { profile: neo4jProfile({ name: 'Dies "neo4j"', host: '127.0.0.1', port: p.port }), password: n.password, log: collectingLogger(logLines), tools: {} };
-      await backupFailing(neo4jBackup, ctx, 'neo4j-cypher', undefined, 100_000, () => p.cut({ refuse: true }), /^The backup of "Dies "neo4j"" failed: The connection to Neo4j at .* was lost \(server shut down or restarted\): refresh to reconnect\. Nothing was kept\.$/);
+      // Cut by what has crossed the link (the export streams over Bolt), not by the file's size, which is polled every 500 ms.
+      void p.cutAfter(300_000, { refuse: true });
+      await assert.rejects(runBackup(neo4jBackup, folder, { format: 'neo4j-cypher' }, undefined, ctx), clearFailure(/^The backup of "Dies "neo4j"" failed: The connection to Neo4j at .* was lost \(server shut down or restarted\)\. Nothing was kept\.$/));
+      assert.ok(p.served >= 300_000, 'the export was under way');
+      assert.deepEqual(fs.readdirSync(folder), []);
     });
   });
 
@@ -206,7 +228,7 @@ describe('Backups when the server goes away mid-operation', function () {
       const p = proxy;
       const ctx: BackupContext = { profile: rabbitProfile({ name: 'Dies "rabbit"', host: '127.0.0.1', port: p.port }), password: r.password, log: collectingLogger(logLines), tools: {} };
       void p.cutAfter(200, { refuse: true });
-      await assert.rejects(runBackup(rabbitBackup, folder, { format: 'rabbitmq-definitions' }, undefined, ctx), clearFailure(/^The backup of "Dies "rabbit"" failed: The connection to RabbitMQ at .* was lost \(server shut down or restarted\): refresh to reconnect\. Nothing was kept\.$/));
+      await assert.rejects(runBackup(rabbitBackup, folder, { format: 'rabbitmq-definitions' }, undefined, ctx), clearFailure(/^The backup of "Dies "rabbit"" failed: The connection to RabbitMQ at .* was lost \(server shut down or restarted\)\. Nothing was kept\.$/));
       assert.ok(p.served >= 200, 'the server had started answering');
       assert.deepEqual(fs.readdirSync(folder), []);
     });

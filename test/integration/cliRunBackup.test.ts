@@ -15,6 +15,7 @@ import { assertNoSecret, entry, startUpkeep, upkeep, useCliFixture, writeConfig 
 import { pgClient } from '../support/pg';
 import { openDocker } from '../../src/core/docker/connection';
 import { makeVolume, removeLabelled, runLabel, runToEnd } from '../support/dockerFixtures';
+import { startCutProxy } from '../support/cutProxy';
 import { rabbitProfile, services } from './services';
 import { verifyDatabasesLeft, withBigTableDatabase } from './pgBackupFixtures';
 
@@ -166,6 +167,25 @@ describe('upkeep run backup (built CLI, child process, real servers)', function 
     } finally {
       await removeLabelled(docker, label);
       await docker.getVolume(volume).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
+  it('a link that drops as the definitions are asked for: exit 1, one line naming the lost connection, nothing kept', async () => {
+    const s = services().rabbitmq;
+    const proxy = await startCutProxy({ host: s.host, port: s.managementPort });
+    try {
+      const rabbit = rabbitProfile({ id: 'cli-rabbit-cut', name: 'Broker <b>"cut"</b>', host: '127.0.0.1', port: proxy.port });
+      const config = writeConfig(f.dir, { 'upkeep.connections': [entry(rabbit)] });
+      // The probe passes; the link drops when the definitions are requested.
+      void proxy.cutWhenSent('GET /api/definitions', { refuse: true });
+      const ran = await upkeep(['run', 'backup', '--connection', rabbit.id, '--config', config, '--folder', folder], { UPKEEP_PASSWORD_CLI_RABBIT_CUT: s.password });
+      assert.equal(ran.code, 1, ran.stderr);
+      assertNoSecret(ran);
+      assert.equal(ran.stdout, '');
+      assert.match(ran.stderr.trim(), /^upkeep: The backup of "Broker <b>"cut"<\/b>" failed: The connection to RabbitMQ at .* was lost \(server shut down or restarted\)\. Nothing was kept\.$/);
+      assert.deepEqual(fs.readdirSync(folder), []);
+    } finally {
+      await proxy.close();
     }
   });
 

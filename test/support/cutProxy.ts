@@ -15,6 +15,8 @@ export interface CutProxy {
   cut(opts?: { refuse?: boolean }): void;
   /** Cuts once the server has sent `bytes` in all (checked as data passes). */
   cutAfter(bytes: number, opts?: { refuse?: boolean }): Promise<void>;
+  /** Cuts as soon as a client sends `text` (say, the request line of one API call), before the server sees it. */
+  cutWhenSent(text: string, opts?: { refuse?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function startCutProxy(target: { host: string; port: number }): Pro
   let served = 0;
   let refusing = false;
   let pending: { bytes: number; refuse: boolean; done: () => void } | undefined;
+  let onRequest: { text: string; refuse: boolean; done: () => void } | undefined;
 
   const cut = (opts: { refuse?: boolean } = {}): void => {
     if (opts.refuse) refusing = true;
@@ -45,7 +48,20 @@ export async function startCutProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      if (onRequest && chunk.includes(onRequest.text)) {
+        const r = onRequest;
+        onRequest = undefined;
+        cut({ refuse: r.refuse });
+        r.done();
+        return;
+      }
+      if (!upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    client.on('end', () => upstream.end());
     upstream.on('data', (chunk: Buffer) => {
       served += chunk.length;
       if (pending && served >= pending.bytes) {
@@ -72,6 +88,7 @@ export async function startCutProxy(target: { host: string; port: number }): Pro
     },
     cut,
     cutAfter: (bytes, opts = {}) => new Promise<void>((resolve) => (pending = { bytes, refuse: opts.refuse ?? false, done: resolve })),
+    cutWhenSent: (text, opts = {}) => new Promise<void>((resolve) => (onRequest = { text, refuse: opts.refuse ?? false, done: resolve })),
     close: async () => {
       cut({ refuse: true });
       await new Promise<void>((resolve) => server.close(() => resolve()));

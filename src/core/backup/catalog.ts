@@ -122,7 +122,9 @@ function lostOnTheWay(err: unknown, ctx: BackupContext, what: string, outcome: s
   const secrets = [ctx.password];
   ctx.log.warn(redact(`${what} of "${ctx.profile.name}" failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, secrets));
   const problem = describeConnectionError(ctx.profile, err, secrets, 'maintenance');
-  return new UserFacingError(`${what} of "${ctx.profile.name}" failed: ${problem.message.replace(/[.:]?$/, '.')} ${outcome}`, { cause: err });
+  // The tree's advice (refresh) is no remedy here: the work is what has to be run again.
+  const text = problem.message.replace(/: refresh to reconnect\.$/, '.').replace(/[.:]?$/, '.');
+  return new UserFacingError(`${what} of "${ctx.profile.name}" failed: ${text} ${outcome}`, { cause: err });
 }
 
 /**
