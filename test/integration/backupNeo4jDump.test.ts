@@ -12,22 +12,13 @@ import type { ConnectionProfile, ContainerRef } from '../../src/core/connections
 import { isCancelled } from '../../src/core/errors';
 import { openDocker } from '../../src/core/docker/connection';
 import { containerAccessOf } from '../../src/core/docker/containerAccess';
-import { THROWAWAY_LABEL } from '../../src/core/docker/containerControl';
 import { neo4jBackup } from '../../src/core/neo4j/backup';
 import { openNeo4jDriver } from '../../src/core/neo4j/connection';
 import { collectingLogger, flipBytes, watchCmdlines } from '../support/backup';
 import { removeLabelled, runLabel } from '../support/dockerFixtures';
 import { loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents } from '../support/neo4jBackupFixture';
-import { startNeo4jContainer } from '../support/neo4jContainer';
+import { startNeo4jContainer, throwawaysLeft } from '../support/neo4jContainer';
 import { dockerProfile } from './services';
-
-/** The containers and volumes Upkeep made as throwaways (labelled so), still there. */
-async function throwawaysLeft(docker: Dockerode): Promise<string[]> {
-  const filters = { label: [THROWAWAY_LABEL] };
-  const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Names.join(',')}`);
-  const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
-  return [...containers, ...volumes];
-}
 
 async function nodeCount(driver: Neo4j.Driver): Promise<number> {
   return (await neo4jContents(driver)).nodes;

@@ -10,14 +10,13 @@ import type { ConnectionProfile, ContainerRef } from '../../src/core/connections
 import { isCancelled } from '../../src/core/errors';
 import { openDocker } from '../../src/core/docker/connection';
 import { containerAccessOf } from '../../src/core/docker/containerAccess';
-import { THROWAWAY_LABEL } from '../../src/core/docker/containerControl';
 import { neo4jBackup } from '../../src/core/neo4j/backup';
 import { readCounts, readSchema, type Neo4jSnapshotDetail } from '../../src/core/neo4j/backupSnapshot';
 import { openNeo4jDriver } from '../../src/core/neo4j/connection';
 import { collectingLogger, flipBytes, watchCmdlines } from '../support/backup';
 import { removeLabelled, runLabel } from '../support/dockerFixtures';
 import { loadNeo4jBackupFixture, neo4jBackupFixture } from '../support/neo4jBackupFixture';
-import { startNeo4jContainer } from '../support/neo4jContainer';
+import { startNeo4jContainer, throwawaysLeft } from '../support/neo4jContainer';
 import { dockerProfile } from './services';
 
 const q = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
@@ -42,12 +41,6 @@ describe('Neo4j restore of a neo4j-admin dump into the server\'s own container (
   });
   const startedAt = async (): Promise<string> => (await docker.getContainer(ref.id).inspect()).State.StartedAt;
   const running = async (): Promise<boolean> => (await docker.getContainer(ref.id).inspect()).State.Running;
-  async function throwawaysLeft(): Promise<string[]> {
-    const filters = { label: [THROWAWAY_LABEL] };
-    const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Names.join(',')}`);
-    const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
-    return [...containers, ...volumes];
-  }
   /** A fresh driver: the server restarts between tests. */
   async function withDriver<T>(work: (d: Neo4j.Driver) => Promise<T>): Promise<T> {
     await driver?.close().catch(() => undefined);
@@ -151,7 +144,7 @@ describe('Neo4j restore of a neo4j-admin dump into the server\'s own container (
     for (const c of cmdlines) assert.ok(!c.includes(password), `password in a process' argv: ${c.slice(0, 120)}`);
     assert.ok([...cmdlines].some((c) => c.includes('org.neo4j.cli.AdminTool database load neo4j --from-path=/tmp --overwrite-destination=true')), 'the load\'s process was seen on this machine');
     assert.ok(!logLines.join('\n').includes(password));
-    assert.deepEqual(await throwawaysLeft(), []);
+    assert.deepEqual(await throwawaysLeft(docker), []);
   });
 
   it('a cancel during the load kills the one-shot, starts the server again (it answers) and says what the database may hold; a restore afterwards repairs it', async () => {
@@ -165,7 +158,7 @@ describe('Neo4j restore of a neo4j-admin dump into the server\'s own container (
     assert.ok(isCancelled(err), `cancelled: ${String(err)}`);
     assert.match((err).message, /^Restore cancelled: the load was stopped and container ".+" on Docker <i>for<\/i> restore runs again\. Database "neo4j" may be partial or empty \(neo4j-admin replaces it as it loads\): restore again before using it\.$/);
     assert.equal(await running(), true);
-    assert.deepEqual(await throwawaysLeft(), [], 'no one-shot left behind');
+    assert.deepEqual(await throwawaysLeft(docker), [], 'no one-shot left behind');
     // The server answers (on the system database: the cancelled load may have left neo4j offline).
     const system = await openNeo4jDriver({ ...profile, database: 'system' }, password);
     try {
@@ -176,6 +169,6 @@ describe('Neo4j restore of a neo4j-admin dump into the server\'s own container (
     }
     const done = await neo4jBackup.restore!(dump.path, dump.manifest, replace, ctx());
     assert.equal(done.comparison?.status, 'passed', `${done.comparison?.summary}\n${done.comparison?.differences.join('\n')}`);
-    assert.deepEqual(await throwawaysLeft(), []);
+    assert.deepEqual(await throwawaysLeft(docker), []);
   });
 });

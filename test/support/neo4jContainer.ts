@@ -7,6 +7,7 @@
  */
 import type Dockerode from 'dockerode';
 import type { ConnectionProfile, ContainerRef } from '../../src/core/connections/profile';
+import { THROWAWAY_LABEL } from '../../src/core/docker/containerControl';
 import { waitForBolt } from '../../src/core/neo4j/backupDump';
 import { freePort } from '../services/util';
 import { makeVolume, TEST_LABEL } from './dockerFixtures';
@@ -39,4 +40,12 @@ export async function startNeo4jContainer(docker: Dockerode, dockerConn: Connect
   await waitForBolt(profile, password, 180_000);
   console.log(`      (Neo4j in the container answered in ${Date.now() - t1} ms)`);
   return { ref, profile };
+}
+
+/** The containers and volumes Upkeep made as throwaways (labelled so), still there. */
+export async function throwawaysLeft(docker: Dockerode): Promise<string[]> {
+  const filters = { label: [THROWAWAY_LABEL] };
+  const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Names.join(',')}`);
+  const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
+  return [...containers, ...volumes];
 }
