@@ -12,24 +12,13 @@ import type { ConnectionProfile, ContainerRef } from '../../src/core/connections
 import { isCancelled } from '../../src/core/errors';
 import { openDocker } from '../../src/core/docker/connection';
 import { containerAccessOf } from '../../src/core/docker/containerAccess';
-import { THROWAWAY_LABEL } from '../../src/core/docker/containerControl';
 import { neo4jBackup } from '../../src/core/neo4j/backup';
-import { waitForBolt } from '../../src/core/neo4j/backupDump';
 import { openNeo4jDriver } from '../../src/core/neo4j/connection';
-import { freePort } from '../services/util';
 import { collectingLogger, flipBytes, watchCmdlines } from '../support/backup';
-import { makeVolume, removeLabelled, runLabel, TEST_LABEL } from '../support/dockerFixtures';
+import { removeLabelled, runLabel } from '../support/dockerFixtures';
 import { loadNeo4jBackupFixture, neo4jBackupFixture, neo4jContents } from '../support/neo4jBackupFixture';
-import { neo4jBinds, neo4jTestImage } from '../support/neo4jImage';
-import { dockerProfile, neo4jProfile } from './services';
-
-/** The containers and volumes Upkeep made as throwaways (labelled so), still there. */
-async function throwawaysLeft(docker: Dockerode): Promise<string[]> {
-  const filters = { label: [THROWAWAY_LABEL] };
-  const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Names.join(',')}`);
-  const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => `volume ${v.Name}`);
-  return [...containers, ...volumes];
-}
+import { startNeo4jContainer, throwawaysLeft } from '../support/neo4jContainer';
+import { dockerProfile } from './services';
 
 async function nodeCount(driver: Neo4j.Driver): Promise<number> {
   return (await neo4jContents(driver)).nodes;
@@ -59,24 +48,7 @@ describe('Neo4j backup with neo4j-admin database dump through the server\'s cont
     kept = fs.mkdtempSync(path.join(os.tmpdir(), 'upkeep-n4dump-kept-'));
     dockerConn = dockerProfile({ name: 'Docker <i>for</i> Neo4j' });
     docker = await openDocker(dockerConn);
-    const t0 = Date.now();
-    const image = await neo4jTestImage(docker);
-    console.log(`      (test image ${image} ready in ${Date.now() - t0} ms)`);
-    const volume = `${label}-data`;
-    await makeVolume(docker, volume, label);
-    const port = await freePort();
-    const name = `${label}-neo4j "src"`.replace(/[^a-zA-Z0-9_.-]/g, '_');
-    const c = await docker.createContainer({
-      name, Image: image, Labels: { [TEST_LABEL]: label },
-      Env: [`NEO4J_AUTH=neo4j/${password}`, `NEO4J_server_bolt_listen__address=127.0.0.1:${port}`, 'NEO4J_server_default__listen__address=127.0.0.1'],
-      HostConfig: { NetworkMode: 'host', Binds: neo4jBinds(), Mounts: [{ Type: 'volume', Source: volume, Target: '/data' }] },
-    });
-    await c.start();
-    ref = { docker: dockerConn.id, id: c.id, name };
-    profile = neo4jProfile({ name: 'Neo4j <b>"in a container"</b> ü', host: '127.0.0.1', port, container: ref });
-    const t1 = Date.now();
-    await waitForBolt(profile, password, 180_000);
-    console.log(`      (Neo4j in the container answered in ${Date.now() - t1} ms)`);
+    ({ ref, profile } = await startNeo4jContainer(docker, dockerConn, label, password, 'Neo4j <b>"in a container"</b> ü'));
     driver = await openNeo4jDriver(profile, password);
     await loadNeo4jBackupFixture(driver, f);
   });

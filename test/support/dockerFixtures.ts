@@ -58,7 +58,7 @@ export async function makeVolume(docker: Dockerode, name: string, label: string)
 /** Removes every container, then every volume, carrying the run's label. */
 export async function removeLabelled(docker: Dockerode, label: string): Promise<void> {
   const filters = { label: [`${TEST_LABEL}=${label}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   const { Volumes } = await docker.listVolumes({ filters });
   for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
 }

@@ -16,15 +16,15 @@
 import * as vscode from 'vscode';
 import type { FlowDeps } from '../../app/operationFlow';
 import type { ConnectionProfile } from '../../core/connections/profile';
-import type { BackupContext, BackupEntry, BackupProgress, RestoreContext, RestoreDone, RestoreOptions, RestoreTargetState } from '../../core/backup/model';
+import { formatOfBackup, type BackupContext, type BackupEntry, type BackupProgress, type RestoreContext, type RestoreDone, type RestoreOptions, type RestorePreview, type RestoreTargetState } from '../../core/backup/model';
 import type { ProfileStore } from '../../connections/profileStore';
-import type { Operation } from '../../core/operations/operation';
 import { readManifest } from '../../core/backup/catalog';
 import { sizeOf } from '../../core/backup/files';
 import { formatBytes, formatDuration } from '../../core/format';
 import { Cancelled, isCancelled, UserFacingError } from '../../core/errors';
 import { backupFolder, pick, type BackupTarget, type BackupTargetArgs } from './target';
 import { chooseRestoreConnection, chooseRestoreInto } from './restoreInto';
+import { restoreOperation } from './restoreOperation';
 
 export interface RestoreArgs extends BackupTargetArgs {
   /** The backup to restore; otherwise picked from the connection's list. */
@@ -50,30 +50,6 @@ export interface RestoreDeps {
   pickBackup(t: BackupTarget, folder: string): Promise<BackupEntry>;
 }
 
-/** The Operation shown before a restore: its exact command line and what it does to the target. */
-export function restoreOperation(t: BackupTarget, file: string, options: RestoreOptions, text: string, state?: RestoreTargetState): Operation {
-  const into = options.database;
-  const impact = t.support.restoreImpact
-    ? t.support.restoreImpact(options, state)
-    : options.create
-    ? `creates database ${into} and restores the backup into it`
-    : options.clean
-      ? `drops every object of the backup that exists in database ${into} and recreates it from the backup: their current rows are replaced; sessions using them wait or fail`
-      : `restores into the existing database ${into}: the backup's rows are added to tables that exist, and objects that exist already make pg_restore report errors`;
-  return {
-    engine: t.profile.engine,
-    target: { kind: 'database', database: into } as Operation['target'],
-    kind: 'restore',
-    title: `Restore ${file.split('/').pop() ?? file} into ${into}`,
-    text,
-    language: t.support.restoreLanguage ?? 'shell',
-    impact,
-    // Into a new or empty target nothing of the user's is removed; otherwise what it holds is replaced.
-    risk: options.create || (t.support.restoreImpact && state?.empty) ? 'heavy' : 'destructive',
-    confirmName: into,
-  };
-}
-
 export class RestoreCommand {
   constructor(private readonly deps: RestoreDeps) {}
 
@@ -83,11 +59,12 @@ export class RestoreCommand {
     const restoreText = t.support.restoreText?.bind(t.support);
     if (!restore || !restoreText) throw new UserFacingError(`Upkeep does not restore ${t.profile.engine} backups yet.`);
     const folder = args?.folder ?? backupFolder(t.profile, this.deps.storageDir);
-    // The connection restored into: the backed-up one, or (Neo4j) another of the engine the user picks.
-    const on = t.support.restoreOn === 'any' ? await chooseRestoreConnection(t.profile, this.deps.profiles, args?.targetConnectionId) : t.profile;
-    if (on.readOnly) throw new UserFacingError(`"${on.name}" is a read-only connection: the restore was refused and nothing was sent to the server.`);
     const file = args?.path ?? (await this.deps.pickBackup(t, folder)).path;
     const manifest = await readManifest(`${file}.upkeep.json`);
+    const format = formatOfBackup(t.support.formats, file, manifest);
+    // The connection restored into: the backed-up one, or (Neo4j's export) another of the engine the user picks.
+    const on = (format?.restoreOn ?? t.support.restoreOn) === 'any' ? await chooseRestoreConnection(t.profile, this.deps.profiles, args?.targetConnectionId) : t.profile;
+    if (on.readOnly) throw new UserFacingError(`"${on.name}" is a read-only connection: the restore was refused and nothing was sent to the server.`);
     const target = on.id !== t.profile.id ? { profile: on, password: (await this.deps.context(on)).password } : undefined;
     const restoreCtx = async (signal?: AbortSignal, onProgress?: (p: BackupProgress) => void): Promise<RestoreContext> => ({ ...(await this.deps.context(t.profile, signal, onProgress)), ...(target ? { target } : {}) });
     let options: RestoreOptions;
@@ -105,7 +82,8 @@ export class RestoreCommand {
       };
     }
     const into = options.database;
-    const op = restoreOperation({ ...t, profile: on }, file, options, await restoreText(file, options, state), state);
+    const preview: RestorePreview = { file, manifest, profile: on };
+    const op = restoreOperation({ ...t, profile: on }, file, options, await restoreText(file, options, state, preview), state, preview, format);
     const confirmed = await this.deps.flow.prompter().confirmOperation({ connection: on, title: op.title, ops: [op], risk: op.risk, sizeText: `${formatBytes(await sizeOf(file))} backup` });
     if (!confirmed) return undefined;
     const started = Date.now();

@@ -37,6 +37,19 @@ export interface BackupFormat {
   interrupts?: string;
   /** Where this format's Verify restores, when not the support's `verifyTarget` (Neo4j's dump brings its own throwaway server). */
   verifyTarget?: 'never' | 'optional' | 'required';
+  /** Where this format restores, when not the support's `restoreOn` (Neo4j's dump: only into the backed-up connection's own container). */
+  restoreOn?: 'source' | 'any';
+  /** The language of this format's `restoreText`, when not the support's `restoreLanguage` (Neo4j's dump: shell). */
+  restoreLanguage?: 'shell' | 'cypher';
+}
+
+/**
+ * The format a backup file was written in: the manifest's, else (a file from
+ * outside Upkeep) the one whose extension it ends with.
+ */
+export function formatOfBackup(formats: readonly BackupFormat[], file: string, manifest: Pick<BackupManifest, 'format'> | undefined): BackupFormat | undefined {
+  if (manifest) return formats.find((f) => f.id === manifest.format);
+  return formats.find((f) => file.endsWith(f.extension));
 }
 
 /** What the user chose in the options picker; each engine reads what applies to it. */
@@ -234,6 +247,13 @@ export interface RestoreTargetState {
   refusal?: string;
 }
 
+/** What a restore's preview knows besides the options: the backup file, its manifest (absent for a file from outside Upkeep) and the connection restored on. */
+export interface RestorePreview {
+  file: string;
+  manifest: BackupManifest | undefined;
+  profile: ConnectionProfile;
+}
+
 /** What a restore reports when it finished. */
 export interface RestoreDone {
   commandText: string;
@@ -287,7 +307,7 @@ export interface BackupSupport {
   /** Restores into a database of the user's; the caller has asked and refused read-only already. */
   restore?(path: string, manifest: BackupManifest | undefined, options: RestoreOptions, ctx: RestoreContext): Promise<RestoreDone>;
   /** The text of the restore command, for the confirmation (no secret); `state` is the existing target's, when it exists. */
-  restoreText?(path: string, options: RestoreOptions, state?: RestoreTargetState): string | Promise<string>;
+  restoreText?(path: string, options: RestoreOptions, state?: RestoreTargetState, preview?: RestorePreview): string | Promise<string>;
   /**
    * Whether the Restore command offers other connections of the engine to
    * restore into ('any': the backed-up one first) or only the backed-up one
@@ -304,5 +324,5 @@ export interface BackupSupport {
   /** The language of `restoreText` in the preview (absent: 'shell', a command line). */
   restoreLanguage?: 'shell' | 'cypher';
   /** What the restore does to the target, in words, for the preview (absent: PostgreSQL's wording). */
-  restoreImpact?(options: RestoreOptions, state?: RestoreTargetState): string;
+  restoreImpact?(options: RestoreOptions, state?: RestoreTargetState, preview?: RestorePreview): string;
 }

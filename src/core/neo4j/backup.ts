@@ -7,11 +7,17 @@
  * - `neo4j-admin database dump` through the server's container, offline
  *   (backupDump.ts), offered only for connections made from a container,
  *   verified by loading it into a throwaway container and volume of the same
- *   image (backupDumpVerify.ts). Upkeep does not restore dumps (yet).
+ *   image (backupDumpVerify.ts), restored into the same server's database
+ *   with neo4j-admin database load while the container is stopped
+ *   (backupDumpRestore.ts).
+ *
+ * Which method wrote a file is the manifest's format; only a file without a
+ * manifest is recognised by its extension.
  */
-import type { BackupManifest, BackupSupport, RestoreContext, RestoreOptions } from '../backup/model';
+import { formatOfBackup, type BackupFormat, type BackupManifest, type BackupSupport, type RestoreContext, type RestoreOptions, type RestorePreview } from '../backup/model';
 import { UserFacingError } from '../errors';
 import { writeDump } from './backupDump';
+import { dumpRestoreImpact, dumpRestoreText, restoreDump } from './backupDumpRestore';
 import { verifyDump } from './backupDumpVerify';
 import { writeExport } from './backupExport';
 import { verifyExport } from './backupVerify';
@@ -27,29 +33,32 @@ export const NEO4J_DUMP_DESCRIPTION =
   'An offline copy of the connection\'s database with neo4j-admin database dump, run from the image of the server\'s own container, for connections made from a Docker container. Neo4j refuses to dump a database in use (Community cannot stop one database on its own), so the container is STOPPED for the dump: the database is unavailable meanwhile (about as long as the dump takes, plus the server\'s shutdown and start); Upkeep asks first (on production, with the connection\'s name typed), and starts the container again afterwards — also after a failure or a cancel — and waits until Bolt answers. ' +
   'Captured: the whole store of that one database as the server keeps it — every node, relationship and property exactly (byte arrays and all types included), the indexes with their names and configuration, the constraints. Not captured: the system database (users, roles, privileges, the list of databases) and other databases; index usage statistics. Needs no APOC; the dump is made by the neo4j-admin of the server\'s image (so it matches the server) in a one-shot container with the server\'s volumes (the store under /data, as in the official image) and no network; no password is used. ' +
   'Verify loads the dump with neo4j-admin database load into a throwaway volume, starts a throwaway Neo4j of the same image on it (on a free port of this machine\'s loopback: the Docker engine must run on this machine), compares node counts per label, relationship counts per type, indexes and constraints with the database at backup time, and removes the throwaway container and volume — also after a failure or a cancel. ' +
-  'Restore: not offered for dumps (load one with neo4j-admin database load into a stopped server).';
+  'Restore, only into the database of the same server\'s container: the dump\'s magic and its SHA-256 (against the manifest) are checked before anything is stopped; then the container is STOPPED, a one-shot container of its image with its volumes and no network runs neo4j-admin database load --overwrite-destination=true, which REPLACES the database you pick with the dump\'s contents (everything in it that is not in the dump is lost; other databases and the system database are not touched), and the container is started again — also after a failure or a cancel — and waited for until Bolt answers and the database is online. The same counts are compared afterwards. A cancel or a failure during the load may leave that database partial or empty, and the message says so. Asked first like every restore (on production, with the name typed); refused on read-only connections.';
 
-/** The manifest's format says which method wrote the file. */
-const isDump = (manifest: BackupManifest | undefined): boolean => manifest?.format === 'neo4j-dump';
+const FORMATS: readonly BackupFormat[] = [
+  { id: 'neo4j-cypher', label: 'Cypher statements (APOC export, streamed; online)', extension: '.cypher', shape: 'file' },
+  {
+    id: 'neo4j-dump',
+    label: 'neo4j-admin database dump (offline: stops the server\'s container)',
+    extension: '.dump',
+    shape: 'file',
+    needsContainer: true,
+    interrupts: 'stops the server\'s container for the dump: the database is unavailable until the dump is written and the server has started again (Upkeep starts it again also after a failure or a cancel)',
+    verifyTarget: 'never',
+    // Loaded by the server's own image into its own volumes: never another connection.
+    restoreOn: 'source',
+    restoreLanguage: 'shell',
+  },
+];
 
-function restoreRefused(): never {
-  throw new UserFacingError('Upkeep does not restore Neo4j dumps: load one with neo4j-admin database load (--overwrite-destination) into a stopped server, or restore a Cypher export instead. Nothing was changed.');
+/** The file was written by neo4j-admin database dump: the manifest's format says so, or (no manifest) its extension. */
+function isDump(file: string, manifest: Pick<BackupManifest, 'format'> | undefined): boolean {
+  return formatOfBackup(FORMATS, file, manifest)?.id === 'neo4j-dump';
 }
 
 export const neo4jBackup: BackupSupport = {
   engine: 'neo4j',
-  formats: [
-    { id: 'neo4j-cypher', label: 'Cypher statements (APOC export, streamed; online)', extension: '.cypher', shape: 'file' },
-    {
-      id: 'neo4j-dump',
-      label: 'neo4j-admin database dump (offline: stops the server\'s container)',
-      extension: '.dump',
-      shape: 'file',
-      needsContainer: true,
-      interrupts: 'stops the server\'s container for the dump: the database is unavailable until the dump is written and the server has started again (Upkeep starts it again also after a failure or a cancel)',
-      verifyTarget: 'never',
-    },
-  ],
+  formats: FORMATS,
   defaultFormat: 'neo4j-cypher',
   // Verify writes to the server the user names, never to the source.
   verifyWritesToServer: false,
@@ -57,13 +66,22 @@ export const neo4jBackup: BackupSupport = {
   verifyTarget: 'required',
   describe: (format) => (format === 'neo4j-dump' ? NEO4J_DUMP_DESCRIPTION : NEO4J_DESCRIPTION),
   write: (file, options, _database, ctx) => (options.format === 'neo4j-dump' ? writeDump(file, ctx) : writeExport(file, ctx)),
-  verify: (file, manifest, ctx) => (isDump(manifest) ? verifyDump(file, manifest, ctx) : verifyExport(file, manifest, ctx)),
+  verify(file, manifest, ctx) {
+    return isDump(file, manifest) ? verifyDump(file, manifest, ctx) : verifyExport(file, manifest, ctx);
+  },
   restoreOn: 'any',
   restoreLanguage: 'cypher',
-  restore: (file, manifest, options: RestoreOptions, ctx: RestoreContext) => (isDump(manifest) ? restoreRefused() : restoreExport(file, manifest, options, ctx)),
-  // A dump is refused before the preview (which would show the first statements of a Cypher file).
-  restoreText: (file, options, state) => (file.endsWith('.dump') ? restoreRefused() : neo4jRestoreText(file, options, state)),
+  restore(file, manifest, options: RestoreOptions, ctx: RestoreContext) {
+    return isDump(file, manifest) ? restoreDump(file, manifest, options, ctx) : restoreExport(file, manifest, options, ctx);
+  },
+  restoreText(file, options, state, preview?: RestorePreview) {
+    if (!isDump(file, preview?.manifest)) return neo4jRestoreText(file, options, state);
+    if (!preview) throw new UserFacingError('The restore of a dump needs the connection it goes to (its container). Nothing was changed.');
+    return dumpRestoreText(file, options, state, preview);
+  },
   restoreTargets: neo4jRestoreTargets,
   restoreTargetState: neo4jRestoreTargetState,
-  restoreImpact: neo4jRestoreImpact,
+  restoreImpact(options, state, preview) {
+    return preview && isDump(preview.file, preview.manifest) ? dumpRestoreImpact(options, state, preview) : neo4jRestoreImpact(options, state);
+  },
 };

@@ -15,13 +15,14 @@
  * file. Cancel kills the one-shot (which is then removed) and restarts the server.
  */
 import { createWriteStream, promises as fs } from 'node:fs';
+import type * as Neo4j from 'neo4j-driver';
 import type { BackupContext, BackupWritten } from '../backup/model';
 import type { ContainerAccess, ContainerControl } from '../backup/container';
 import { commandLine } from '../backup/childProcess';
 import { Cancelled, UserFacingError } from '../errors';
 import type { ConnectionProfile } from '../connections/profile';
 import { readCounts, readSchema, snapshotCounts, type Neo4jSnapshotDetail } from './backupSnapshot';
-import { ADMIN_ENTRYPOINT, adminFailure, dumpArgs, dumpKind, dumpProgress, IMAGE_DATA_DIR, STOP_GRACE_SECONDS } from './dumpTool';
+import { ADMIN_ENTRYPOINT, adminFailure, dumpArgs, dumpKind, dumpProgress, IMAGE_DATA_DIR, STOP_GRACE_SECONDS, stoppedRunText } from './dumpTool';
 import { readRows } from './schema';
 
 /** How long the restarted server may take until Bolt answers (recovery of a big store can be slow). */
@@ -50,7 +51,8 @@ export async function waitForBolt(profile: ConnectionProfile, password: string |
   for (;;) {
     const driver = await openNeo4jDriver({ ...profile, connectTimeoutMs: Math.min(profile.connectTimeoutMs, 5_000) }, password);
     try {
-      await readRows(driver, profile.database || undefined, 'RETURN 1 AS ok');
+      // The system database takes administration commands only.
+      await readRows(driver, profile.database || undefined, profile.database === 'system' ? 'SHOW DEFAULT DATABASE YIELD name RETURN name' : 'RETURN 1 AS ok');
       return;
     } catch (err) {
       last = (err as Error).message.split('\n')[0] ?? '';
@@ -76,9 +78,8 @@ export async function databaseFailure(profile: ConnectionProfile, password: stri
   const { openNeo4jDriver } = await import('./connection');
   const driver = await openNeo4jDriver({ ...profile, connectTimeoutMs: Math.min(profile.connectTimeoutMs, 5_000) }, password);
   try {
-    const rows = await readRows(driver, 'system', 'SHOW DATABASE $db YIELD currentStatus, statusMessage RETURN currentStatus, statusMessage', { db: database });
-    const failed = rows.find((r) => r.currentStatus !== 'online' && r.currentStatus !== 'starting' && typeof r.statusMessage === 'string' && r.statusMessage !== '');
-    return failed ? `database ${JSON.stringify(database)} is ${String(failed.currentStatus)}: ${String(failed.statusMessage)}` : undefined;
+    const s = await databaseStatus(driver, database);
+    return s && s.status !== 'online' && s.status !== 'starting' && s.message !== '' ? `database ${JSON.stringify(database)} is ${s.status}: ${s.message}` : undefined;
   } catch {
     return undefined;
   } finally {
@@ -86,12 +87,62 @@ export async function databaseFailure(profile: ConnectionProfile, password: stri
   }
 }
 
+/** A database's status from the system database (`SHOW DATABASE`): 'online', 'offline', 'starting'… with the server's message; undefined when there is none of that name. */
+export async function databaseStatus(driver: Neo4j.Driver, database: string): Promise<{ status: string; message: string } | undefined> {
+  const rows = await readRows(driver, 'system', 'SHOW DATABASE $db YIELD currentStatus, statusMessage RETURN currentStatus, statusMessage', { db: database });
+  // A cluster lists one row per server: the worst one says why it is not online.
+  const row = rows.find((r) => r.currentStatus !== 'online') ?? rows[0];
+  return row ? { status: String(row.currentStatus), message: typeof row.statusMessage === 'string' ? row.statusMessage : '' } : undefined;
+}
+
 export function dumpCommandText(name: string, image: string, database: string, file: string): string {
-  return [
-    `docker stop --time ${STOP_GRACE_SECONDS} ${commandLine(name, [])}`,
-    `docker run --rm --network none --volumes-from ${commandLine(name, [])} --entrypoint ${ADMIN_ENTRYPOINT.join(' ')} ${image.replace(/^sha256:/, '').slice(0, 12)} ${commandLine(dumpArgs(database)[0] ?? '', dumpArgs(database).slice(1))} > ${commandLine(file, [])}`,
-    `docker start ${commandLine(name, [])}`,
-  ].join('; ');
+  return stoppedRunText(name, image.replace(/^sha256:/, '').slice(0, 12), dumpArgs(database), `> ${commandLine(file, [])}`).join('; ');
+}
+
+/** What a file is, from its first bytes (dumpKind): undefined when it is not a Neo4j dump. */
+export async function dumpKindOf(file: string): Promise<string | undefined> {
+  const handle = await fs.open(file, 'r');
+  const head = Buffer.alloc(4);
+  try {
+    await handle.read(head, 0, 4, 0);
+  } finally {
+    await handle.close();
+  }
+  return dumpKind(head);
+}
+
+/** How the work done while the container was stopped ended, and whether it runs and answers again. */
+export interface StoppedOutcome<T> {
+  value: T | undefined;
+  /** The stop or the work failed (or was cancelled). */
+  failure: Error | undefined;
+  /** The container could not be started again, or Bolt did not answer. */
+  restart: Error | undefined;
+}
+
+/**
+ * Stops the server's container, runs `work`, and ALWAYS starts the container
+ * again (a failed stop may have stopped it all the same) and waits until
+ * Bolt answers on `waitOn` (the profile, or a database of its server). The
+ * caller words the outcome: a dump and a restore lose different things.
+ */
+export async function whileStopped<T>(access: ContainerAccess, ctx: BackupContext, work: () => Promise<T>, waitOn: ConnectionProfile = ctx.profile): Promise<StoppedOutcome<T>> {
+  const control = access.control;
+  let value: T | undefined;
+  let failure: Error | undefined;
+  ctx.onProgress?.({ phase: `stopping ${access.describe}` });
+  try {
+    await control.stop(STOP_GRACE_SECONDS);
+    value = await work();
+  } catch (err) {
+    failure = err instanceof Error ? err : new Error(String(err));
+  }
+  ctx.onProgress?.({ phase: `starting ${access.describe} again and waiting for Bolt` });
+  const restart = await control
+    .start()
+    .then(() => waitForBolt(waitOn, ctx.password, RESTART_WAIT_MS, async () => ((await control.running().catch(() => false)) ? undefined : 'the container stopped while starting')))
+    .then(() => undefined, (err: unknown) => err as Error);
+  return { value, failure, restart };
 }
 
 async function runDump(control: ContainerControl, database: string, file: string, ctx: BackupContext): Promise<string> {
@@ -113,15 +164,8 @@ async function runDump(control: ContainerControl, database: string, file: string
     await new Promise<void>((resolve) => (out.closed ? resolve() : out.end(() => resolve())));
   }
   if (res.exitCode !== 0) throw new UserFacingError(`neo4j-admin database dump failed (exit ${String(res.exitCode)}): ${adminFailure(res.stderr)}`);
-  const handle = await fs.open(file, 'r');
-  const head = Buffer.alloc(4);
-  try {
-    await handle.read(head, 0, 4, 0);
-  } finally {
-    await handle.close();
-  }
-  const kind = dumpKind(head);
-  if (!kind) throw new UserFacingError(`neo4j-admin database dump wrote something that is not a dump (it starts with ${JSON.stringify(head.toString('latin1'))}): ${adminFailure(res.stderr)}`);
+  const kind = await dumpKindOf(file);
+  if (!kind) throw new UserFacingError(`neo4j-admin database dump wrote something that is not a dump: ${adminFailure(res.stderr)}`);
   return kind;
 }
 
@@ -151,22 +195,10 @@ export async function writeDump(file: string, ctx: BackupContext): Promise<Backu
   }
   if (ctx.signal?.aborted) throw new Cancelled('Backup cancelled before the container was stopped: nothing was written.');
 
-  let failure: Error | undefined;
-  let kind = '';
-  ctx.onProgress?.({ phase: `stopping ${access.describe}` });
-  try {
-    await control.stop(STOP_GRACE_SECONDS);
+  const { value: kind, failure, restart } = await whileStopped(access, ctx, () => {
     ctx.onProgress?.({ phase: 'dumping' });
-    kind = await runDump(control, detail.database, file, ctx);
-  } catch (err) {
-    failure = err instanceof Error ? err : new Error(String(err));
-  }
-  // Always, whatever happened above (a failed stop may have stopped it all the same).
-  ctx.onProgress?.({ phase: `starting ${access.describe} again and waiting for Bolt` });
-  const restart = await control
-    .start()
-    .then(() => waitForBolt(ctx.profile, ctx.password, RESTART_WAIT_MS, async () => ((await control.running().catch(() => false)) ? undefined : 'the container stopped while starting')))
-    .then(() => undefined, (err: unknown) => err as Error);
+    return runDump(control, detail.database, file, ctx);
+  });
   if (restart) {
     const before = failure ? ` The dump had ${ctx.signal?.aborted ? 'been cancelled' : `failed: ${failure.message}`}.` : ' The dump was complete but is not kept, so that this is not missed: back up again once the server runs.';
     throw new UserFacingError(`${access.describe} was stopped for the dump and could not be started again: ${restart.message}. Start it by hand (docker start).${before}`);
@@ -178,7 +210,7 @@ export async function writeDump(file: string, ctx: BackupContext): Promise<Backu
   return {
     serverVersion: version,
     tool: 'neo4j-admin database dump',
-    toolVersion: `from the image of ${access.describe} (${kind})`,
+    toolVersion: `from the image of ${access.describe} (${kind ?? ''})`,
     commandText: dumpCommandText(ctx.profile.container?.name ?? '', control.image, detail.database, file),
     snapshot: { counts: snapshotCounts(detail), detail },
     notes: [`${access.describe} was stopped for the dump and started again.`],

@@ -27,6 +27,7 @@ import { readRows } from './schema';
 import { CypherScriptReader } from './backupScript';
 import { compareRestored, differencesText, equalCountsText, notEmptyReasons, readCounts, readSchema, type Neo4jSnapshotDetail, type SchemaObject } from './backupSnapshot';
 import { replay, type ReplayProgress } from './backupVerify';
+import { databaseStatus } from './backupDump';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
@@ -60,7 +61,7 @@ async function withDriver<T>(ctx: RestoreContext, work: (driver: Neo4j.Driver, p
 }
 
 /** The standard (user) databases of the server and whether it can create one (Enterprise). */
-async function serverDatabases(driver: Neo4j.Driver): Promise<{ names: string[]; canCreate: boolean; edition: string }> {
+export async function serverDatabases(driver: Neo4j.Driver): Promise<{ names: string[]; canCreate: boolean; edition: string }> {
   const { neo4jServerInfo } = await import('./connection');
   const info = await neo4jServerInfo(driver);
   const rows = await readRows(driver, 'system', "SHOW DATABASES YIELD name, type WHERE type = 'standard' RETURN DISTINCT name ORDER BY name");
@@ -81,7 +82,7 @@ export async function neo4jRestoreTargets(ctx: RestoreContext): Promise<RestoreT
   });
 }
 
-async function stateOf(driver: Neo4j.Driver, database: string): Promise<RestoreTargetState & { schema: { indexes: SchemaObject[]; constraints: SchemaObject[] } }> {
+export async function stateOf(driver: Neo4j.Driver, database: string): Promise<RestoreTargetState & { schema: { indexes: SchemaObject[]; constraints: SchemaObject[] } }> {
   const counts = await readCounts(driver, database);
   const schema = await readSchema(driver, database);
   const reasons = notEmptyReasons(counts, schema);
@@ -96,6 +97,9 @@ async function stateOf(driver: Neo4j.Driver, database: string): Promise<RestoreT
 
 export async function neo4jRestoreTargetState(name: string, ctx: RestoreContext): Promise<RestoreTargetState> {
   return withDriver(ctx, async (driver) => {
+    // An offline database (a dump's load cancelled part-way) cannot be read: it counts as holding something, so replacing it is asked for.
+    const status = await databaseStatus(driver, name);
+    if (status && status.status !== 'online') return { empty: false, holds: `nothing readable: it is ${status.status}${status.message ? ` (${status.message})` : ''}` };
     const { schema: _schema, ...state } = await stateOf(driver, name);
     return state;
   });
@@ -130,7 +134,7 @@ export function neo4jRestoreImpact(options: RestoreOptions, state?: RestoreTarge
 }
 
 /** The restored database compared with the snapshot taken at backup time. */
-async function compare(driver: Neo4j.Driver, database: string, manifest: BackupManifest | undefined, into: string, started: number): Promise<VerifyResult> {
+export async function compareWithManifest(driver: Neo4j.Driver, database: string, manifest: BackupManifest | undefined, into: string, started: number): Promise<VerifyResult> {
   const detail = manifest?.snapshot as Neo4jSnapshotDetail | undefined;
   const result = (status: VerifyResult['status'], summary: string, differences: string[] = []): VerifyResult => ({ status, at: new Date().toISOString(), durationMs: Date.now() - started, summary, differences, restoredInto: into });
   if (!detail?.before) return result('not-verifiable', 'The backup has no Upkeep manifest with counts: the restore was not compared.');
@@ -201,7 +205,7 @@ export async function restoreExport(file: string, manifest: BackupManifest | und
     }
     if (replayed.skipped.length) notes.push(`${replayed.skipped.length} console commands of the file were not sent: ${replayed.skipped.slice(0, 3).join(', ')}.`);
     ctx.onProgress?.({ phase: 'comparing counts, indexes and constraints with the backup' });
-    const comparison = await compare(driver, database, manifest, into, started);
+    const comparison = await compareWithManifest(driver, database, manifest, into, started);
     return { commandText: commandText.join('\n'), notes, comparison };
   });
 }

@@ -5,6 +5,7 @@
  * dump file starts with, the tool's progress and failure lines, and the
  * settings of the throwaway server Verify starts from the same image.
  */
+import { commandLine } from '../backup/childProcess';
 
 /** Where the official neo4j image keeps its store (a VOLUME); the dump reaches it through `--volumes-from`. */
 export const IMAGE_DATA_DIR = '/data';
@@ -22,6 +23,21 @@ export function dumpArgs(database: string): string[] {
 
 export function loadArgs(database: string, fromDir: string): string[] {
   return ['database', 'load', database, `--from-path=${fromDir}`, '--overwrite-destination=true'];
+}
+
+/**
+ * The docker steps of a method that stops the server's container, as a shell
+ * would run them: stop, a one-shot of `image` with the server's volumes and
+ * no network running neo4j-admin `args` (with `io`: a redirect or a note),
+ * start. Names are quoted where a shell would need it.
+ */
+export function stoppedRunText(container: string, image: string, args: readonly string[], io: string): string[] {
+  const name = commandLine(container, []);
+  return [
+    `docker stop --time ${STOP_GRACE_SECONDS} ${name}`,
+    `docker run --rm --network none --volumes-from ${name} --entrypoint ${ADMIN_ENTRYPOINT.join(' ')} ${image} ${commandLine(args[0] ?? '', args.slice(1))}${io ? ` ${io}` : ''}`,
+    `docker start ${name}`,
+  ];
 }
 
 /** The file name `load --from-path` looks for. */

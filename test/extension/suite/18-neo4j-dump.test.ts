@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import type { AddConnectionResult } from '../../../src/commands/connectionCommands';
 import { typedNameFor, type OperationPreview } from '../../../src/app/prompter';
 import type { BackupNowResult } from '../../../src/commands/backup/index';
+import type { RestoreDone } from '../../../src/core/backup/model';
 import type { ConnectionProfile } from '../../../src/core/connections/profile';
 import { waitForBolt } from '../../../src/core/neo4j/backupDump';
 import { openNeo4jDriver } from '../../../src/core/neo4j/connection';
@@ -33,6 +34,8 @@ describe('Neo4j dump through the commands (a connection made from a container)',
   let neo4j: ConnectionProfile | undefined;
   let containerId = '';
   let folder: string;
+  /** The dump of the accepted Back Up Now, which the restore tests load back. */
+  let dumped: string | undefined;
 
   before(async function () {
     this.timeout(380_000);
@@ -97,11 +100,48 @@ describe('Neo4j dump through the commands (a connection made from a container)',
     const result = await vscode.commands.executeCommand<BackupNowResult>('upkeep.backup.backupNow', undefined, { connectionId: neo4j!.id, options: { format: 'neo4j-dump' }, folder, verify: true });
     report(`dump + verify through the command: ${Date.now() - t0} ms; ${result.verification?.summary ?? ''}`);
     assert.match(result.path, /\.dump$/);
+    dumped = result.path;
     assert.equal(result.manifest.counts['nodes'], 240);
     assert.equal(result.manifest.counts['indexes'], 1);
     assert.equal(result.verification?.status, 'passed', result.verification?.summary);
     assert.equal(await running(), true);
     assert.notEqual(await startedAt(), before, 'stopped and started again');
     assert.deepEqual((await docker.listContainers({ all: true, filters: { label: ['upkeep.throwaway'] } })).length, 0);
+  });
+
+  it('Restore of the dump through the shared command: the preview says what is stopped and replaced (shell; destructive; the name typed on production); a "no" stops nothing', async () => {
+    assert.ok(dumped, 'the dump of the test before');
+    const driver = await openNeo4jDriver(neo4j!, password);
+    await driver.executeQuery('MATCH (n:Other) WITH n LIMIT 20 DETACH DELETE n');
+    await driver.executeQuery('DROP INDEX item_i');
+    await driver.close();
+    const before = await startedAt();
+    answer = false;
+    const args = { connectionId: neo4j!.id, path: dumped, folder, into: 'neo4j', clean: true };
+    assert.equal(await vscode.commands.executeCommand('upkeep.backup.restore', undefined, args), undefined);
+    const p = previews.at(-1)!;
+    assert.equal(p.connection.id, neo4j!.id, 'a dump restores only on its own connection: no other was asked for');
+    assert.equal(p.risk, 'destructive');
+    assert.equal(p.ops[0]?.language, 'shell');
+    assert.match(p.ops[0]?.text ?? '', /^docker stop --time 120 \S+$/m);
+    assert.match(p.ops[0]?.text ?? '', /database load neo4j --from-path=\/tmp --overwrite-destination=true/);
+    assert.match(p.ops[0]?.text ?? '', /Database "neo4j" is REPLACED by the dump's contents: everything in it that is not in the dump is lost \(it holds 220 nodes/);
+    assert.match(p.ops[0]?.impact ?? '', /^STOPS container ".+" .* REPLACES database "neo4j" with the dump's contents/);
+    assert.equal(typedNameFor({ ...p.connection, production: true }, p.ops, p.risk), 'neo4j', 'production asks for the database name typed');
+    assert.equal(await startedAt(), before, 'never stopped');
+  });
+
+  it('a "yes" loads the dump with the container stopped, starts it again, compares equal and records the restore', async () => {
+    const before = await startedAt();
+    answer = true;
+    const done = await vscode.commands.executeCommand<{ commandText: string; comparison?: RestoreDone['comparison'] }>('upkeep.backup.restore', undefined, { connectionId: neo4j!.id, path: dumped, folder, into: 'neo4j', clean: true });
+    assert.equal(done.comparison?.status, 'passed', `${done.comparison?.summary}\n${done.comparison?.differences.join('\n')}`);
+    assert.match(done.comparison?.summary ?? '', /^240 nodes in 2 labels, 120 relationships of 1 type, 1 index and 0 constraints as at backup time\.$/);
+    assert.equal(await running(), true);
+    assert.notEqual(await startedAt(), before, 'stopped and started again');
+    assert.deepEqual((await docker.listContainers({ all: true, filters: { label: ['upkeep.throwaway'] } })).length, 0);
+    const history = await (await upkeep()).history.read(neo4j!.id);
+    assert.deepEqual([history[0]?.kind, history[0]?.status], ['restore', 'done']);
+    assert.ok(!JSON.stringify(history).includes(password));
   });
 });
