@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readManifest, runBackup, verifyBackup } from '../../src/core/backup/catalog';
 import type { BackupContext, BackupSupport } from '../../src/core/backup/model';
+import type { ConnectionProfile } from '../../src/core/connections/profile';
 import { neo4jBackup } from '../../src/core/neo4j/backup';
 import { postgresBackup } from '../../src/core/postgres/backup/index';
 import { rabbitBackup } from '../../src/core/rabbitmq/backup';
@@ -66,6 +67,18 @@ describe('Backups when the server goes away mid-operation', function () {
     assert.ok(fired, 'the failure came while the backup was writing');
     assert.deepEqual(fs.readdirSync(folder), [], 'no file under the final name and no temporary file');
     return bytes;
+  }
+
+  /** A backup through a proxy that cuts the link once the server has sent `bytes`: the lost-connection line, and nothing in the folder. */
+  async function cutMidBackup(support: BackupSupport, format: string, target: { host: string; port: number }, profileAt: (port: number) => ConnectionProfile, password: string, bytes: number, name: string, engine: string): Promise<void> {
+    proxy = await startCutProxy(target);
+    const p = proxy;
+    void p.cutAfter(bytes, { refuse: true });
+    const ctx: BackupContext = { profile: profileAt(p.port), password, log: collectingLogger(logLines), tools: {} };
+    const lost = new RegExp(`^The backup of "${name}" failed: The connection to ${engine} at .* was lost \\(server shut down or restarted\\)\\. Nothing was kept\\.$`);
+    await assert.rejects(runBackup(support, folder, { format }, undefined, ctx), clearFailure(lost));
+    assert.ok(p.served >= bytes, 'the server had started answering');
+    assert.deepEqual(fs.readdirSync(folder), []);
   }
 
   describe('PostgreSQL', () => {
@@ -210,27 +223,15 @@ describe('Backups when the server goes away mid-operation', function () {
 
     it('the Bolt link cut mid-export: one line, nothing written', async () => {
       const n = services().neo4j;
-      proxy = await startCutProxy({ host: n.host, port: n.port });
-      const p = proxy;
-      const ctx: BackupContext = { profile: neo4jProfile({ name: 'Dies "neo4j"', host: '127.0.0.1', port: p.port }), password: n.password, log: collectingLogger(logLines), tools: {} };
       // Cut by what has crossed the link (the export streams over Bolt), not by the file's size, which is polled every 500 ms.
-      void p.cutAfter(300_000, { refuse: true });
-      await assert.rejects(runBackup(neo4jBackup, folder, { format: 'neo4j-cypher' }, undefined, ctx), clearFailure(/^The backup of "Dies "neo4j"" failed: The connection to Neo4j at .* was lost \(server shut down or restarted\)\. Nothing was kept\.$/));
-      assert.ok(p.served >= 300_000, 'the export was under way');
-      assert.deepEqual(fs.readdirSync(folder), []);
+      await cutMidBackup(neo4jBackup, 'neo4j-cypher', n, (port) => neo4jProfile({ name: 'Dies "neo4j"', host: '127.0.0.1', port }), n.password, 300_000, 'Dies "neo4j"', 'Neo4j');
     });
   });
 
   describe('RabbitMQ (definitions)', () => {
     it('the management API refusing mid-way (link cut after the first bytes): one line, nothing written', async () => {
       const r = services().rabbitmq;
-      proxy = await startCutProxy({ host: r.host, port: r.managementPort });
-      const p = proxy;
-      const ctx: BackupContext = { profile: rabbitProfile({ name: 'Dies "rabbit"', host: '127.0.0.1', port: p.port }), password: r.password, log: collectingLogger(logLines), tools: {} };
-      void p.cutAfter(200, { refuse: true });
-      await assert.rejects(runBackup(rabbitBackup, folder, { format: 'rabbitmq-definitions' }, undefined, ctx), clearFailure(/^The backup of "Dies "rabbit"" failed: The connection to RabbitMQ at .* was lost \(server shut down or restarted\)\. Nothing was kept\.$/));
-      assert.ok(p.served >= 200, 'the server had started answering');
-      assert.deepEqual(fs.readdirSync(folder), []);
+      await cutMidBackup(rabbitBackup, 'rabbitmq-definitions', { host: r.host, port: r.managementPort }, (port) => rabbitProfile({ name: 'Dies "rabbit"', host: '127.0.0.1', port }), r.password, 200, 'Dies "rabbit"', 'RabbitMQ');
     });
   });
 });

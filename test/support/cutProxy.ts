@@ -20,6 +20,18 @@ export interface CutProxy {
   close(): Promise<void>;
 }
 
+/** Passes `from`'s data on to `to` (with back-pressure) unless `cutsHere` says the link is cut at this chunk. */
+function relay(from: net.Socket, to: net.Socket, cutsHere: (chunk: Buffer) => boolean): void {
+  from.on('data', (chunk: Buffer) => {
+    if (cutsHere(chunk)) return;
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.on('end', () => to.end());
+}
+
 export async function startCutProxy(target: { host: string; port: number }): Promise<CutProxy> {
   const open = new Set<net.Socket>();
   let served = 0;
@@ -48,35 +60,23 @@ export async function startCutProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.on('data', (chunk: Buffer) => {
-      if (onRequest && chunk.includes(onRequest.text)) {
-        const r = onRequest;
-        onRequest = undefined;
-        cut({ refuse: r.refuse });
-        r.done();
-        return;
-      }
-      if (!upstream.write(chunk)) {
-        client.pause();
-        upstream.once('drain', () => client.resume());
-      }
+    relay(client, upstream, (chunk) => {
+      if (!onRequest || !chunk.includes(onRequest.text)) return false;
+      const r = onRequest;
+      onRequest = undefined;
+      cut({ refuse: r.refuse });
+      r.done();
+      return true;
     });
-    client.on('end', () => upstream.end());
-    upstream.on('data', (chunk: Buffer) => {
+    relay(upstream, client, (chunk) => {
       served += chunk.length;
-      if (pending && served >= pending.bytes) {
-        const p = pending;
-        pending = undefined;
-        cut({ refuse: p.refuse });
-        p.done();
-        return;
-      }
-      if (!client.write(chunk)) {
-        upstream.pause();
-        client.once('drain', () => upstream.resume());
-      }
+      if (!pending || served < pending.bytes) return false;
+      const p = pending;
+      pending = undefined;
+      cut({ refuse: p.refuse });
+      p.done();
+      return true;
     });
-    upstream.on('end', () => client.end());
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
