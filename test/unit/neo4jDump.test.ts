@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { interruptionOperation } from '../../src/core/backup/interruption';
 import { verifyRefusal, verifyTargetMode } from '../../src/core/backup/verifyRules';
 import type { ConnectionProfile } from '../../src/core/connections/profile';
-import { besideMounts, throwawayName } from '../../src/core/docker/containerControl';
+import { besideMounts, containerSpec, throwawayName } from '../../src/core/docker/containerControl';
 import { oneFileTarHeader, tarPadding, TAR_END } from '../../src/core/docker/tarWrite';
 import { NEO4J_DUMP_DESCRIPTION, neo4jBackup } from '../../src/core/neo4j/backup';
 import { dumpCommandText } from '../../src/core/neo4j/backupDump';
@@ -103,6 +103,14 @@ describe('Neo4j dump: containers beside the server', () => {
         { Type: 'volume', Source: 'upkeep-neo4j-verify-1', Target: '/data' },
       ],
     });
+  });
+
+  it('one-shots and throwaway servers run as the server\'s container does: its --user, or the image\'s default when it has none', () => {
+    const base = { ...facts, name: 'neo4j-1', image: 'sha256:abc', env: [] };
+    const load = { purpose: 'neo4j-load', entrypoint: ['neo4j-admin'], cmd: ['database', 'load', 'neo4j'], mounts: 'same' as const };
+    assert.equal(containerSpec({ ...base, user: '7474:7474' }, load, 'x').User, '7474:7474');
+    assert.equal(containerSpec({ ...base, user: 'neo4j' }, { ...load, mounts: { volume: 'v', at: '/data' }, network: 'host' }, 'x').User, 'neo4j');
+    assert.equal('User' in containerSpec({ ...base, user: '' }, load, 'x'), false);
   });
 
   it('names throwaways by purpose with a random part', () => {

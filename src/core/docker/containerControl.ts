@@ -25,6 +25,8 @@ export interface ControlFacts {
   image: string;
   env: readonly string[];
   mounts: readonly { type: string; source: string; target: string }[];
+  /** The user the server's container runs as (`--user`), '' for the image's default. */
+  user: string;
 }
 
 export function controlFactsOf(info: Dockerode.ContainerInspectInfo): ControlFacts {
@@ -34,6 +36,7 @@ export function controlFactsOf(info: Dockerode.ContainerInspectInfo): ControlFac
     image: info.Image,
     env: info.Config.Env ?? [],
     mounts: (info.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source, target: m.Destination })),
+    user: info.Config.User ?? '',
   };
 }
 
@@ -72,10 +75,19 @@ async function tarOf(file: string, name: string): Promise<Readable> {
   return Readable.from(parts());
 }
 
-function containerSpec(facts: ControlFacts, spec: Omit<OneShotSpec, 'put'>, name: string): Dockerode.ContainerCreateOptions {
+/**
+ * A container beside the server's. It runs as the server's container does
+ * (`--user`, or the image's default): what it writes into the store — a
+ * loaded dump — then belongs to the user the server will read it as. (The
+ * official Neo4j image, started as root, hands the store back to its neo4j
+ * user at start; started with --user it does not, and would fail on files
+ * left to root.)
+ */
+export function containerSpec(facts: ControlFacts, spec: Omit<OneShotSpec, 'put'>, name: string): Dockerode.ContainerCreateOptions {
   return {
     name,
     Image: facts.image,
+    ...(facts.user ? { User: facts.user } : {}),
     ...(spec.entrypoint ? { Entrypoint: [...spec.entrypoint] } : {}),
     Cmd: [...spec.cmd],
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
